@@ -1,0 +1,1 @@
+"""Receipts, labels, barcodes and printer output (the output-window issue)."""

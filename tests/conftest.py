@@ -1,0 +1,96 @@
+"""Test set-up: no display, an in-memory keyring, a fixed clock, a real SQLite file."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import json
+from datetime import date
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+
+from workstation.config import Clock
+from workstation.services import Workstation
+from workstation.services.auth import Actor, add_user, login
+from workstation.services.setup import init
+
+DATA = Path(__file__).parent / "data"
+TODAY = date(2026, 9, 30)
+PASSWORD = "secret123"
+
+
+class MemoryKeyring(KeyringBackend):
+    """The OS keyring is the one edge CI cannot reach."""
+
+    priority = 1
+
+    def __init__(self):
+        super().__init__()
+        self.store = {}
+
+    def get_password(self, service, username):
+        return self.store.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.store[(service, username)] = password
+
+    def delete_password(self, service, username):
+        self.store.pop((service, username), None)
+
+
+keyring.set_keyring(MemoryKeyring())
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def ws(data_dir):
+    """An initialised workstation on the small test catalog, today fixed at 2026-09-30."""
+    w = Workstation(data_dir, Clock(TODAY)).open()
+    init(w, {"region": "610102", "terminal": "001", "authority": "西安市新城区行政审批服务局",
+             "authority_short": "新城审"})
+    admin = add_user(w, None, "admin", "管理员", "admin", PASSWORD)
+    from workstation.services.catalog import current_catalog, import_catalog
+
+    if current_catalog(w)[1].version != "test-1":
+        import_catalog(w, admin, json.loads((DATA / "catalog_small.json").read_text(encoding="utf-8")))
+    add_user(w, admin, "clerk", "王敏", "clerk", PASSWORD, rights=("approve_on_spot",))
+    add_user(w, admin, "plain", "李静", "clerk", PASSWORD)
+    add_user(w, admin, "station", "赵强", "station_clerk", PASSWORD, station="S01")
+    add_user(w, admin, "approver", "陈审", "approver", PASSWORD)
+    add_user(w, admin, "boss", "刘科", "supervisor", PASSWORD)
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def admin(ws) -> Actor:
+    return login(ws, "admin", PASSWORD)
+
+
+@pytest.fixture
+def clerk(ws) -> Actor:
+    return login(ws, "clerk", PASSWORD)
+
+
+PERSON = {"kind": "person", "name": "张伟", "id_number": "11010519491231002X",
+          "phone": "13800138000", "address": "西安市新城区解放路1号"}
+ENTERPRISE = {"kind": "enterprise", "name": "西安市新城区好味道餐饮有限公司",
+              "credit_code": "91350100M000100Y43", "legal_rep": "李娜",
+              "phone": "029-87654321", "address": "西安市新城区东五路8号"}
+
+
+@pytest.fixture
+def person() -> dict:
+    return dict(PERSON)
+
+
+@pytest.fixture
+def enterprise() -> dict:
+    return dict(ENTERPRISE)

@@ -1,0 +1,17 @@
+"""Small helpers shared by the service and CLI tests."""
+
+import sqlite3
+from pathlib import Path
+
+TABLES = ("applicants", "acceptances", "cases", "case_materials", "documents", "audit_log",
+          "outbox", "counters", "number_blocks", "catalog_versions", "holiday_years", "users")
+
+
+def snapshot(db_path: Path) -> dict:
+    """Row counts of every table that a use case writes: equal before and after
+    means the use case changed nothing."""
+    with sqlite3.connect(db_path) as conn:
+        out = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+        out["counters_sum"] = conn.execute("SELECT coalesce(sum(value),0) FROM counters").fetchone()[0]
+        out["settings"] = conn.execute("SELECT group_concat(key||'='||value) FROM settings").fetchone()[0]
+    return out

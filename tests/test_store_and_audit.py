@@ -1,0 +1,77 @@
+"""The store refuses what it cannot trust; the audit log catches tampering."""
+
+import sqlite3
+
+import pytest
+
+from workstation.config import Clock
+from workstation.services import Workstation
+from workstation.services import audit
+from workstation.services.acceptance import Intake, accept
+from workstation.store import StoreError
+
+from .conftest import TODAY
+
+
+def test_wal_and_foreign_keys(ws):
+    with ws.db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_newer_schema_is_refused_untouched(ws):
+    ws.close()
+    with sqlite3.connect(ws.db.path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999_future'")
+    before = ws.db.path.read_bytes()
+    with pytest.raises(StoreError, match="更新版本"):
+        Workstation(ws.data_dir, Clock(TODAY)).open()
+    assert ws.db.path.read_bytes() == before
+
+
+def test_garbage_file_is_refused(tmp_path):
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "workstation.sqlite3").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="不是可用的"):
+        Workstation(d, Clock(TODAY)).open()
+
+
+def test_audit_log_refuses_edits(ws):
+    with sqlite3.connect(ws.db.path) as conn:
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute("UPDATE audit_log SET user_login = 'x' WHERE seq = 1")
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute("DELETE FROM audit_log WHERE seq = 1")
+
+
+def _tamper(path, *statements):
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TRIGGER audit_log_no_update")
+        conn.execute("DROP TRIGGER audit_log_no_delete")
+        for sql in statements:
+            conn.execute(sql)
+
+
+def _verify(ws):
+    with ws.reading() as s:
+        return audit.verify(s)
+
+
+def test_audit_verify_ok(ws, clerk, person):
+    accept(ws, clerk, Intake(["T-GT"], person, ["M01", "M02"]))
+    report = _verify(ws)
+    assert report.ok and report.entries >= 8
+
+
+@pytest.mark.parametrize("statement,fragment", [
+    ("UPDATE audit_log SET detail = '{}' WHERE seq = 3", "第3条审计记录的内容被改动"),
+    ("DELETE FROM audit_log WHERE seq = 4", "第4条审计记录缺失"),
+    ("DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log)", "末尾缺失"),
+])
+def test_audit_verify_finds_tampering(ws, clerk, person, statement, fragment):
+    accept(ws, clerk, Intake(["T-GT"], person, ["M01", "M02"]))
+    _tamper(ws.db.path, statement)
+    report = _verify(ws)
+    assert not report.ok
+    assert fragment in report.problem

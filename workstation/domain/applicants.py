@@ -1,0 +1,104 @@
+"""Who applies: a natural person, an enterprise, and possibly an agent acting for either.
+
+`parse_applicant` takes the applicant file's dict (the same shape the window builds)
+and returns validated values, or raises DomainError naming the field at fault.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from .errors import DomainError
+from .identity import parse_credit_code, parse_id_card, parse_other_id
+from .text import ADDRESS_MAX, clean_phone, clean_text
+
+KINDS = {"person": "自然人", "enterprise": "法人/企业"}
+KNOWN_KEYS = {"kind", "name", "id_type", "id_number", "credit_code", "legal_rep", "legal_rep_id",
+              "phone", "address", "agent"}
+
+
+@dataclass(frozen=True)
+class Agent:
+    name: str
+    id_number: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class ApplicantInput:
+    kind: str                 # "person" | "enterprise"
+    name: str
+    id_type: str              # "id_card", "passport", … (persons); "credit_code" (enterprises)
+    id_number: str            # the ID number or the credit code
+    legal_rep: str
+    phone: str
+    address: str
+    agent: Agent | None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What identifies the applicant across visits."""
+        return self.id_type, self.id_number
+
+    def to_json(self) -> dict:
+        out = {"kind": self.kind, "name": self.name, "phone": self.phone, "address": self.address}
+        if self.kind == "person":
+            out["id_number"] = self.id_number
+            if self.id_type != "id_card":
+                out["id_type"] = self.id_type
+        else:
+            out["credit_code"] = self.id_number
+            out["legal_rep"] = self.legal_rep
+        if self.agent:
+            out["agent"] = {"name": self.agent.name, "id_number": self.agent.id_number,
+                            "phone": self.agent.phone}
+        return out
+
+
+def _person_id(id_type: str, number, today: date | None, field: str) -> str:
+    if id_type == "id_card":
+        return parse_id_card(number if isinstance(number, str) else "", today=today,
+                             field=field).number
+    return parse_other_id(id_type, number if isinstance(number, str) else "", field=field)
+
+
+def parse_agent(data, today: date | None = None) -> Agent | None:
+    if data is None or data == {}:
+        return None
+    if not isinstance(data, dict):
+        raise DomainError("代理人信息应为对象", "agent")
+    name = clean_text(data.get("name"), "代理人姓名", max_len=50, field="agent.name")
+    number = parse_id_card(data.get("id_number") if isinstance(data.get("id_number"), str) else "",
+                           today=today, field="agent.id_number").number
+    phone = clean_phone(data.get("phone"), "代理人联系电话", required=True, field="agent.phone")
+    return Agent(name, number, phone)
+
+
+def parse_applicant(data, today: date | None = None) -> ApplicantInput:
+    if not isinstance(data, dict):
+        raise DomainError("申请人信息应为 JSON 对象")
+    unknown = set(data) - KNOWN_KEYS
+    if unknown:
+        raise DomainError(f"申请人信息中有未知字段：{'、'.join(sorted(unknown))[:100]}")
+    kind = data.get("kind")
+    if kind not in KINDS:
+        raise DomainError("申请人类型 kind 应为 person（自然人）或 enterprise（企业）", "kind")
+    agent = parse_agent(data.get("agent"), today)
+    phone = clean_phone(data.get("phone"), required=agent is None)
+    address = clean_text(data.get("address"), "住所/地址", max_len=ADDRESS_MAX, required=False,
+                         field="address")
+    if kind == "person":
+        name = clean_text(data.get("name"), "申请人姓名", max_len=50, field="name")
+        id_type = data.get("id_type", "id_card")
+        if not isinstance(id_type, str):
+            raise DomainError("证件类型应为文字", "id_type")
+        number = _person_id(id_type, data.get("id_number"), today, "id_number")
+        if data.get("credit_code"):
+            raise DomainError("自然人申请人不应填写统一社会信用代码", "credit_code")
+        return ApplicantInput("person", name, id_type, number, "", phone, address, agent)
+    name = clean_text(data.get("name"), "企业名称", max_len=100, field="name")
+    code_value = data.get("credit_code")
+    code = parse_credit_code(code_value if isinstance(code_value, str) else "")
+    legal_rep = clean_text(data.get("legal_rep"), "法定代表人", max_len=50, field="legal_rep")
+    return ApplicantInput("enterprise", name, "credit_code", code, legal_rep, phone, address, agent)

@@ -1,0 +1,272 @@
+"""一窗受理: the four outcomes of the counter, each one service call and one
+transaction — applicant, receipt number, cases, materials, document numbers,
+audit entry and outbox event are written together or not at all."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from forms import DOCUMENTS_BY_OUTCOME
+from sync import outbox
+
+from ..domain.applicants import ApplicantInput, parse_applicant
+from ..domain.catalog import Catalog, Matter
+from ..domain.errors import DomainError
+from ..domain.intake import (Line, accept_lines, check_approve_on_spot, check_codes, check_notice,
+                             notice_lines)
+from ..domain.states import CaseStatus, check_transition
+from ..domain.text import NOTE_MAX, clean_text
+from ..domain.workdays import add_working_days
+from ..store.models import Acceptance, Case, CaseMaterial, Document
+from . import audit, calendar as calendar_service, catalog as catalog_service
+from .applicants import find_or_create
+from .auth import Actor, require
+from .context import Workstation
+from .numbers import next_document_no, next_receipt_no
+
+MAX_MATTERS = 20
+MAX_CODES = 200
+
+
+@dataclass
+class Intake:
+    """What the clerk has on the desk."""
+
+    matters: list[str]                  # matter codes, or one bundle code
+    applicant: dict | ApplicantInput
+    received: list[str] = field(default_factory=list)
+    promises: dict[str, date] = field(default_factory=dict)   # 容缺: material → promised date
+    defects: dict[str, str] = field(default_factory=dict)     # 一次性告知: material → what is wrong
+
+
+@dataclass(frozen=True)
+class Registered:
+    """The outcome, as the window and the CLI show it."""
+
+    acceptance_id: str
+    receipt_no: str
+    status: str
+    cases: list[dict]
+    documents: list[dict]
+    due_date: date | None
+    statutory_due_date: date | None
+    provisional: bool
+
+    def to_json(self) -> dict:
+        return {
+            "receipt_no": self.receipt_no,
+            "case_ids": [c["id"] for c in self.cases],
+            "status": self.status,
+            "status_label": CaseStatus(self.status).label,
+            "due_date": self.due_date.isoformat() if self.due_date else None,
+            "statutory_due_date": self.statutory_due_date.isoformat() if self.statutory_due_date else None,
+            "provisional": self.provisional,
+            "documents": self.documents,
+            "cases": self.cases,
+        }
+
+
+def _resolve(catalog: Catalog, codes: list[str]) -> tuple[list[Matter], tuple[str, str] | None]:
+    if not codes:
+        raise DomainError("请选择办理事项", "matter")
+    if len(codes) > MAX_MATTERS:
+        raise DomainError(f"一次最多受理{MAX_MATTERS}个事项", "matter")
+    if len(codes) == 1 and any(b.code == codes[0] for b in catalog.bundles):
+        bundle = catalog.bundle(codes[0])
+        return [catalog.matter(c) for c in bundle.matters], (bundle.code, bundle.name)
+    if len(set(codes)) != len(codes):
+        raise DomainError("同一事项不能重复选择", "matter")
+    return [catalog.matter(c) for c in codes], None
+
+
+def _applicant(intake: Intake, today: date) -> ApplicantInput:
+    if isinstance(intake.applicant, ApplicantInput):
+        return intake.applicant
+    return parse_applicant(intake.applicant, today)
+
+
+def _check_kind(matters: list[Matter], applicant: ApplicantInput) -> None:
+    for m in matters:
+        if applicant.kind not in m.applicant_kinds:
+            who = "自然人" if applicant.kind == "person" else "企业"
+            raise DomainError(f"事项“{m.name}”不受理{who}申请", "kind")
+
+
+def _check_sizes(intake: Intake) -> None:
+    if len(intake.received) + len(intake.promises) + len(intake.defects) > MAX_CODES:
+        raise DomainError("材料编码过多", "materials")
+
+
+class _Session:
+    """The pieces one registration needs, read inside its transaction."""
+
+    def __init__(self, ws: Workstation, s: Session):
+        self.ws, self.s = ws, s
+        self.settings = ws.settings(s)
+        self.catalog_id, self.catalog = catalog_service.current(s, str(ws.data_dir))
+        self.calendar = calendar_service.load(s)
+        self.today = ws.clock.today()
+        self.now = ws.clock.now()
+
+    def promised_due(self, matter: Matter) -> date:
+        return add_working_days(self.calendar, self.today, matter.promised_days).day
+
+
+def _write(ctx: _Session, actor: Actor, applicant_in: ApplicantInput, matters: list[Matter],
+           bundle: tuple[str, str] | None, outcome: str, plans: list[tuple[str, list[Line]]],
+           notice: dict | None, approve_now: bool = False) -> Registered:
+    s, settings = ctx.s, ctx.settings
+    applicant = find_or_create(s, applicant_in, ctx.now)
+    receipt_no = next_receipt_no(s, settings, ctx.today)
+    acceptance = Acceptance(
+        id=uuid.uuid4().hex, receipt_no=receipt_no, outcome=outcome, applicant_id=applicant.id,
+        agent=applicant_in.to_json().get("agent"), bundle_code=bundle[0] if bundle else None,
+        bundle_name=bundle[1] if bundle else None, station=settings.station,
+        terminal=settings.terminal, clerk=actor.login, received_on=ctx.today, created_at=ctx.now,
+        notice=notice)
+    s.add(acceptance)
+    cases = []
+    for seq, (matter, (status, lines)) in enumerate(zip(matters, plans), start=1):
+        accepted = status in ("accepted", "tolerated")
+        case = Case(id=uuid.uuid4().hex, acceptance_id=acceptance.id, seq=seq,
+                    applicant_id=applicant.id, catalog_version_id=ctx.catalog_id,
+                    matter_code=matter.code, matter_name=matter.name,
+                    category=matter.category.value, matter_kind=matter.kind.value,
+                    status=check_transition(CaseStatus.DRAFT, CaseStatus(status)).value,
+                    station=settings.station, accepted_on=ctx.today if accepted else None,
+                    statutory_days=matter.statutory_days, promised_days=matter.promised_days,
+                    extension_days=0, provisional=False, updated_at=ctx.now)
+        if accepted:
+            due = add_working_days(ctx.calendar, ctx.today, matter.promised_days)
+            statutory = add_working_days(ctx.calendar, ctx.today, matter.statutory_days)
+            case.due_date, case.statutory_due_date = due.day, statutory.day
+            case.provisional = due.provisional or statutory.provisional
+        if approve_now:
+            case.status = check_transition(CaseStatus(case.status), CaseStatus.APPROVED).value
+            case.decided_on = ctx.today
+        s.add(case)
+        for line in lines:
+            m = line.material
+            s.add(CaseMaterial(case_id=case.id, code=m.code, name=m.name, form=m.form.value,
+                               copies=m.copies, required=m.required, state=line.state,
+                               promise_date=line.promise_date, note=line.note))
+        cases.append(case)
+    documents = []
+    for kind in DOCUMENTS_BY_OUTCOME[outcome]:
+        number = next_document_no(s, settings, kind, ctx.today.year)
+        s.add(Document(acceptance_id=acceptance.id, kind=kind, number=number, issued_on=ctx.today))
+        documents.append({"kind": kind, "number": number})
+    if approve_now:
+        for case in cases:
+            kind = DOCUMENTS_BY_OUTCOME["approved_on_spot"][0]
+            number = next_document_no(s, settings, kind, ctx.today.year)
+            s.add(Document(acceptance_id=acceptance.id, case_id=case.id, kind=kind, number=number,
+                           issued_on=ctx.today))
+            documents.append({"kind": kind, "number": number, "case_id": case.id})
+    case_json = [{
+        "id": c.id, "matter_code": c.matter_code, "matter_name": c.matter_name,
+        "status": c.status, "due_date": c.due_date.isoformat() if c.due_date else None,
+        "statutory_due_date": c.statutory_due_date.isoformat() if c.statutory_due_date else None,
+        "provisional": c.provisional} for c in cases]
+    s.flush()
+    audit.record(s, actor.login, settings.terminal, ctx.now, f"acceptance.{outcome}", receipt_no,
+                 {"applicant": applicant.id_number, "matters": [m.code for m in matters],
+                  "cases": [c.id for c in cases], "documents": [d["number"] for d in documents],
+                  "approve_now": approve_now})
+    outbox.append(s, f"acceptance.{outcome}", {
+        "acceptance_id": acceptance.id, "receipt_no": receipt_no, "outcome": outcome,
+        "station": settings.station, "terminal": settings.terminal, "clerk": actor.login,
+        "received_on": ctx.today.isoformat(), "catalog_version": ctx.catalog.version,
+        "applicant": applicant_in.to_json(), "bundle": bundle[0] if bundle else None,
+        "notice": notice, "cases": case_json, "documents": documents,
+        "materials": {c.id: [{"code": l.material.code, "state": l.state,
+                              "promise_date": l.promise_date, "note": l.note} for l in plan[1]]
+                      for c, plan in zip(cases, plans)},
+    }, user=actor.login, terminal=settings.terminal, at=ctx.now)
+    dues = [c.due_date for c in cases if c.due_date]
+    statutory_dues = [c.statutory_due_date for c in cases if c.statutory_due_date]
+    status = cases[0].status if len({c.status for c in cases}) == 1 else outcome
+    if any(c.status == "tolerated" for c in cases):
+        status = "tolerated"
+    return Registered(acceptance.id, receipt_no, status, case_json, documents,
+                      max(dues) if dues else None, max(statutory_dues) if statutory_dues else None,
+                      any(c.provisional for c in cases))
+
+
+def accept(ws: Workstation, actor: Actor, intake: Intake, *, approve_now: bool = False) -> Registered:
+    """受理, or 容缺受理 when some materials are promised for later."""
+    require(actor, "accept")
+    if approve_now:
+        require(actor, "approve_on_spot")
+    _check_sizes(intake)
+    with ws.transaction() as s:
+        ctx = _Session(ws, s)
+        applicant = _applicant(intake, ctx.today)
+        matters, bundle = _resolve(ctx.catalog, intake.matters)
+        _check_kind(matters, applicant)
+        check_codes(intake.received, matters, "已收材料")
+        check_codes(intake.promises, matters, "容缺材料")
+        if intake.defects:
+            raise DomainError("受理时不应有需补正的材料；有缺陷请一次性告知", "defect")
+        ineligible = _known_ineligibility(s, applicant)
+        plans = [accept_lines(m, matters, set(intake.received), dict(intake.promises),
+                              today=ctx.today, promised_due=ctx.promised_due(m),
+                              ineligible_reason=ineligible) for m in matters]
+        if approve_now:
+            for m, (status, _) in zip(matters, plans):
+                check_approve_on_spot(m, status)
+        outcome = "tolerated" if any(st == "tolerated" for st, _ in plans) else "accepted"
+        return _write(ctx, actor, applicant, matters, bundle, outcome, plans, None, approve_now)
+
+
+def _known_ineligibility(s: Session, applicant: ApplicantInput) -> str | None:
+    from sqlalchemy import select
+
+    from ..store.models import Applicant
+
+    return s.scalar(select(Applicant.ineligible_reason).where(
+        Applicant.id_type == applicant.id_type, Applicant.id_number == applicant.id_number))
+
+
+def notify(ws: Workstation, actor: Actor, intake: Intake) -> Registered:
+    """一次性告知: one notice listing every missing or defective material."""
+    require(actor, "accept")
+    _check_sizes(intake)
+    with ws.transaction() as s:
+        ctx = _Session(ws, s)
+        applicant = _applicant(intake, ctx.today)
+        matters, bundle = _resolve(ctx.catalog, intake.matters)
+        _check_kind(matters, applicant)
+        check_codes(intake.received, matters, "已收材料")
+        check_codes(intake.defects, matters, "需补正材料")
+        if intake.promises:
+            raise DomainError("一次性告知不涉及容缺承诺", "promise")
+        lines = [notice_lines(m, matters, set(intake.received), dict(intake.defects))
+                 for m in matters]
+        check_notice([line for group in lines for line in group])
+        plans = [("notified", group) for group in lines]
+        return _write(ctx, actor, applicant, matters, bundle, "notified", plans, None)
+
+
+def refuse(ws: Workstation, actor: Actor, intake: Intake, *, reason: str, basis: str,
+           competent_organ: str | None = None) -> Registered:
+    """不予受理, with the specific reason, the legal basis and where it applies the
+    organ that is competent (行政许可法 art. 32)."""
+    require(actor, "accept")
+    reason = clean_text(reason, "不予受理的理由", max_len=NOTE_MAX, field="reason")
+    basis = clean_text(basis, "法律依据", max_len=NOTE_MAX, field="basis")
+    organ = clean_text(competent_organ, "有权机关", max_len=100, required=False, field="organ")
+    _check_sizes(intake)
+    with ws.transaction() as s:
+        ctx = _Session(ws, s)
+        applicant = _applicant(intake, ctx.today)
+        matters, bundle = _resolve(ctx.catalog, intake.matters)
+        check_codes(intake.received, matters, "已收材料")
+        received = set(intake.received)
+        plans = [("refused", notice_lines(m, matters, received, {})) for m in matters]
+        notice = {"reason": reason, "basis": basis, "competent_organ": organ or None}
+        return _write(ctx, actor, applicant, matters, bundle, "refused", plans, notice)

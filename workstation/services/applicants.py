@@ -1,0 +1,97 @@
+"""Applicants: found again by ID number or credit code and reused across visits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..domain.applicants import ApplicantInput
+from ..domain.errors import DomainError
+from ..domain.identity import looks_like_credit_code, parse_credit_code, parse_id_card
+from ..domain.text import clean_text
+from ..store.models import Applicant
+from . import audit
+from .auth import Actor, require
+from .context import Workstation
+from .errors import NotFound
+from .search_index import index_name
+
+
+def find_or_create(session: Session, data: ApplicantInput, now: datetime) -> Applicant:
+    """The stored applicant with this identity, brought up to date, or a new one."""
+    row = session.scalar(select(Applicant).where(Applicant.id_type == data.id_type,
+                                                 Applicant.id_number == data.id_number))
+    if row is None:
+        row = Applicant(kind=data.kind, name=data.name, id_type=data.id_type,
+                        id_number=data.id_number, legal_rep=data.legal_rep, phone=data.phone,
+                        address=data.address, created_at=now, updated_at=now)
+        session.add(row)
+        session.flush()
+        index_name(session, row.id, row.name)
+        return row
+    if row.name != data.name:
+        row.name = data.name
+        index_name(session, row.id, row.name)
+    for attr in ("legal_rep", "phone", "address"):
+        value = getattr(data, attr)
+        if value and value != getattr(row, attr):
+            setattr(row, attr, value)
+    row.updated_at = now
+    return row
+
+
+def applicant_json(row: Applicant) -> dict:
+    out = {"kind": row.kind, "name": row.name, "phone": row.phone, "address": row.address}
+    if row.kind == "person":
+        out["id_number"] = row.id_number
+        if row.id_type != "id_card":
+            out["id_type"] = row.id_type
+    else:
+        out["credit_code"] = row.id_number
+        out["legal_rep"] = row.legal_rep
+    if row.ineligible_reason:
+        out["ineligible_reason"] = row.ineligible_reason
+    return out
+
+
+def lookup(ws: Workstation, number: str) -> dict | None:
+    """A known applicant by ID number or credit code, for filling in the form."""
+    value = (number or "").strip().upper()
+    if not value or len(value) > 30:
+        return None
+    with ws.reading() as s:
+        row = s.scalar(select(Applicant).where(Applicant.id_number == value).limit(1))
+        return applicant_json(row) if row else None
+
+
+def _by_number(session: Session, number: str) -> Applicant:
+    value = (number or "").strip().upper()
+    if looks_like_credit_code(value):
+        value = parse_credit_code(value)
+    else:
+        value = parse_id_card(value).number
+    row = session.scalar(select(Applicant).where(Applicant.id_number == value))
+    if row is None:
+        raise NotFound(f"没有证件号码为 {value} 的申请人")
+    return row
+
+
+def set_ineligible(ws: Workstation, actor: Actor, number: str, reason: str | None) -> dict:
+    """Mark an applicant as not eligible for 容缺受理 (bad credit, broken promise),
+    or clear the mark with reason None."""
+    require(actor, "flag_applicant")
+    if reason is not None:
+        reason = clean_text(reason, "原因", max_len=200, field="reason")
+    with ws.transaction() as s:
+        settings = ws.settings(s)
+        row = _by_number(s, number)
+        if reason is None and row.ineligible_reason is None:
+            raise DomainError("该申请人没有失信标记")
+        row.ineligible_reason = reason
+        now = ws.clock.now()
+        row.updated_at = now
+        audit.record(s, actor.login, settings.terminal, now, "applicant.flag", row.id_number,
+                     {"reason": reason})
+        return applicant_json(row)

@@ -1,0 +1,43 @@
+"""Holiday calendars: an imported official schedule overrides the package's data,
+and every open case's deadline is recomputed when one arrives."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..domain.workdays import WorkCalendar, YearSchedule, parse_schedule, schedule_to_json
+from ..store.models import Case, HolidayYear
+from ..domain.states import OPEN
+from . import audit
+from .auth import Actor, require
+from .context import Workstation
+from .deadlines import refresh_due_dates
+
+
+def load(session: Session) -> WorkCalendar:
+    years = [parse_schedule(row.data) for row in session.scalars(select(HolidayYear))]
+    return WorkCalendar(years)
+
+
+def import_calendar(ws: Workstation, actor: Actor, data: dict) -> dict:
+    require(actor, "import_calendar")
+    schedule: YearSchedule = parse_schedule(data)
+    with ws.transaction() as s:
+        settings = ws.settings(s)
+        now = ws.clock.now()
+        row = s.get(HolidayYear, schedule.year)
+        body = schedule_to_json(schedule)
+        if row is None:
+            s.add(HolidayYear(year=schedule.year, source=schedule.source, data=body, imported_at=now))
+        else:
+            row.source, row.data, row.imported_at = schedule.source, body, now
+        s.flush()
+        calendar = load(s)
+        open_cases = s.scalars(select(Case).where(Case.status.in_([st.value for st in OPEN]))).all()
+        changed = refresh_due_dates(calendar, open_cases, now)
+        audit.record(s, actor.login, settings.terminal, now, "calendar.import", str(schedule.year),
+                     {"source": schedule.source, "holidays": len(schedule.holidays),
+                      "workdays": len(schedule.workdays), "cases_recomputed": changed})
+        return {"year": schedule.year, "holidays": len(schedule.holidays),
+                "workdays": len(schedule.workdays), "cases_recomputed": changed}

@@ -1,0 +1,49 @@
+"""Name search that stays fast on a million cases.
+
+Each applicant's name is stored in an FTS5 table as its character bigrams, one
+token each (“张伟明” → “张伟 伟明”), so that any 2 or more consecutive
+characters are found through the index. Candidates are then checked against the
+real name, since bigrams alone do not fix their order.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+
+def normalise(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+def bigrams(name: str) -> list[str]:
+    norm = normalise(name)
+    if len(norm) < 2:
+        return [norm] if norm else []
+    return sorted({norm[i:i + 2] for i in range(len(norm) - 1)})
+
+
+def index_name(session: Session, applicant_id: int, name: str) -> None:
+    session.execute(text("DELETE FROM applicant_grams WHERE rowid = :id"), {"id": applicant_id})
+    session.execute(text("INSERT INTO applicant_grams(rowid, grams) VALUES (:id, :grams)"),
+                    {"id": applicant_id, "grams": " ".join(bigrams(name))})
+
+
+def match_query(query: str) -> str | None:
+    grams = bigrams(query)
+    if not grams or len(normalise(query)) < 2:
+        return None
+    return " AND ".join(f'"{g}"' for g in grams)
+
+
+def applicant_ids_by_name(session: Session, query: str, limit: int = 200) -> list[int]:
+    """Applicants whose name contains `query` (2+ characters), newest first."""
+    fts = match_query(query)
+    if fts is None:
+        return []
+    needle = normalise(query)
+    rows = session.execute(text(
+        "SELECT g.rowid, a.name FROM applicant_grams g JOIN applicants a ON a.id = g.rowid "
+        "WHERE applicant_grams MATCH :q ORDER BY g.rowid DESC LIMIT :n"),
+        {"q": fts, "n": limit * 4}).all()
+    return [rid for rid, name in rows if needle in normalise(name)][:limit]

@@ -1,0 +1,44 @@
+"""First set-up of a terminal: its region, code, organ and the bundled catalog."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from ..domain.catalog import parse_catalog
+from ..domain.errors import DomainError
+from ..store.models import Acceptance, CatalogVersion, Setting
+from . import audit, settings as settings_module
+from .catalog import DEFAULT_CATALOG, read_file, store_version
+from .context import Workstation
+
+
+def init(ws: Workstation, values: dict[str, str]) -> dict:
+    """Write the settings (validated) and import the bundled catalog if none is there.
+
+    Running it again changes the given settings; the terminal code of a terminal
+    that has already issued numbers cannot change, since its numbers embed it.
+    """
+    clean = settings_module.checked({k: v for k, v in values.items() if v is not None})
+    with ws.transaction() as s:
+        existing = {k: v for k, v in s.execute(select(Setting.key, Setting.value))}
+        missing = [o.title for o in settings_module.OPTIONS.values()
+                   if o.default is None and o.key not in clean and o.key not in existing]
+        if missing:
+            raise DomainError(f"初始化缺少：{'、'.join(missing)}")
+        if "terminal" in existing and clean.get("terminal", existing["terminal"]) != existing["terminal"]:
+            if s.scalar(select(func.count()).select_from(Acceptance)):
+                raise DomainError("本终端已出过受理编号，终端编码不能再改")
+        settings_module.write(s, clean)
+        s.flush()
+        now = ws.clock.now()
+        terminal = clean.get("terminal", existing.get("terminal"))
+        imported = None
+        if not s.scalar(select(func.count()).select_from(CatalogVersion)):
+            data = read_file(DEFAULT_CATALOG)
+            catalog = parse_catalog(data)
+            row = store_version(s, catalog, data, "(初始化)", now)
+            imported = {"version_id": row.id, "label": catalog.version,
+                        "matters": len(catalog.matters), "bundles": len(catalog.bundles)}
+        audit.record(s, "(初始化)", terminal, now, "settings.init", terminal, clean)
+        return {"settings": settings_module.Settings.load(s).as_dict(), "catalog": imported,
+                "data_dir": str(ws.data_dir)}

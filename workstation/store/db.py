@@ -1,0 +1,133 @@
+"""Opening the local database: WAL, foreign keys, write transactions that take the
+lock up front, and migrations applied before anything else touches it."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+DB_NAME = "workstation.sqlite3"
+
+
+class StoreError(RuntimeError):
+    """The database cannot be used as it is; the message is for the clerk."""
+
+
+def _alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def make_engine(path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Take transaction control away from the sqlite3 module so that BEGIN
+        # IMMEDIATE below is what really starts each transaction.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        # FULL: a committed acceptance survives a power cut, not only a crash.
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # Writers take the write lock at BEGIN, so two processes never both read a
+        # counter and then fight to write it (which SQLite answers with SQLITE_BUSY).
+        if conn.get_execution_options().get("readonly"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class Database:
+    """One data directory's database.
+
+    Attributes:
+        path: the SQLite file.
+        engine: for write transactions (BEGIN IMMEDIATE).
+        read_engine: the same pool, deferred BEGIN, for queries.
+    """
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = Path(data_dir)
+        self.path = self.data_dir / DB_NAME
+        self.engine: Engine | None = None
+
+    def open(self, *, create: bool = True) -> "Database":
+        if not self.path.exists() and not create:
+            raise StoreError(f"数据目录 {self.data_dir} 中还没有数据库，请先运行 workstation init")
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"无法创建数据目录 {self.data_dir}：{exc.strerror}") from None
+        if self.path.exists():
+            self._check_readable()
+        self.engine = make_engine(self.path)
+        self.read_engine = self.engine.execution_options(readonly=True)
+        self._write = sessionmaker(self.engine, expire_on_commit=False)
+        self._read = sessionmaker(self.read_engine, expire_on_commit=False)
+        self.migrate()
+        return self
+
+    def _check_readable(self) -> None:
+        try:
+            with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) as conn:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} 不是可用的工作台数据库：{exc}") from None
+
+    def migrate(self) -> None:
+        """Bring the schema up to date in one transaction; refuse a newer schema."""
+        cfg = _alembic_config(self.engine)
+        script = ScriptDirectory.from_config(cfg)
+        with self.engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+        known = {rev.revision for rev in script.walk_revisions()}
+        if current is not None and current not in known:
+            raise StoreError(
+                f"数据库 {self.path} 由更新版本的工作台创建（结构版本 {current}），"
+                "本程序无法识别，为避免损坏数据未作任何改动。请升级工作台。")
+        if current != script.get_current_head():
+            command.upgrade(cfg, "head")
+
+    def schema_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One use case, one transaction: all of it is committed or none of it."""
+        with self._write() as session:
+            with session.begin():
+                yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with self._read() as session:
+            with session.begin():
+                yield session
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+            self.engine = None

@@ -1,0 +1,199 @@
+"""Tables of the local store. Migrations in migrations/versions/ create exactly these."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String,
+                        Text, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Setting(Base):
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    role: Mapped[str] = mapped_column(String(20))
+    station: Mapped[str | None] = mapped_column(String(20))
+    rights: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CatalogVersion(Base):
+    __tablename__ = "catalog_versions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    label: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(100))
+    digest: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict] = mapped_column(JSON)
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+    imported_by: Mapped[str] = mapped_column(String(64))
+
+
+class HolidayYear(Base):
+    __tablename__ = "holiday_years"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(200))
+    data: Mapped[dict] = mapped_column(JSON)
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Applicant(Base):
+    __tablename__ = "applicants"
+    __table_args__ = (UniqueConstraint("id_type", "id_number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    id_type: Mapped[str] = mapped_column(String(20))
+    id_number: Mapped[str] = mapped_column(String(30), index=True)
+    legal_rep: Mapped[str] = mapped_column(String(50), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    ineligible_reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Acceptance(Base):
+    """One visit at the counter: one receipt number, one or more cases (a bundle)."""
+
+    __tablename__ = "acceptances"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    receipt_no: Mapped[str] = mapped_column(String(40), unique=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"), index=True)
+    agent: Mapped[dict | None] = mapped_column(JSON)
+    bundle_code: Mapped[str | None] = mapped_column(String(40))
+    bundle_name: Mapped[str | None] = mapped_column(String(100))
+    station: Mapped[str] = mapped_column(String(20))
+    terminal: Mapped[str] = mapped_column(String(3))
+    clerk: Mapped[str] = mapped_column(String(64))
+    received_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    notice: Mapped[dict | None] = mapped_column(JSON)   # refusal reason/basis/organ
+    applicant: Mapped[Applicant] = relationship()
+    cases: Mapped[list[Case]] = relationship(back_populates="acceptance", order_by="Case.seq")
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_status_due", "status", "due_date"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    acceptance_id: Mapped[str] = mapped_column(ForeignKey("acceptances.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"), index=True)
+    catalog_version_id: Mapped[int] = mapped_column(ForeignKey("catalog_versions.id"))
+    matter_code: Mapped[str] = mapped_column(String(40))
+    matter_name: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str] = mapped_column(String(10))
+    matter_kind: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20))
+    station: Mapped[str] = mapped_column(String(20), index=True)
+    accepted_on: Mapped[date | None] = mapped_column(Date)
+    statutory_days: Mapped[int] = mapped_column(Integer)
+    promised_days: Mapped[int] = mapped_column(Integer)
+    extension_days: Mapped[int] = mapped_column(Integer, default=0)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    statutory_due_date: Mapped[date | None] = mapped_column(Date)
+    provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    acceptance: Mapped[Acceptance] = relationship(back_populates="cases")
+    materials: Mapped[list[CaseMaterial]] = relationship(order_by="CaseMaterial.id")
+    suspensions: Mapped[list[Suspension]] = relationship(order_by="Suspension.start")
+
+
+class CaseMaterial(Base):
+    __tablename__ = "case_materials"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(100))
+    form: Mapped[str] = mapped_column(String(10))
+    copies: Mapped[int] = mapped_column(Integer)
+    required: Mapped[bool] = mapped_column(Boolean)
+    state: Mapped[str] = mapped_column(String(12))  # received, missing, promised, defective, absent
+    promise_date: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+
+class Suspension(Base):
+    __tablename__ = "suspensions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    start: Mapped[date] = mapped_column(Date)
+    end: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200))
+
+
+class Document(Base):
+    __tablename__ = "documents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    acceptance_id: Mapped[str] = mapped_column(ForeignKey("acceptances.id"), index=True)
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    number: Mapped[str] = mapped_column(String(60), unique=True)
+    issued_on: Mapped[date] = mapped_column(Date)
+    path: Mapped[str | None] = mapped_column(String(500))
+
+
+class Counter(Base):
+    """Gap-free sequences, incremented inside the transaction that uses the number."""
+
+    __tablename__ = "counters"
+    scope: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
+class NumberBlock(Base):
+    """A range of document sequences this terminal may use: its own offline range,
+    or a block leased from the centre."""
+
+    __tablename__ = "number_blocks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    authority: Mapped[str] = mapped_column(String(40))
+    act: Mapped[str] = mapped_column(String(10))
+    year: Mapped[int] = mapped_column(Integer)
+    first: Mapped[int] = mapped_column(Integer)
+    last: Mapped[int] = mapped_column(Integer)
+    next: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(10))  # offline | lease
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    user_login: Mapped[str] = mapped_column(String(64))
+    terminal: Mapped[str] = mapped_column(String(3))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class OutboxEvent(Base):
+    __tablename__ = "outbox"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    user_login: Mapped[str] = mapped_column(String(64))
+    terminal: Mapped[str] = mapped_column(String(3))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    acked_at: Mapped[datetime | None] = mapped_column(DateTime)
