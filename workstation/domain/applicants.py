@@ -14,8 +14,8 @@ from .identity import parse_credit_code, parse_id_card, parse_other_id
 from .text import ADDRESS_MAX, clean_phone, clean_text
 
 KINDS = {"person": "自然人", "enterprise": "法人/企业"}
-KNOWN_KEYS = {"kind", "name", "id_type", "id_number", "credit_code", "legal_rep", "legal_rep_id",
-              "phone", "address", "agent"}
+KNOWN_KEYS = {"kind", "name", "id_type", "id_number", "credit_code", "legal_rep", "phone",
+              "address", "agent"}
 
 
 @dataclass(frozen=True)
@@ -82,23 +82,27 @@ def parse_applicant(data, today: date | None = None) -> ApplicantInput:
     if unknown:
         raise DomainError(f"申请人信息中有未知字段：{'、'.join(sorted(unknown))[:100]}")
     kind = data.get("kind")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise DomainError("申请人类型 kind 应为 person（自然人）或 enterprise（企业）", "kind")
-    agent = parse_agent(data.get("agent"), today)
-    phone = clean_phone(data.get("phone"), required=agent is None)
-    address = clean_text(data.get("address"), "住所/地址", max_len=ADDRESS_MAX, required=False,
-                         field="address")
+    # Checked in the order of the form, so the first message is about the first field.
     if kind == "person":
-        name = clean_text(data.get("name"), "申请人姓名", max_len=50, field="name")
         id_type = data.get("id_type", "id_card")
         if not isinstance(id_type, str):
             raise DomainError("证件类型应为文字", "id_type")
         number = _person_id(id_type, data.get("id_number"), today, "id_number")
         if data.get("credit_code"):
             raise DomainError("自然人申请人不应填写统一社会信用代码", "credit_code")
-        return ApplicantInput("person", name, id_type, number, "", phone, address, agent)
-    name = clean_text(data.get("name"), "企业名称", max_len=100, field="name")
-    code_value = data.get("credit_code")
-    code = parse_credit_code(code_value if isinstance(code_value, str) else "")
-    legal_rep = clean_text(data.get("legal_rep"), "法定代表人", max_len=50, field="legal_rep")
-    return ApplicantInput("enterprise", name, "credit_code", code, legal_rep, phone, address, agent)
+        name = clean_text(data.get("name"), "申请人姓名", max_len=50, field="name")
+        legal_rep = ""
+    else:
+        id_type = "credit_code"
+        code_value = data.get("credit_code")
+        number = parse_credit_code(code_value if isinstance(code_value, str) else "")
+        name = clean_text(data.get("name"), "企业名称", max_len=100, field="name")
+        legal_rep = clean_text(data.get("legal_rep"), "法定代表人", max_len=50, field="legal_rep")
+    agent_data = data.get("agent")
+    phone = clean_phone(data.get("phone"), required=not agent_data)
+    address = clean_text(data.get("address"), "住所/地址", max_len=ADDRESS_MAX, required=False,
+                         field="address")
+    agent = parse_agent(agent_data, today)
+    return ApplicantInput(kind, name, id_type, number, legal_rep, phone, address, agent)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from .errors import DomainError
+from .text import has_control
 
 
 class Category(StrEnum):
@@ -131,7 +132,7 @@ class _Reader:
             return ""
         if not isinstance(value, str):
             raise DomainError(f"事项目录文件字段 {self.where(key)} 应为文字", self.where(key))
-        if len(value) > max_len or any(ord(c) < 32 and c not in "\n" for c in value):
+        if len(value) > max_len or has_control(value, allowed="\n"):
             raise DomainError(f"事项目录文件字段 {self.where(key)} 过长或含控制字符", self.where(key))
         return value.strip()
 

@@ -26,14 +26,31 @@ def _fields(pattern: str) -> set[str]:
 
 
 def check_receipt_pattern(pattern: str) -> str:
+    """A pattern is accepted only if the numbers it makes are numeric and differ
+    for every day, terminal and sequence — tried on samples, since a format spec
+    such as {terminal:.1} or {date:%Y%m} can defeat the fields it names."""
     fields = _fields(pattern)
     unknown = fields - RECEIPT_FIELDS
     if unknown:
         raise DomainError(f"受理编号格式中有未知字段：{'、'.join(sorted(unknown))}")
-    # Without terminal and seq two terminals (or two cases) could share a number.
     for needed in ("terminal", "seq", "date"):
         if needed not in fields:
             raise DomainError(f"受理编号格式必须包含 {{{needed}}}")
+    days = (date(2026, 1, 1), date(2026, 1, 2), date(2026, 2, 1), date(2027, 1, 1))
+    samples = {}
+    for day in days:
+        for terminal in ("001", "002", "010", "100", "999"):
+            for seq in (1, 2, 10, 9999):
+                try:
+                    number = pattern.format(region="610102", date=day, terminal=terminal, seq=seq)
+                except (ValueError, TypeError, KeyError, IndexError) as exc:
+                    raise DomainError(f"受理编号格式“{pattern}”写法有误：{exc}") from None
+                if not number.isascii() or not number.isdigit():
+                    raise DomainError(f"受理编号格式“{pattern}”生成的编号“{number}”不是纯数字")
+                key = (day, terminal, seq)
+                if number in samples.values():
+                    raise DomainError(f"受理编号格式“{pattern}”会让不同的日期、终端或流水号得到相同编号")
+                samples[key] = number
     return pattern
 
 
@@ -49,8 +66,11 @@ def check_docno_pattern(pattern: str) -> str:
 
 
 def check_region(region: str) -> str:
-    if not (isinstance(region, str) and len(region) == 6 and region.isascii() and region.isdigit()):
-        raise DomainError("行政区划代码应为6位数字，例如 610102", "region")
+    from .identity import PROVINCE_PREFIXES
+
+    if not (isinstance(region, str) and len(region) == 6 and region.isascii() and region.isdigit()
+            and region[:2] in PROVINCE_PREFIXES):
+        raise DomainError("行政区划代码应为6位数字且以省级代码开头，例如 610102", "region")
     return region
 
 

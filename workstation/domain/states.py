@@ -69,7 +69,7 @@ OPEN = frozenset({S.ACCEPTED, S.TOLERATED, S.REVIEWING, S.SUSPENDED})
 
 def parse_status(text: str) -> CaseStatus:
     """Accept the English code or the Chinese label."""
-    value = (text or "").strip()
+    value = text.strip() if isinstance(text, str) else ""
     for status in CaseStatus:
         if value in (status.value, status.label):
             return status

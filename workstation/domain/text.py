@@ -13,6 +13,16 @@ ADDRESS_MAX = 200
 NOTE_MAX = 500
 
 
+# Unicode categories that print as nothing or break a line: controls, format
+# characters (zero-width, bidi overrides), surrogates, private use, unassigned,
+# and the line and paragraph separators.
+INVISIBLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def has_control(value: str, allowed: str = "") -> bool:
+    return any(unicodedata.category(ch) in INVISIBLE and ch not in allowed for ch in value)
+
+
 def clean_text(value, label: str, *, max_len: int = NAME_MAX, required: bool = True,
                field: str | None = None) -> str:
     """Return the value stripped, or raise DomainError naming `label`."""
@@ -25,12 +35,10 @@ def clean_text(value, label: str, *, max_len: int = NAME_MAX, required: bool = T
         if required:
             raise DomainError(f"{label}不能为空", field)
         return ""
-    for ch in value:
-        cat = unicodedata.category(ch)
-        if cat in ("Cc", "Cf", "Cs", "Co", "Cn") and ch not in "\t":
-            raise DomainError(f"{label}含有不可见的控制字符，请重新输入", field)
     if "\t" in value:
         raise DomainError(f"{label}含有制表符，请重新输入", field)
+    if has_control(value):
+        raise DomainError(f"{label}含有不可见的控制字符，请重新输入", field)
     if len(value) > max_len:
         raise DomainError(f"{label}过长（{len(value)}字，最多{max_len}字）", field)
     return value

@@ -14,8 +14,10 @@ from datetime import date, timedelta
 from typing import Iterable, Mapping
 
 from .errors import DomainError
+from .text import clean_text
 
 MAX_LIMIT_DAYS = 2000
+MAX_PERIOD_DAYS = 16
 HOLIDAY_NAMES = {
     "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
     "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "Mid-autumn Festival": "中秋节",
@@ -173,18 +175,16 @@ def parse_schedule(data, *, source_name: str = "") -> YearSchedule:
         where = f"holidays[{i}]"
         if not isinstance(period, dict):
             raise DomainError(f"日历文件 {where} 应为对象")
-        name = period.get("name")
-        if not isinstance(name, str) or not name.strip() or len(name) > 20:
-            raise DomainError(f"日历文件 {where}.name 缺失或过长")
+        name = clean_text(period.get("name"), f"日历文件 {where}.name", max_len=20)
         first = parse_day(period.get("from"), f"{where}.from")
         last = parse_day(period.get("to", period.get("from")), f"{where}.to")
         if last < first:
             raise DomainError(f"日历文件 {where}：结束日期早于开始日期")
-        if (last - first).days > 15:
-            raise DomainError(f"日历文件 {where}：假期超过16天，不合常理")
+        if (last - first).days >= MAX_PERIOD_DAYS:
+            raise DomainError(f"日历文件 {where}：假期超过{MAX_PERIOD_DAYS}天，不合常理")
         day = first
         while day <= last:
-            holidays[day] = name.strip()
+            holidays[day] = name
             day += timedelta(days=1)
     workdays = set()
     raw_workdays = data.get("workdays", [])
@@ -209,8 +209,11 @@ def schedule_to_json(schedule: YearSchedule) -> dict:
     periods = []
     for day in sorted(schedule.holidays):
         name = schedule.names.get(day, "假日")
+        # Adjacent days of one holiday form one period, but never one longer than
+        # parse_schedule accepts, so that what is exported imports again.
         if periods and periods[-1]["name"] == name and \
-                date.fromisoformat(periods[-1]["to"]) + timedelta(days=1) == day:
+                date.fromisoformat(periods[-1]["to"]) + timedelta(days=1) == day and \
+                (day - date.fromisoformat(periods[-1]["from"])).days <= MAX_PERIOD_DAYS - 1:
             periods[-1]["to"] = day.isoformat()
         else:
             periods.append({"name": name, "from": day.isoformat(), "to": day.isoformat()})

@@ -1,0 +1,283 @@
+"""The 受理 screen, keyboard first: F5 受理, F6 容缺受理, F7 一次性告知, F8 不予受理,
+Ctrl+N 下一位. Space ticks a material; Enter in the matter search picks it."""
+
+from __future__ import annotations
+
+from ...domain.catalog import Bundle, Catalog, Matter
+from ...domain.errors import DomainError
+from ...domain.states import CaseStatus
+from ...services import acceptance as acceptance_service
+from ...services.applicants import lookup
+from ...services.catalog import current_catalog
+from ..qt import (QAbstractItemView, QCheckBox, QGroupBox, QHBoxLayout, QHeaderView, QKeySequence,
+                  QLabel, QLineEdit, QListView, QPushButton, QShortcut, QSplitter, Qt, QTextBrowser,
+                  QVBoxLayout, QWidget, pyqtSignal)
+from .applicant_form import ApplicantForm
+from .checklist import (COL_MATTER, COL_NAME, COL_PROMISE, ChecklistModel, ChecklistView,
+                        PromiseDateDelegate)
+from .matters import ITEM_ROLE, MatterFilter, MatterListModel
+from .refuse_dialog import RefuseDialog
+
+
+class AcceptanceScreen(QWidget):
+    """Attributes:
+        result: the last Registered outcome (None before the first).
+    Signals:
+        registered(object): an outcome was recorded (the main window refreshes lists).
+    """
+
+    registered = pyqtSignal(object)
+
+    def __init__(self, ws, actor, runner, parent=None):
+        super().__init__(parent)
+        self.ws, self.actor, self.runner = ws, actor, runner
+        self.catalog: Catalog | None = None
+        self.chosen: list[Matter] = []
+        self.chosen_codes: list[str] = []
+        self.result = None
+        self._init_widgets()
+        self._init_layout()
+        self._connect_signals()
+        self.load_catalog()
+
+    # ---- construction ------------------------------------------------------------------------
+
+    def _init_widgets(self) -> None:
+        self.applicant = ApplicantForm()
+        self.matter_search = QLineEdit(objectName="matter_search")
+        self.matter_search.setPlaceholderText("输入事项名称或编码筛选，↓ 选择，回车确定")
+        self.matter_model = MatterListModel(self)
+        self.matter_filter = MatterFilter(self)
+        self.matter_filter.setSourceModel(self.matter_model)
+        self.matter_list = QListView(objectName="matter_list")
+        self.matter_list.setModel(self.matter_filter)
+        self.chosen_label = QLabel("尚未选择事项", objectName="chosen", wordWrap=True)
+        self.checklist = ChecklistModel(self)
+        self.table = ChecklistView(objectName="checklist")
+        self.table.setModel(self.checklist)
+        self.table.setItemDelegateForColumn(COL_PROMISE, PromiseDateDelegate(self.table))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                   | QAbstractItemView.EditTrigger.EditKeyPressed
+                                   | QAbstractItemView.EditTrigger.AnyKeyPressed)
+        self.table.horizontalHeader().setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().hide()
+        self.summary = QLabel(objectName="summary")
+        self.approve_now = QCheckBox("即办件当场审批（审核合一）", objectName="approve_now")
+        self.approve_now.setVisible(self.actor.can("approve_on_spot"))
+        self.buttons = {
+            "accept": QPushButton("受理 F5", objectName="accept"),
+            "tolerate": QPushButton("容缺受理 F6", objectName="tolerate"),
+            "notify": QPushButton("一次性告知 F7", objectName="notify"),
+            "refuse": QPushButton("不予受理 F8", objectName="refuse"),
+            "next": QPushButton("下一位 Ctrl+N", objectName="next"),
+        }
+        self.message = QLabel(objectName="message", wordWrap=True)
+        self.result_box = QGroupBox("办理结果")
+        self.result_view = QTextBrowser(objectName="result")
+        self.result_view.setPlainText("—")
+        self.result_box.setMinimumHeight(200)
+        QVBoxLayout(self.result_box).addWidget(self.result_view)
+
+    def _init_layout(self) -> None:
+        left = QGroupBox("申请人")
+        QVBoxLayout(left).addWidget(self.applicant)
+        middle = QGroupBox("办理事项 / 一件事")
+        m = QVBoxLayout(middle)
+        m.addWidget(self.matter_search)
+        m.addWidget(self.matter_list, 1)
+        m.addWidget(self.chosen_label)
+        right = QGroupBox("材料清单（空格键勾选已收，可容缺材料可填补交日期，有问题的材料填补正原因）")
+        r = QVBoxLayout(right)
+        r.addWidget(self.table, 1)
+        r.addWidget(self.summary)
+        actions = QHBoxLayout()
+        actions.addWidget(self.approve_now)
+        actions.addStretch()
+        for button in self.buttons.values():
+            actions.addWidget(button)
+        r.addLayout(actions)
+        r.addWidget(self.message)
+        r.addWidget(self.result_box)
+        left.setMinimumWidth(340)
+        middle.setMinimumWidth(280)
+        self.matter_list.setWordWrap(True)
+        splitter = QSplitter()
+        for w, stretch in ((left, 0), (middle, 0), (right, 1)):
+            splitter.addWidget(w)
+            splitter.setStretchFactor(splitter.count() - 1, stretch)
+        QVBoxLayout(self).addWidget(splitter)
+
+    def _connect_signals(self) -> None:
+        self.applicant.number_valid.connect(self._lookup)
+        self.matter_search.textChanged.connect(self._filter_matters)
+        self.matter_search.returnPressed.connect(self._choose_current)
+        self.matter_list.activated.connect(lambda _: self._choose_current())
+        self.checklist.dataChanged.connect(lambda *_: self._update_summary())
+        self.checklist.modelReset.connect(self._update_summary)
+        self.buttons["accept"].clicked.connect(lambda: self.submit("accept"))
+        self.buttons["tolerate"].clicked.connect(lambda: self.submit("tolerate"))
+        self.buttons["notify"].clicked.connect(lambda: self.submit("notify"))
+        self.buttons["refuse"].clicked.connect(lambda: self.submit("refuse"))
+        self.buttons["next"].clicked.connect(self.next_applicant)
+        for key, action in (("F5", "accept"), ("F6", "tolerate"), ("F7", "notify"), ("F8", "refuse")):
+            QShortcut(QKeySequence(key), self, activated=lambda a=action: self.submit(a))
+        QShortcut(QKeySequence("Ctrl+N"), self, activated=self.next_applicant)
+        self.matter_search.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        # ↓ from the search box moves into the list, so the clerk never leaves the keyboard.
+        if obj is self.matter_search and event.type() == event.Type.KeyPress \
+                and event.key() == Qt.Key.Key_Down:
+            self.matter_list.setFocus()
+            if not self.matter_list.currentIndex().isValid() and self.matter_filter.rowCount():
+                self.matter_list.setCurrentIndex(self.matter_filter.index(0, 0))
+            return True
+        return super().eventFilter(obj, event)
+
+    # ---- catalog and matters -----------------------------------------------------------------
+
+    def load_catalog(self) -> None:
+        self.runner.run(lambda: current_catalog(self.ws), self._catalog_loaded, self._failed)
+
+    def _catalog_loaded(self, value) -> None:
+        _version_id, self.catalog = value
+        self.matter_model.set_catalog(self.catalog)
+
+    def _filter_matters(self, text: str) -> None:
+        self.matter_filter.setFilterFixedString(text.strip().lower())
+        if self.matter_filter.rowCount():
+            self.matter_list.setCurrentIndex(self.matter_filter.index(0, 0))
+
+    def _choose_current(self) -> None:
+        index = self.matter_list.currentIndex()
+        if not index.isValid() and self.matter_filter.rowCount():
+            index = self.matter_filter.index(0, 0)
+        if not index.isValid():
+            self.show_error("没有符合条件的事项")
+            return
+        self.choose(index.data(ITEM_ROLE))
+
+    def choose(self, item: Matter | Bundle) -> None:
+        assert self.catalog is not None
+        if isinstance(item, Bundle):
+            self.chosen = [self.catalog.matter(code) for code in item.matters]
+            self.chosen_codes = [item.code]
+            self.chosen_label.setText(f"已选一件事：<b>{item.name}</b>（{len(self.chosen)}个事项，一次受理）")
+        else:
+            self.chosen = [item]
+            self.chosen_codes = [item.code]
+            self.chosen_label.setText(
+                f"已选：<b>{item.name}</b>　{item.kind.value}，承诺时限{item.promised_days}个工作日，"
+                f"法定时限{item.statutory_days}个工作日{'，可容缺受理' if item.allows_tolerance else ''}")
+        self.checklist.set_matters(self.chosen)
+        self.table.resizeColumnsToContents()
+        # One matter: its name is already above the list. A bundle: keep the column narrow.
+        self.table.setColumnHidden(COL_MATTER, len(self.chosen) == 1)
+        self.table.setColumnWidth(COL_MATTER, 170)
+        self.table.horizontalHeader().setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
+        self.table.setFocus()
+        if self.checklist.rowCount():
+            self.table.setCurrentIndex(self.checklist.index(0, 0))
+
+    def _update_summary(self) -> None:
+        self.summary.setText(self.checklist.summary() if self.checklist.rows else "")
+
+    # ---- applicant ---------------------------------------------------------------------------
+
+    def _lookup(self, number: str) -> None:
+        self.runner.run(lambda: lookup(self.ws, number),
+                        lambda known: known and self.applicant.number.text().strip().upper() == number
+                        and self.applicant.fill(known), self._failed)
+
+    # ---- outcomes ----------------------------------------------------------------------------
+
+    def submit(self, action: str) -> None:
+        if not self.chosen_codes:
+            self.show_error("请先选择办理事项（在事项框中输入名称后回车）")
+            self.matter_search.setFocus()
+            return
+        intake = acceptance_service.Intake(
+            matters=list(self.chosen_codes), applicant=self.applicant.to_dict(),
+            received=self.checklist.received(), promises=self.checklist.promises(),
+            defects=self.checklist.defects())
+        ws, actor = self.ws, self.actor
+        if action == "accept":
+            if intake.promises:
+                self.show_error("清单中有容缺材料：请按 F6 容缺受理，或清除补交日期")
+                return
+            if intake.defects:
+                self.show_error("清单中有需补正的材料：请按 F7 一次性告知，或清除补正原因")
+                return
+            approve_now = self.approve_now.isChecked()
+            call = lambda: acceptance_service.accept(ws, actor, intake, approve_now=approve_now)
+        elif action == "tolerate":
+            if not intake.promises:
+                self.show_error("容缺受理须为缺少的可容缺材料填写承诺补交日期（双击“容缺补交日期”一栏）")
+                self._focus_column(COL_PROMISE)
+                return
+            call = lambda: acceptance_service.accept(ws, actor, intake)
+        elif action == "notify":
+            call = lambda: acceptance_service.notify(ws, actor, intake)
+        else:
+            dialog = RefuseDialog(self)
+            if dialog.exec() != RefuseDialog.DialogCode.Accepted:
+                return
+            values = dialog.values()
+            call = lambda: acceptance_service.refuse(ws, actor, intake, **values)
+        self._set_busy(True)
+        self.runner.run(call, self._registered, self._failed)
+
+    def _focus_column(self, column: int) -> None:
+        for i, row in enumerate(self.checklist.rows):
+            if row.material.tolerable and not row.received:
+                self.table.setCurrentIndex(self.checklist.index(i, column))
+                self.table.setFocus()
+                return
+
+    def _registered(self, result) -> None:
+        self._set_busy(False)
+        self.result = result
+        self.message.setText("")
+        status = CaseStatus(result.status).label
+        lines = [f"<span style='font-size:20pt'><b>{result.receipt_no}</b></span>　{status}"]
+        if result.due_date:
+            mark = "（暂定：该年度节假日安排尚未发布）" if result.provisional else ""
+            lines.append(f"承诺办结日期：<b>{result.due_date:%Y年%m月%d日}</b>{mark}　"
+                         f"法定期限届满：{result.statutory_due_date:%Y年%m月%d日}")
+        for case in result.cases if len(result.cases) > 1 else []:
+            lines.append(f"　{case['matter_name']}：{CaseStatus(case['status']).label}，"
+                         f"承诺办结 {case['due_date'] or '—'}")
+        lines += [f"{d['kind']}：{d['number']}" for d in result.documents]
+        self.result_view.setHtml("<br>".join(lines))
+        self.registered.emit(result)
+        self.buttons["next"].setFocus()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        if isinstance(exc, DomainError):
+            self.show_error(str(exc))
+            widget = self.applicant.widget_for(exc.field)
+            if widget is not None:
+                widget.setFocus()
+                widget.selectAll()
+        else:
+            self.show_error(f"内部错误，操作未完成：{exc}")
+
+    def show_error(self, text: str) -> None:
+        self.message.setStyleSheet("color: #b00020; font-weight: bold")
+        self.message.setText(text)
+
+    def _set_busy(self, busy: bool) -> None:
+        for key in ("accept", "tolerate", "notify", "refuse"):
+            self.buttons[key].setEnabled(not busy)
+
+    def next_applicant(self) -> None:
+        self.applicant.clear()
+        self.matter_search.clear()
+        self.chosen, self.chosen_codes = [], []
+        self.chosen_label.setText("尚未选择事项")
+        self.checklist.set_matters([])
+        self.message.setText("")
+        self.result_view.setPlainText("—")
+        self.applicant.number.setFocus()

@@ -1,0 +1,106 @@
+"""The main window: the 受理 and 案件 screens, a status bar, and the hand scanner."""
+
+from __future__ import annotations
+
+from ..domain.errors import DomainError
+from ..services import cases as case_service
+from ..services.errors import NotFound
+from .acceptance import AcceptanceScreen
+from .cases import CaseDialog, CasesScreen
+from .qt import QApplication, QKeySequence, QLabel, QMainWindow, QShortcut, QTabWidget, Qt, QTimer
+from .scanner import ScannerFilter
+from .tasks import Runner
+
+STATUS_REFRESH_MS = 30_000
+
+
+class MainWindow(QMainWindow):
+    """Attributes:
+        runner: the single database worker every screen uses.
+        scanner: recognises a hand scanner typing anywhere in the window.
+    """
+
+    def __init__(self, ws, actor, runner: Runner | None = None):
+        super().__init__()
+        self.ws, self.actor = ws, actor
+        self.runner = runner or Runner(self)
+        self.settings = ws.settings()
+        self.setWindowTitle(f"综合窗口工作台 — {self.settings.authority}")
+        self.resize(1400, 860)
+        self._init_screens()
+        self._init_status_bar()
+        self._init_scanner()
+        self._connect_signals()
+        self.refresh_status()
+
+    def _init_screens(self) -> None:
+        self.tabs = QTabWidget()
+        self.acceptance = AcceptanceScreen(self.ws, self.actor, self.runner)
+        self.cases = CasesScreen(self.ws, self.actor, self.runner)
+        if self.actor.can("accept"):
+            self.tabs.addTab(self.acceptance, "受理 Ctrl+1")
+        self.tabs.addTab(self.cases, "案件 Ctrl+2")
+        self.setCentralWidget(self.tabs)
+
+    def _init_status_bar(self) -> None:
+        self.terminal_label = QLabel(f"终端 {self.settings.terminal}（{self.settings.station}）")
+        self.user_label = QLabel(f"{self.actor.name}（{self.actor.role_label}）")
+        self.network_label = QLabel("离线", objectName="network")
+        self.network_label.setToolTip("尚未配置中心服务器：所有办理均保存在本机，联网后同步")
+        self.outbox_label = QLabel(objectName="outbox")
+        bar = self.statusBar()
+        for w in (self.terminal_label, self.user_label, self.network_label, self.outbox_label):
+            bar.addPermanentWidget(w)
+
+    def _init_scanner(self) -> None:
+        self.scanner = ScannerFilter(self)
+        QApplication.instance().installEventFilter(self.scanner)
+
+    def _connect_signals(self) -> None:
+        self.scanner.scanned.connect(self.open_case)
+        self.cases.open_case.connect(self.open_case)
+        self.acceptance.registered.connect(lambda _: (self.refresh_status(), self.cases.refresh()))
+        # F2 stays free: it is the standard key for editing a table cell.
+        QShortcut(QKeySequence("Ctrl+1"), self, activated=self._show_acceptance)
+        QShortcut(QKeySequence("Ctrl+2"), self, activated=self._show_cases)
+        QShortcut(QKeySequence("Ctrl+F"), self, activated=self._show_cases)
+        self.timer = QTimer(self, interval=STATUS_REFRESH_MS, timeout=self.refresh_status)
+        self.timer.start()
+
+    def _show_acceptance(self) -> None:
+        if self.actor.can("accept"):
+            self.tabs.setCurrentWidget(self.acceptance)
+            self.acceptance.applicant.number.setFocus()
+
+    def _show_cases(self) -> None:
+        self.tabs.setCurrentWidget(self.cases)
+        self.cases.search_edit.setFocus()
+        self.cases.refresh()
+
+    def refresh_status(self) -> None:
+        from sync.outbox import pending_count
+
+        def count():
+            with self.ws.reading() as s:
+                return pending_count(s)
+
+        self.runner.run(count, lambda n: self.outbox_label.setText(f"待同步 {n} 条"),
+                        lambda exc: self.outbox_label.setText("待同步 ?"))
+
+    def open_case(self, key: str) -> None:
+        ws, actor = self.ws, self.actor
+        self.runner.run(lambda: case_service.show(ws, actor, key.strip()), self._show_case,
+                        lambda exc: self.statusBar().showMessage(
+                            str(exc) if isinstance(exc, (NotFound, DomainError)) else f"内部错误：{exc}",
+                            8000))
+
+    def _show_case(self, data: dict) -> None:
+        self.last_case_dialog = CaseDialog(data, self)
+        self.last_case_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.last_case_dialog.show()
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        QApplication.instance().removeEventFilter(self.scanner)
+        self.timer.stop()
+        self.runner.wait()
+        super().closeEvent(event)
