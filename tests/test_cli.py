@@ -208,6 +208,55 @@ def test_user_add_rejects_duplicates_and_unknown_roles(cli, capsys, monkeypatch)
     assert snapshot(db_path(cli)) == before
 
 
+def test_later_user_needs_its_own_password(cli, capsys):
+    """The admin's WORKSTATION_PASSWORD must not silently become the new clerk's."""
+    before = snapshot(db_path(cli))
+    code, _, err = run(capsys, "user", "add", "li", "--name", "李静", "--role", "clerk",
+                       "--user", "admin")
+    assert code == 2 and "WORKSTATION_NEW_PASSWORD" in err
+    assert snapshot(db_path(cli)) == before
+
+
+def test_global_options_before_the_command(cli, capsys, monkeypatch):
+    monkeypatch.delenv("WORKSTATION_DATA_DIR")
+    out = json.loads(ok(capsys, "--json", "--data-dir", cli, "--user", "clerk", "list"))
+    assert out == {"count": 0, "cases": [], "total": 0}
+    # after the command wins
+    assert "没有找到案件" in ok(capsys, "--data-dir", cli, "list", "--user", "clerk")
+
+
+def test_applicant_flag_blocks_tolerance(files, capsys):
+    accept_sp(capsys, files)
+    flagged = ok_json(capsys, "applicant", "flag", ENTERPRISE["credit_code"], "--reason",
+                      "2026年列入经营异常名录", "--user", "admin")
+    assert flagged["ineligible_reason"] == "2026年列入经营异常名录"
+    before = snapshot(db_path(files / "data"))
+    code, _, err = run(capsys, "accept", "--user", "clerk", "--matter", "T-SP", "--applicant",
+                       files / "enterprise.json", "--received", "M01,M02,M04", "--promise",
+                       "M03=2026-10-12")
+    assert code == 2 and "不符合容缺受理条件" in err
+    assert snapshot(db_path(files / "data")) == before
+    code, _, err = run(capsys, "applicant", "flag", ENTERPRISE["credit_code"], "--clear",
+                       "--user", "clerk")
+    assert code == 2 and "标记失信申请人" in err
+    assert "ineligible_reason" not in ok_json(capsys, "applicant", "flag", ENTERPRISE["credit_code"],
+                                              "--clear", "--user", "admin")
+    tolerated = ok_json(capsys, "accept", "--user", "clerk", "--matter", "T-SP", "--applicant",
+                        files / "enterprise.json", "--received", "M01,M02,M04", "--promise",
+                        "M03=2026-10-12")
+    assert tolerated["status"] == "tolerated"
+
+
+def test_station_clerk_sees_the_case_they_accepted(cli, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("WORKSTATION_NEW_PASSWORD", PASSWORD)
+    ok(capsys, "user", "add", "station", "--name", "赵强", "--role", "station_clerk", "--station",
+       "S01", "--user", "admin")
+    result = ok_json(capsys, "accept", "--user", "station", "--matter", "T-GT", "--applicant",
+                     tmp_path / "person.json", "--received", "M01,M02")
+    assert ok_json(capsys, "list", "--user", "station")["count"] == 1
+    assert ok_json(capsys, "show", result["receipt_no"], "--user", "station")["cases"]
+
+
 # ---- catalog ---------------------------------------------------------------------------------
 
 def test_catalog_import_and_list(env, capsys):

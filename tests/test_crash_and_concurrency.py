@@ -169,9 +169,6 @@ def test_four_processes_accepting_at_once(ws, tmp_path):
     assert sorted(int(r[-4:]) for r in receipts) == list(range(1, 101))
     documents = [d for rec in records for d in rec["documents"]]
     assert len(documents) == len(set(documents))
-    # The processes really interleaved: no process got one unbroken run of numbers.
-    runs = [sorted(int(rec["receipt_no"][-4:]) for rec in r.records()) for r in readers]
-    assert sum(run == list(range(run[0], run[0] + 25)) for run in runs) < 4
     assert sorted(_check_consistent(data_dir)) == sorted(receipts)
     with sqlite3.connect(data_dir / "workstation.sqlite3") as conn:
         stored = [n for (n,) in conn.execute("SELECT number FROM documents")]

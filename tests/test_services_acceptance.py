@@ -209,3 +209,14 @@ def test_outbox_and_audit_written_with_the_case(ws, clerk, person):
     assert json.loads(payload)["receipt_no"] == result.receipt_no
     assert len(h) == 64
     assert (action, target) == ("acceptance.accepted", result.receipt_no)
+
+
+def test_station_clerk_cases_belong_to_their_station(ws, clerk, person):
+    station = login(ws, "station", PASSWORD)
+    from workstation.services.cases import list_cases
+
+    result = accept(ws, station, Intake(["T-GT"], person, ["M01", "M02"]))
+    assert [r.receipt_no for r in list_cases(ws, station)] == [result.receipt_no]
+    assert show(ws, station, result.receipt_no)["station"] == "S01"
+    # The district clerk sees every station's cases.
+    assert [r.receipt_no for r in list_cases(ws, clerk)] == [result.receipt_no]

@@ -15,7 +15,7 @@ from workstation.ui.tasks import Runner, SyncRunner
 
 from .conftest import PASSWORD
 from .helpers import snapshot
-from .typing import type_text
+from .qt_typing import type_text
 
 
 @pytest.fixture
@@ -264,3 +264,14 @@ def test_real_worker_thread_delivers_result(qtbot, ws, clerk, enterprise):
     assert screen.message.text() == ""
     assert screen.result.receipt_no == "610102202609300010001"
     w.close()
+
+
+def test_fast_typing_in_two_fields_is_not_a_scan(qtbot, window, ws, clerk, person):
+    """Digits typed into the ID field and an Enter later in another field are two
+    things, however fast the clerk (or the test) is."""
+    screen = window.acceptance
+    qtbot.keyClicks(screen.applicant.number, person["id_number"])
+    qtbot.keyClicks(screen.applicant.phone, "13800138000")
+    qtbot.keyClick(screen.applicant.phone, Qt.Key.Key_Return)
+    assert screen.applicant.phone.text() == "13800138000"
+    assert not hasattr(window, "last_case_dialog")

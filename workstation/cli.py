@@ -62,8 +62,13 @@ def _actor(ws, args, *, needed: bool = True):
     return login(ws, name, password)
 
 
-def _new_password() -> str:
-    password = os.environ.get("WORKSTATION_NEW_PASSWORD") or os.environ.get("WORKSTATION_PASSWORD")
+def _new_password(first_user: bool) -> str:
+    """WORKSTATION_NEW_PASSWORD; WORKSTATION_PASSWORD only for the first user, who
+    logs in with it. Once someone is logged in, WORKSTATION_PASSWORD is theirs and
+    must never silently become the new user's."""
+    password = os.environ.get("WORKSTATION_NEW_PASSWORD")
+    if not password and first_user:
+        password = os.environ.get("WORKSTATION_PASSWORD")
     if password:
         return password
     if not sys.stdin or not sys.stdin.isatty():
@@ -167,7 +172,7 @@ def cmd_user_add(args) -> int:
 
     with _workstation(args) as ws:
         actor = _actor(ws, args, needed=False)
-        user = add_user(ws, actor, args.login, args.name, args.role, _new_password(),
+        user = add_user(ws, actor, args.login, args.name, args.role, _new_password(actor is None),
                         station=args.station, rights=tuple(args.right or ()))
     _print(args, {"login": user.login, "name": user.name, "role": user.role,
                   "station": user.station, "rights": sorted(user.rights)},

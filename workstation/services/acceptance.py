@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forms import DOCUMENTS_BY_OUTCOME
@@ -21,7 +22,7 @@ from ..domain.intake import (Line, accept_lines, check_approve_on_spot, check_co
 from ..domain.states import CaseStatus, check_transition
 from ..domain.text import NOTE_MAX, clean_text
 from ..domain.workdays import add_working_days
-from ..store.models import Acceptance, Case, CaseMaterial, Document
+from ..store.models import Acceptance, Applicant, Case, CaseMaterial, Document
 from . import audit, calendar as calendar_service, catalog as catalog_service
 from .applicants import find_or_create
 from .auth import Actor, require
@@ -115,17 +116,29 @@ class _Session:
     def promised_due(self, matter: Matter) -> date:
         return add_working_days(self.calendar, self.today, matter.promised_days).day
 
+    def read(self, intake: Intake, *, check_kind: bool = True):
+        """The applicant and matters of the intake, checked; the received codes too."""
+        applicant = _applicant(intake, self.today)
+        matters, bundle = _resolve(self.catalog, intake.matters)
+        if check_kind:
+            _check_kind(matters, applicant)
+        check_codes(intake.received, matters, "已收材料")
+        return applicant, matters, bundle
+
 
 def _write(ctx: _Session, actor: Actor, applicant_in: ApplicantInput, matters: list[Matter],
            bundle: tuple[str, str] | None, outcome: str, plans: list[tuple[str, list[Line]]],
            notice: dict | None, approve_now: bool = False) -> Registered:
     s, settings = ctx.s, ctx.settings
+    # The case belongs to the station of the clerk who took it (a station clerk may
+    # work on a district terminal during 委托受理); users start with the terminal's.
+    station = actor.station or settings.station
     applicant = find_or_create(s, applicant_in, ctx.now)
     receipt_no = next_receipt_no(s, settings, ctx.today)
     acceptance = Acceptance(
         id=uuid.uuid4().hex, receipt_no=receipt_no, outcome=outcome, applicant_id=applicant.id,
         agent=applicant_in.to_json().get("agent"), bundle_code=bundle[0] if bundle else None,
-        bundle_name=bundle[1] if bundle else None, station=settings.station,
+        bundle_name=bundle[1] if bundle else None, station=station,
         terminal=settings.terminal, clerk=actor.login, received_on=ctx.today, created_at=ctx.now,
         notice=notice)
     s.add(acceptance)
@@ -137,7 +150,7 @@ def _write(ctx: _Session, actor: Actor, applicant_in: ApplicantInput, matters: l
                     matter_code=matter.code, matter_name=matter.name,
                     category=matter.category.value, matter_kind=matter.kind.value,
                     status=check_transition(CaseStatus.DRAFT, CaseStatus(status)).value,
-                    station=settings.station, accepted_on=ctx.today if accepted else None,
+                    station=station, accepted_on=ctx.today if accepted else None,
                     statutory_days=matter.statutory_days, promised_days=matter.promised_days,
                     extension_days=0, provisional=False, updated_at=ctx.now)
         if accepted:
@@ -179,7 +192,7 @@ def _write(ctx: _Session, actor: Actor, applicant_in: ApplicantInput, matters: l
                   "approve_now": approve_now})
     outbox.append(s, f"acceptance.{outcome}", {
         "acceptance_id": acceptance.id, "receipt_no": receipt_no, "outcome": outcome,
-        "station": settings.station, "terminal": settings.terminal, "clerk": actor.login,
+        "station": station, "terminal": settings.terminal, "clerk": actor.login,
         "received_on": ctx.today.isoformat(), "catalog_version": ctx.catalog.version,
         "applicant": applicant_in.to_json(), "bundle": bundle[0] if bundle else None,
         "notice": notice, "cases": case_json, "documents": documents,
@@ -205,10 +218,7 @@ def accept(ws: Workstation, actor: Actor, intake: Intake, *, approve_now: bool =
     _check_sizes(intake)
     with ws.transaction() as s:
         ctx = _Session(ws, s)
-        applicant = _applicant(intake, ctx.today)
-        matters, bundle = _resolve(ctx.catalog, intake.matters)
-        _check_kind(matters, applicant)
-        check_codes(intake.received, matters, "已收材料")
+        applicant, matters, bundle = ctx.read(intake)
         check_codes(intake.promises, matters, "容缺材料")
         if intake.defects:
             raise DomainError("受理时不应有需补正的材料；有缺陷请一次性告知", "defect")
@@ -224,10 +234,6 @@ def accept(ws: Workstation, actor: Actor, intake: Intake, *, approve_now: bool =
 
 
 def _known_ineligibility(s: Session, applicant: ApplicantInput) -> str | None:
-    from sqlalchemy import select
-
-    from ..store.models import Applicant
-
     return s.scalar(select(Applicant.ineligible_reason).where(
         Applicant.id_type == applicant.id_type, Applicant.id_number == applicant.id_number))
 
@@ -238,10 +244,7 @@ def notify(ws: Workstation, actor: Actor, intake: Intake) -> Registered:
     _check_sizes(intake)
     with ws.transaction() as s:
         ctx = _Session(ws, s)
-        applicant = _applicant(intake, ctx.today)
-        matters, bundle = _resolve(ctx.catalog, intake.matters)
-        _check_kind(matters, applicant)
-        check_codes(intake.received, matters, "已收材料")
+        applicant, matters, bundle = ctx.read(intake)
         check_codes(intake.defects, matters, "需补正材料")
         if intake.promises:
             raise DomainError("一次性告知不涉及容缺承诺", "promise")
@@ -263,9 +266,8 @@ def refuse(ws: Workstation, actor: Actor, intake: Intake, *, reason: str, basis:
     _check_sizes(intake)
     with ws.transaction() as s:
         ctx = _Session(ws, s)
-        applicant = _applicant(intake, ctx.today)
-        matters, bundle = _resolve(ctx.catalog, intake.matters)
-        check_codes(intake.received, matters, "已收材料")
+        # A refusal may be exactly that the applicant is of a kind the matter is not for.
+        applicant, matters, bundle = ctx.read(intake, check_kind=False)
         received = set(intake.received)
         plans = [("refused", notice_lines(m, matters, received, {})) for m in matters]
         notice = {"reason": reason, "basis": basis, "competent_organ": organ or None}

@@ -32,6 +32,7 @@ class MainWindow(QMainWindow):
         self._init_scanner()
         self._connect_signals()
         self.refresh_status()
+        self._shown = False
 
     def _init_screens(self) -> None:
         self.tabs = QTabWidget()
@@ -98,6 +99,13 @@ class MainWindow(QMainWindow):
         self.last_case_dialog = CaseDialog(data, self)
         self.last_case_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.last_case_dialog.show()
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._shown:
+            # The clerk's first move is always the applicant's ID: put the cursor there.
+            self._shown = True
+            self._show_acceptance()
 
     def closeEvent(self, event) -> None:  # noqa: N802
         QApplication.instance().removeEventFilter(self.scanner)

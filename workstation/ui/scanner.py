@@ -28,8 +28,12 @@ class ScannerFilter(QObject):
         self._clock = QElapsedTimer()
         self._clock.start()
         self._last = -10_000
+        self._target = None
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.InputMethod:
+            self._buffer.clear()       # Chinese typed in between: not one scan
+            return False
         if event.type() != QEvent.Type.KeyPress or event.isAutoRepeat():
             return False
         # An application-wide filter sees one key press several times (the window,
@@ -37,6 +41,10 @@ class ScannerFilter(QObject):
         focus = QApplication.focusWidget()
         if obj is not focus and not (focus is None and isinstance(obj, QWidget) and obj.isWindow()):
             return False
+        # A scan arrives in one widget; keys typed elsewhere before it are not part of it.
+        if obj is not self._target:
+            self._buffer.clear()
+            self._target = obj
         now = self._clock.elapsed()
         gap = now - self._last
         self._last = now

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ...domain.catalog import Material, Matter
+from ..table_model import RowTableModel
 from ..qt import (QAbstractItemView, QAbstractTableModel, QColor, QDate, QDateEdit, QModelIndex, Qt,
                   QStyledItemDelegate, QTableView)
 
@@ -26,7 +27,8 @@ class Row:
         return f"{self.matter.code}:{self.material.code}"
 
 
-class ChecklistModel(QAbstractTableModel):
+class ChecklistModel(RowTableModel):
+    COLUMNS = COLUMNS
     """Space toggles 收到; the promise date and defect columns are edited in place."""
 
     def __init__(self, parent=None):
@@ -37,17 +39,6 @@ class ChecklistModel(QAbstractTableModel):
         self.beginResetModel()
         self.rows = [Row(m, x) for m in matters for x in m.materials]
         self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
 
     def flags(self, index):
         if not index.isValid():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ...services.cases import CaseRow
+from ..table_model import RowTableModel
 from ..qt import QAbstractTableModel, QColor, QModelIndex, Qt
 
 COLUMNS = ("受理编号", "申请人", "证件号码", "事项", "类别", "状态", "收件日期", "承诺办结", "受理人")
@@ -12,9 +13,11 @@ PAGE = 100
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-class CaseTableModel(QAbstractTableModel):
+class CaseTableModel(RowTableModel):
     """`fetch(offset, limit)` returns CaseRows; it runs on the caller's thread, and the
     screen feeds the model pages fetched in the background with `append`."""
+
+    COLUMNS = COLUMNS
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -45,17 +48,6 @@ class CaseTableModel(QAbstractTableModel):
         if self.canFetchMore(parent) and self.request_more is not None:
             self._requested = True
             self.request_more(len(self.rows))
-
-    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
-        return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or index.row() >= len(self.rows):
