@@ -699,3 +699,26 @@ def test_demo_300_cases_is_fast_realistic_and_consistent(env, capsys):
     for _, name, code, rep, _, address in firms:
         assert parse_credit_code(code) == code and name.endswith("有限公司") and rep
     assert ok_json(capsys, "audit", "verify")["ok"] is True
+
+
+# ---- the case clock -------------------------------------------------------------------------
+
+def test_case_clock_commands(files, capsys, monkeypatch):
+    case_id = accept_sp(capsys, files)["case_ids"][0]
+    assert ok_json(capsys, "case", "review", case_id, "--user", "approver")["status"] == "reviewing"
+    monkeypatch.setenv("WORKSTATION_TODAY", "2026-10-08")
+    out = ok_json(capsys, "case", "suspend", case_id, "--reason", "检验检测", "--user", "approver")
+    assert out["status"] == "suspended" and out["due_date"] is None
+    monkeypatch.setenv("WORKSTATION_TODAY", "2026-10-12")
+    out = ok_json(capsys, "case", "resume", case_id, "--user", "approver")
+    assert out["due_date"] == "2026-10-16"
+    before = snapshot(db_path(files / "data"))
+    for argv, fragment in [
+        (("case", "extend", case_id, "--days", "5", "--reason", "x", "--user", "clerk"), "没有“延长时限”的权限"),
+        (("case", "resume", case_id, "--user", "approver"), "不能直接变为"),
+        (("case", "suspend", "f" * 32, "--reason", "x", "--user", "approver"), "找不到案件"),
+        (("case", "extend", case_id, "--days", "ten", "--reason", "x", "--user", "approver"), "命令参数有误"),
+    ]:
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and fragment in err and out == ""
+    assert snapshot(db_path(files / "data")) == before

@@ -319,6 +319,24 @@ def cmd_applicant_flag(args) -> int:
     return EXIT_OK
 
 
+def cmd_case(args) -> int:
+    from .services import case_clock
+
+    with _workstation(args) as ws:
+        actor = _actor(ws, args)
+        if args.sub == "review":
+            out = case_clock.start_review(ws, actor, args.case)
+        elif args.sub == "suspend":
+            out = case_clock.suspend(ws, actor, args.case, args.reason)
+        elif args.sub == "resume":
+            out = case_clock.resume(ws, actor, args.case)
+        else:
+            out = case_clock.extend(ws, actor, args.case, args.days, args.reason)
+    _print(args, out, f"案件 {out['case_id']}：{out['status_label']}，承诺办结 {out['due_date'] or '计时中止'}，"
+                      f"法定期限 {out['statutory_due_date'] or '计时中止'}")
+    return EXIT_OK
+
+
 def cmd_demo(args) -> int:
     from .services import Workstation
     from .services.demo import build_demo
@@ -417,6 +435,18 @@ def build_parser() -> argparse.ArgumentParser:
     group = c.add_mutually_exclusive_group(required=True)
     group.add_argument("--reason")
     group.add_argument("--clear", action="store_true")
+
+    case = sub.add_parser("case", help="案件计时").add_subparsers(dest="sub", parser_class=_Parser,
+                                                                required=True)
+    command("review", cmd_case, "开始审查", case).add_argument("case", help="案件号")
+    c = command("suspend", cmd_case, "中止计时（听证、检验、检测、鉴定、专家评审等）", case)
+    c.add_argument("case")
+    c.add_argument("--reason", required=True)
+    command("resume", cmd_case, "恢复计时", case).add_argument("case")
+    c = command("extend", cmd_case, "延长法定时限", case)
+    c.add_argument("case")
+    c.add_argument("--days", type=int, required=True)
+    c.add_argument("--reason", required=True)
 
     c = command("demo", cmd_demo, "生成演示数据库")
     c.add_argument("--cases", type=int, default=300)
