@@ -141,6 +141,15 @@ def has_admin(session: Session) -> bool:
 def add_user(ws: Workstation, actor: Actor | None, login_name: str, name: str, role: str,
              password: str, *, station: str | None = None, rights: tuple[str, ...] = ()) -> Actor:
     """Create a user. Until an admin exists anyone on the machine may (first set-up)."""
+    with ws.transaction() as s:
+        return create_user(s, ws, actor, login_name, name, role, password, station=station,
+                           rights=rights)
+
+
+def create_user(s: Session, ws: Workstation, actor: Actor | None, login_name: str, name: str,
+                role: str, password: str, *, station: str | None = None,
+                rights: tuple[str, ...] = ()) -> Actor:
+    """add_user inside the caller's transaction (first-start set-up uses it with init)."""
     if not isinstance(login_name, str) or not LOGIN_RE.match(login_name):
         raise DomainError("登录名应为2–32位字母、数字、下划线、点或减号", "login")
     name = clean_text(name, "姓名", max_len=50, field="name")
@@ -155,20 +164,19 @@ def add_user(ws: Workstation, actor: Actor | None, login_name: str, name: str, r
     if station is not None:
         station = clean_text(station, "站点编码", max_len=20, field="station")
     check_password(password)
-    with ws.transaction() as s:
-        settings = ws.settings(s)
-        if role == "station_clerk" and not station:
-            raise DomainError("便民服务站受理员必须指定站点（--station）", "station")
-        if has_admin(s):
-            require(actor, "manage_users")
-        if s.scalar(select(User).where(User.login == login_name)) is not None:
-            raise DomainError(f"登录名“{login_name}”已存在", "login")
-        now = ws.clock.now()
-        user = User(login=login_name, name=name, role=role, station=station or settings.station,
-                    rights=",".join(sorted(rights)), password_hash=hash_password(password),
-                    active=True, created_at=now)
-        s.add(user)
-        audit.record(s, actor.login if actor else "(首次设置)", settings.terminal, now,
-                     "user.add", login_name, {"name": name, "role": role, "station": user.station,
-                                              "rights": sorted(rights)})
-        return _actor(user)
+    settings = ws.settings(s)
+    if role == "station_clerk" and not station:
+        raise DomainError("便民服务站受理员必须指定站点（--station）", "station")
+    if has_admin(s):
+        require(actor, "manage_users")
+    if s.scalar(select(User).where(User.login == login_name)) is not None:
+        raise DomainError(f"登录名“{login_name}”已存在", "login")
+    now = ws.clock.now()
+    user = User(login=login_name, name=name, role=role, station=station or settings.station,
+                rights=",".join(sorted(rights)), password_hash=hash_password(password),
+                active=True, created_at=now)
+    s.add(user)
+    audit.record(s, actor.login if actor else "(首次设置)", settings.terminal, now,
+                 "user.add", login_name, {"name": name, "role": role, "station": user.station,
+                                          "rights": sorted(rights)})
+    return _actor(user)

@@ -8,14 +8,16 @@ from ..domain.catalog import parse_catalog
 from ..domain.errors import DomainError
 from ..store.models import Acceptance, CatalogVersion, Setting
 from . import audit, settings as settings_module
+from .auth import create_user
 from .catalog import DEFAULT_CATALOG, read_file, store_version
 from .context import Workstation
 
 
-def init(ws: Workstation, values: dict[str, str]) -> dict:
+def init(ws: Workstation, values: dict[str, str], *, admin: dict | None = None) -> dict:
     """Write the settings (validated) and import the bundled catalog if none is there.
 
-    Running it again changes the given settings; the terminal code of a terminal
+    With `admin` ({"login", "name", "password"}) the first admin is created in the
+    same transaction. Running it again changes the given settings; the terminal code of a terminal
     that has already issued numbers cannot change, since its numbers embed it.
     """
     clean = settings_module.checked({k: v for k, v in values.items() if v is not None})
@@ -40,5 +42,9 @@ def init(ws: Workstation, values: dict[str, str]) -> dict:
             imported = {"version_id": row.id, "label": catalog.version,
                         "matters": len(catalog.matters), "bundles": len(catalog.bundles)}
         audit.record(s, "(初始化)", terminal, now, "settings.init", terminal, clean)
+        if admin is not None:
+            # First start from the window: the terminal and its first admin together,
+            # so a bad admin name leaves no half-set-up terminal behind.
+            create_user(s, ws, None, admin["login"], admin["name"], "admin", admin["password"])
         return {"settings": settings_module.Settings.load(s).as_dict(), "catalog": imported,
                 "data_dir": str(ws.data_dir)}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..domain.errors import DomainError
-from ..services.auth import add_user
 from ..services.setup import init
 from .qt import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout
 
@@ -44,10 +43,10 @@ class SetupDialog(QDialog):
         if self.fields["password"].text() != self.fields["password2"].text():
             self.message.setText("两次输入的密码不一致")
             return
+        admin = {"login": v["login"], "name": v["name"], "password": self.fields["password"].text()}
         try:
-            if not self.ws.is_initialised():
-                init(self.ws, {k: v[k] for k in ("region", "terminal", "authority", "authority_short")})
-            add_user(self.ws, None, v["login"], v["name"], "admin", self.fields["password"].text())
+            init(self.ws, {k: v[k] for k in ("region", "terminal", "authority", "authority_short")},
+                 admin=admin)
         except DomainError as exc:
             self.message.setText(str(exc))
             return
