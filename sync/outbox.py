@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from workstation.store import raw
 from workstation.store.models import OutboxEvent
 
 
@@ -24,14 +25,16 @@ def canonical(payload: dict) -> str:
 
 
 def append(session: Session, kind: str, payload: dict, *, user: str, terminal: str,
-           at: datetime) -> OutboxEvent:
+           at: datetime) -> str:
+    """Add an event in the caller's transaction; returns its UUID."""
     body = canonical(payload)
-    seq = (session.scalar(select(func.max(OutboxEvent.seq))) or 0) + 1
-    event = OutboxEvent(id=str(uuid.uuid4()), seq=seq, kind=kind, payload=body,
-                        content_hash=hashlib.sha256(f"{kind}\n{body}".encode()).hexdigest(),
-                        user_login=user, terminal=terminal, created_at=at)
-    session.add(event)
-    return event
+    event_id = str(uuid.uuid4())
+    raw.cursor(session).execute(
+        "INSERT INTO outbox (id, seq, kind, payload, content_hash, user_login, terminal, created_at) "
+        "VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM outbox), ?, ?, ?, ?, ?, ?)",
+        (event_id, kind, body, hashlib.sha256(f"{kind}\n{body}".encode()).hexdigest(), user,
+         terminal, raw.ts(at)))
+    return event_id
 
 
 def pending_count(session: Session) -> int:

@@ -8,6 +8,7 @@ nobody has published yet, Monday to Friday marked *provisional*.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -43,6 +44,7 @@ class YearSchedule:
         return day.weekday() < 5
 
 
+@functools.lru_cache(maxsize=64)
 def package_schedule(year: int) -> YearSchedule | None:
     """The `chinesecalendar` package's data for `year`, or None where it has none."""
     import chinese_calendar

@@ -8,7 +8,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forms import DOCUMENTS_BY_OUTCOME
@@ -22,9 +21,9 @@ from ..domain.intake import (Line, accept_lines, check_approve_on_spot, check_co
 from ..domain.states import CaseStatus, check_transition
 from ..domain.text import NOTE_MAX, clean_text
 from ..domain.workdays import add_working_days
-from ..store.models import Acceptance, Applicant, Case, CaseMaterial, Document
+from ..store import raw
 from . import audit, calendar as calendar_service, catalog as catalog_service
-from .applicants import find_or_create
+from .applicants import StoredApplicant, find_or_create
 from .auth import Actor, require
 from .context import Workstation
 from .numbers import next_document_no, next_receipt_no
@@ -126,88 +125,98 @@ class _Session:
         return applicant, matters, bundle
 
 
-def _write(ctx: _Session, actor: Actor, applicant_in: ApplicantInput, matters: list[Matter],
-           bundle: tuple[str, str] | None, outcome: str, plans: list[tuple[str, list[Line]]],
-           notice: dict | None, approve_now: bool = False) -> Registered:
-    s, settings = ctx.s, ctx.settings
+def _case_json(c: dict) -> dict:
+    return {"id": c["id"], "matter_code": c["matter_code"], "matter_name": c["matter_name"],
+            "status": c["status"], "due_date": raw.day(c["due_date"]),
+            "statutory_due_date": raw.day(c["statutory_due_date"]), "provisional": c["provisional"]}
+
+
+def _write(ctx: _Session, actor: Actor, applicant_in: ApplicantInput, applicant: StoredApplicant,
+           matters: list[Matter], bundle: tuple[str, str] | None, outcome: str,
+           plans: list[tuple[str, list[Line]]], notice: dict | None,
+           approve_now: bool = False) -> Registered:
+    """Write the acceptance, its cases, materials and documents, the audit entry and
+    the outbox event: one statement per table through the driver (store.raw)."""
+    s, settings, today, now = ctx.s, ctx.settings, ctx.today, ctx.now
+    cur = raw.cursor(s)
     # The case belongs to the station of the clerk who took it (a station clerk may
     # work on a district terminal during 委托受理); users start with the terminal's.
     station = actor.station or settings.station
-    applicant = find_or_create(s, applicant_in, ctx.now)
-    receipt_no = next_receipt_no(s, settings, ctx.today)
-    acceptance = Acceptance(
-        id=uuid.uuid4().hex, receipt_no=receipt_no, outcome=outcome, applicant_id=applicant.id,
-        agent=applicant_in.to_json().get("agent"), bundle_code=bundle[0] if bundle else None,
-        bundle_name=bundle[1] if bundle else None, station=station,
-        terminal=settings.terminal, clerk=actor.login, received_on=ctx.today, created_at=ctx.now,
-        notice=notice)
-    s.add(acceptance)
-    cases = []
+    receipt_no = next_receipt_no(s, settings, today)
+    acceptance_id = uuid.uuid4().hex
+    agent = applicant_in.to_json().get("agent")
+    cur.execute(
+        "INSERT INTO acceptances (id, receipt_no, outcome, applicant_id, agent, bundle_code, "
+        "bundle_name, station, terminal, clerk, received_on, created_at, notice) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (acceptance_id, receipt_no, outcome, applicant.id, raw.js(agent),
+         bundle[0] if bundle else None, bundle[1] if bundle else None, station, settings.terminal,
+         actor.login, raw.day(today), raw.ts(now), raw.js(notice)))
+    cases, material_rows = [], []
     for seq, (matter, (status, lines)) in enumerate(zip(matters, plans), start=1):
         accepted = status in ("accepted", "tolerated")
-        case = Case(id=uuid.uuid4().hex, acceptance_id=acceptance.id, seq=seq,
-                    applicant_id=applicant.id, catalog_version_id=ctx.catalog_id,
-                    matter_code=matter.code, matter_name=matter.name,
-                    category=matter.category.value, matter_kind=matter.kind.value,
-                    status=check_transition(CaseStatus.DRAFT, CaseStatus(status)).value,
-                    station=station, accepted_on=ctx.today if accepted else None,
-                    statutory_days=matter.statutory_days, promised_days=matter.promised_days,
-                    extension_days=0, provisional=False, updated_at=ctx.now)
+        status = check_transition(CaseStatus.DRAFT, CaseStatus(status))
+        case = {"id": uuid.uuid4().hex, "seq": seq, "matter_code": matter.code,
+                "matter_name": matter.name, "status": status.value, "due_date": None,
+                "statutory_due_date": None, "provisional": False, "decided_on": None}
         if accepted:
-            due = add_working_days(ctx.calendar, ctx.today, matter.promised_days)
-            statutory = add_working_days(ctx.calendar, ctx.today, matter.statutory_days)
-            case.due_date, case.statutory_due_date = due.day, statutory.day
-            case.provisional = due.provisional or statutory.provisional
+            due = add_working_days(ctx.calendar, today, matter.promised_days)
+            statutory = add_working_days(ctx.calendar, today, matter.statutory_days)
+            case.update(due_date=due.day, statutory_due_date=statutory.day,
+                        provisional=due.provisional or statutory.provisional)
         if approve_now:
-            case.status = check_transition(CaseStatus(case.status), CaseStatus.APPROVED).value
-            case.decided_on = ctx.today
-        s.add(case)
-        for line in lines:
-            m = line.material
-            s.add(CaseMaterial(case_id=case.id, code=m.code, name=m.name, form=m.form.value,
-                               copies=m.copies, required=m.required, state=line.state,
-                               promise_date=line.promise_date, note=line.note))
-        cases.append(case)
-    documents = []
-    for kind in DOCUMENTS_BY_OUTCOME[outcome]:
-        number = next_document_no(s, settings, kind, ctx.today.year)
-        s.add(Document(acceptance_id=acceptance.id, kind=kind, number=number, issued_on=ctx.today))
-        documents.append({"kind": kind, "number": number})
+            case["status"] = check_transition(status, CaseStatus.APPROVED).value
+            case["decided_on"] = today
+        cases.append((case, matter, accepted))
+        material_rows += [(case["id"], line.material.code, line.material.name,
+                           line.material.form.value, line.material.copies, line.material.required,
+                           line.state, raw.day(line.promise_date), line.note) for line in lines]
+    cur.executemany(
+        "INSERT INTO cases (id, acceptance_id, seq, applicant_id, catalog_version_id, matter_code, "
+        "matter_name, category, matter_kind, status, station, accepted_on, statutory_days, "
+        "promised_days, extension_days, due_date, statutory_due_date, provisional, decided_on, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
+        [(c["id"], acceptance_id, c["seq"], applicant.id, ctx.catalog_id, m.code, m.name,
+          m.category.value, m.kind.value, c["status"], station, raw.day(today) if accepted else None,
+          m.statutory_days, m.promised_days, raw.day(c["due_date"]),
+          raw.day(c["statutory_due_date"]), c["provisional"], raw.day(c["decided_on"]), raw.ts(now))
+         for c, m, accepted in cases])
+    cur.executemany(
+        "INSERT INTO case_materials (case_id, code, name, form, copies, required, state, "
+        "promise_date, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", material_rows)
+    documents = [{"kind": kind, "number": next_document_no(s, settings, kind, today.year)}
+                 for kind in DOCUMENTS_BY_OUTCOME[outcome]]
     if approve_now:
-        for case in cases:
-            kind = DOCUMENTS_BY_OUTCOME["approved_on_spot"][0]
-            number = next_document_no(s, settings, kind, ctx.today.year)
-            s.add(Document(acceptance_id=acceptance.id, case_id=case.id, kind=kind, number=number,
-                           issued_on=ctx.today))
-            documents.append({"kind": kind, "number": number, "case_id": case.id})
-    case_json = [{
-        "id": c.id, "matter_code": c.matter_code, "matter_name": c.matter_name,
-        "status": c.status, "due_date": c.due_date.isoformat() if c.due_date else None,
-        "statutory_due_date": c.statutory_due_date.isoformat() if c.statutory_due_date else None,
-        "provisional": c.provisional} for c in cases]
-    s.flush()
-    audit.record(s, actor.login, settings.terminal, ctx.now, f"acceptance.{outcome}", receipt_no,
-                 {"applicant": applicant.id_number, "matters": [m.code for m in matters],
-                  "cases": [c.id for c in cases], "documents": [d["number"] for d in documents],
-                  "approve_now": approve_now})
+        kind = DOCUMENTS_BY_OUTCOME["approved_on_spot"][0]
+        documents += [{"kind": kind, "number": next_document_no(s, settings, kind, today.year),
+                       "case_id": c["id"]} for c, _, _ in cases]
+    cur.executemany(
+        "INSERT INTO documents (acceptance_id, case_id, kind, number, issued_on) VALUES (?, ?, ?, ?, ?)",
+        [(acceptance_id, d.get("case_id"), d["kind"], d["number"], raw.day(today)) for d in documents])
+    case_json = [_case_json(c) for c, _, _ in cases]
+    audit.record(s, actor.login, settings.terminal, now, f"acceptance.{outcome}", receipt_no,
+                 {"applicant": applicant_in.id_number, "matters": [m.code for m in matters],
+                  "cases": [c["id"] for c in case_json],
+                  "documents": [d["number"] for d in documents], "approve_now": approve_now})
     outbox.append(s, f"acceptance.{outcome}", {
-        "acceptance_id": acceptance.id, "receipt_no": receipt_no, "outcome": outcome,
+        "acceptance_id": acceptance_id, "receipt_no": receipt_no, "outcome": outcome,
         "station": station, "terminal": settings.terminal, "clerk": actor.login,
-        "received_on": ctx.today.isoformat(), "catalog_version": ctx.catalog.version,
+        "received_on": today.isoformat(), "catalog_version": ctx.catalog.version,
         "applicant": applicant_in.to_json(), "bundle": bundle[0] if bundle else None,
         "notice": notice, "cases": case_json, "documents": documents,
-        "materials": {c.id: [{"code": l.material.code, "state": l.state,
-                              "promise_date": l.promise_date, "note": l.note} for l in plan[1]]
-                      for c, plan in zip(cases, plans)},
-    }, user=actor.login, terminal=settings.terminal, at=ctx.now)
-    dues = [c.due_date for c in cases if c.due_date]
-    statutory_dues = [c.statutory_due_date for c in cases if c.statutory_due_date]
-    status = cases[0].status if len({c.status for c in cases}) == 1 else outcome
-    if any(c.status == "tolerated" for c in cases):
+        "materials": {c["id"]: [{"code": l.material.code, "state": l.state,
+                                 "promise_date": l.promise_date, "note": l.note} for l in plan[1]]
+                      for (c, _, _), plan in zip(cases, plans)},
+    }, user=actor.login, terminal=settings.terminal, at=now)
+    dues = [c["due_date"] for c, _, _ in cases if c["due_date"]]
+    statutory_dues = [c["statutory_due_date"] for c, _, _ in cases if c["statutory_due_date"]]
+    statuses = {c["status"] for c, _, _ in cases}
+    status = statuses.pop() if len(statuses) == 1 else outcome
+    if "tolerated" in statuses:
         status = "tolerated"
-    return Registered(acceptance.id, receipt_no, status, case_json, documents,
+    return Registered(acceptance_id, receipt_no, status, case_json, documents,
                       max(dues) if dues else None, max(statutory_dues) if statutory_dues else None,
-                      any(c.provisional for c in cases))
+                      any(c["provisional"] for c, _, _ in cases))
 
 
 def accept(ws: Workstation, actor: Actor, intake: Intake, *, approve_now: bool = False) -> Registered:
@@ -222,20 +231,16 @@ def accept(ws: Workstation, actor: Actor, intake: Intake, *, approve_now: bool =
         check_codes(intake.promises, matters, "容缺材料")
         if intake.defects:
             raise DomainError("受理时不应有需补正的材料；有缺陷请一次性告知", "defect")
-        ineligible = _known_ineligibility(s, applicant)
+        stored = find_or_create(s, applicant, ctx.now)   # rolled back with the rest on error
         plans = [accept_lines(m, matters, set(intake.received), dict(intake.promises),
                               today=ctx.today, promised_due=ctx.promised_due(m),
-                              ineligible_reason=ineligible) for m in matters]
+                              ineligible_reason=stored.ineligible_reason) for m in matters]
         if approve_now:
             for m, (status, _) in zip(matters, plans):
                 check_approve_on_spot(m, status)
         outcome = "tolerated" if any(st == "tolerated" for st, _ in plans) else "accepted"
-        return _write(ctx, actor, applicant, matters, bundle, outcome, plans, None, approve_now)
-
-
-def _known_ineligibility(s: Session, applicant: ApplicantInput) -> str | None:
-    return s.scalar(select(Applicant.ineligible_reason).where(
-        Applicant.id_type == applicant.id_type, Applicant.id_number == applicant.id_number))
+        return _write(ctx, actor, applicant, stored, matters, bundle, outcome, plans, None,
+                      approve_now)
 
 
 def notify(ws: Workstation, actor: Actor, intake: Intake) -> Registered:
@@ -252,7 +257,8 @@ def notify(ws: Workstation, actor: Actor, intake: Intake) -> Registered:
                  for m in matters]
         check_notice([line for group in lines for line in group])
         plans = [("notified", group) for group in lines]
-        return _write(ctx, actor, applicant, matters, bundle, "notified", plans, None)
+        return _write(ctx, actor, applicant, find_or_create(s, applicant, ctx.now), matters, bundle,
+                      "notified", plans, None)
 
 
 def refuse(ws: Workstation, actor: Actor, intake: Intake, *, reason: str, basis: str,
@@ -271,4 +277,5 @@ def refuse(ws: Workstation, actor: Actor, intake: Intake, *, reason: str, basis:
         received = set(intake.received)
         plans = [("refused", notice_lines(m, matters, received, {})) for m in matters]
         notice = {"reason": reason, "basis": basis, "competent_organ": organ or None}
-        return _write(ctx, actor, applicant, matters, bundle, "refused", plans, notice)
+        return _write(ctx, actor, applicant, find_or_create(s, applicant, ctx.now), matters, bundle,
+                      "refused", plans, notice)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from ..domain.applicants import ApplicantInput
 from ..domain.errors import DomainError
 from ..domain.identity import looks_like_credit_code, parse_credit_code, parse_id_card
 from ..domain.text import clean_text
+from ..store import raw
 from ..store.models import Applicant
 from . import audit
 from .auth import Actor, require
@@ -19,27 +21,36 @@ from .errors import NotFound
 from .search_index import index_name
 
 
-def find_or_create(session: Session, data: ApplicantInput, now: datetime) -> Applicant:
-    """The stored applicant with this identity, brought up to date, or a new one."""
-    row = session.scalar(select(Applicant).where(Applicant.id_type == data.id_type,
-                                                 Applicant.id_number == data.id_number))
+@dataclass(frozen=True)
+class StoredApplicant:
+    id: int
+    ineligible_reason: str | None
+
+
+def find_or_create(session: Session, data: ApplicantInput, now: datetime) -> StoredApplicant:
+    """The stored applicant with this identity, brought up to date, or a new one.
+
+    Runs at every acceptance, so it goes through the driver's cursor (store.raw)."""
+    cur = raw.cursor(session)
+    row = cur.execute("SELECT id, name, legal_rep, phone, address, ineligible_reason FROM applicants "
+                      "WHERE id_type = ? AND id_number = ?", (data.id_type, data.id_number)).fetchone()
+    stamp = raw.ts(now)
     if row is None:
-        row = Applicant(kind=data.kind, name=data.name, id_type=data.id_type,
-                        id_number=data.id_number, legal_rep=data.legal_rep, phone=data.phone,
-                        address=data.address, created_at=now, updated_at=now)
-        session.add(row)
-        session.flush()
-        index_name(session, row.id, row.name)
-        return row
-    if row.name != data.name:
-        row.name = data.name
-        index_name(session, row.id, row.name)
-    for attr in ("legal_rep", "phone", "address"):
-        value = getattr(data, attr)
-        if value and value != getattr(row, attr):
-            setattr(row, attr, value)
-    row.updated_at = now
-    return row
+        applicant_id = cur.execute(
+            "INSERT INTO applicants (kind, name, id_type, id_number, legal_rep, phone, address, "
+            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (data.kind, data.name, data.id_type, data.id_number, data.legal_rep, data.phone,
+             data.address, stamp, stamp)).fetchone()[0]
+        index_name(session, applicant_id, data.name, new=True)
+        return StoredApplicant(applicant_id, None)
+    applicant_id, name, legal_rep, phone, address, reason = row
+    # What the applicant tells us today wins; a blank field keeps what we knew.
+    cur.execute("UPDATE applicants SET name = ?, legal_rep = ?, phone = ?, address = ?, updated_at = ? "
+                "WHERE id = ?", (data.name, data.legal_rep or legal_rep, data.phone or phone,
+                                 data.address or address, stamp, applicant_id))
+    if name != data.name:
+        index_name(session, applicant_id, data.name)
+    return StoredApplicant(applicant_id, reason)
 
 
 def applicant_json(row: Applicant) -> dict:

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..store import raw
 from ..store.models import AuditEntry, Setting
 
 GENESIS = "0" * 64
@@ -30,24 +31,23 @@ def _digest(seq: int, at: datetime, user: str, terminal: str, action: str, targe
 
 
 def record(session: Session, user: str, terminal: str, at: datetime, action: str, target: str,
-           detail: dict) -> AuditEntry:
-    """Append an entry inside the caller's transaction."""
-    head = session.get(Setting, HEAD_KEY)
+           detail: dict) -> str:
+    """Append an entry inside the caller's transaction; returns its hash."""
+    cur = raw.cursor(session)
+    head = cur.execute("SELECT value FROM settings WHERE key = ?", (HEAD_KEY,)).fetchone()
     if head is None:
         seq, prev = 1, GENESIS
     else:
-        last_seq, prev = head.value.split(":")
+        last_seq, prev = head[0].split(":")
         seq = int(last_seq) + 1
     text = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)
-    entry = AuditEntry(seq=seq, at=at, user_login=user, terminal=terminal, action=action,
-                       target=target, detail=text, prev_hash=prev,
-                       hash=_digest(seq, at, user, terminal, action, target, text, prev))
-    session.add(entry)
-    if head is None:
-        session.add(Setting(key=HEAD_KEY, value=f"{seq}:{entry.hash}"))
-    else:
-        head.value = f"{seq}:{entry.hash}"
-    return entry
+    digest = _digest(seq, at, user, terminal, action, target, text, prev)
+    cur.execute("INSERT INTO audit_log (seq, at, user_login, terminal, action, target, detail, "
+                "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (seq, raw.ts(at), user, terminal, action, target, text, prev, digest))
+    cur.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (HEAD_KEY, f"{seq}:{digest}"))
+    return digest
 
 
 @dataclass(frozen=True)

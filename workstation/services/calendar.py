@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain.workdays import WorkCalendar, YearSchedule, parse_schedule, schedule_to_json
+from ..store import raw
 from ..store.models import Case, HolidayYear
 from ..domain.states import OPEN
 from . import audit
@@ -15,9 +16,20 @@ from .context import Workstation
 from .deadlines import refresh_due_dates
 
 
+_calendars: dict[tuple, WorkCalendar] = {}
+
+
 def load(session: Session) -> WorkCalendar:
-    years = [parse_schedule(row.data) for row in session.scalars(select(HolidayYear))]
-    return WorkCalendar(years)
+    """The calendar in force: imported schedules over the package's data.
+
+    Parsed once per database and set of imports (every acceptance needs it)."""
+    cur = raw.cursor(session)
+    stamps = tuple(cur.execute("SELECT year, imported_at, source FROM holiday_years ORDER BY year"))
+    key = (str(session.get_bind().url), stamps)
+    if key not in _calendars:
+        years = [parse_schedule(row.data) for row in session.scalars(select(HolidayYear))]
+        _calendars[key] = WorkCalendar(years)
+    return _calendars[key]
 
 
 def import_calendar(ws: Workstation, actor: Actor, data: dict) -> dict:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ..config import RESOURCES
 from ..domain.catalog import Catalog, parse_catalog
 from ..domain.errors import DomainError
+from ..store import raw
 from ..store.models import CatalogVersion
 from . import audit
 from .auth import Actor, require
@@ -71,8 +72,7 @@ def import_catalog(ws: Workstation, actor: Actor, data: dict) -> dict:
 
 
 def current(session: Session, data_dir: str = "") -> tuple[int, Catalog]:
-    row = session.execute(select(CatalogVersion.id).order_by(CatalogVersion.id.desc()).limit(1)
-                          ).scalar_one_or_none()
+    row = raw.cursor(session).execute("SELECT max(id) FROM catalog_versions").fetchone()[0]
     if row is None:
         raise ServiceError("尚未导入事项目录，请先运行 workstation catalog import")
     return row, version(session, row, data_dir)

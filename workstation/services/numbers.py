@@ -5,20 +5,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ..domain.numbering import ReceiptNumbering, format_document_number, offline_block
-from ..store.models import NumberBlock
+from ..store import raw
 from .errors import ServiceError
 from .settings import Settings
 
 
 def next_in_counter(session: Session, scope: str) -> int:
-    return session.execute(text(
-        "INSERT INTO counters(scope, value) VALUES (:scope, 1) "
-        "ON CONFLICT(scope) DO UPDATE SET value = value + 1 RETURNING value"),
-        {"scope": scope}).scalar_one()
+    return raw.cursor(session).execute(
+        "INSERT INTO counters (scope, value) VALUES (?, 1) "
+        "ON CONFLICT(scope) DO UPDATE SET value = value + 1 RETURNING value", (scope,)).fetchone()[0]
 
 
 def next_receipt_no(session: Session, settings: Settings, day: date) -> str:
@@ -34,22 +32,20 @@ def next_document_no(session: Session, settings: Settings, kind: str, year: int)
     """
     act = settings.act(kind)
     authority = settings.authority_short
-    block = session.scalar(
-        select(NumberBlock)
-        .where(NumberBlock.authority == authority, NumberBlock.act == act,
-               NumberBlock.year == year, NumberBlock.next <= NumberBlock.last)
-        .order_by(NumberBlock.source == "offline", NumberBlock.first).limit(1))
-    if block is None:
-        offline = session.scalar(select(NumberBlock).where(
-            NumberBlock.authority == authority, NumberBlock.act == act,
-            NumberBlock.year == year, NumberBlock.source == "offline"))
-        if offline is not None:
+    cur = raw.cursor(session)
+    row = cur.execute(
+        "UPDATE number_blocks SET next = next + 1 WHERE id = ("
+        " SELECT id FROM number_blocks WHERE authority = ? AND act = ? AND year = ?"
+        " AND next <= last ORDER BY source = 'offline', first LIMIT 1) RETURNING next - 1",
+        (authority, act, year)).fetchone()
+    if row is not None:
+        seq = row[0]
+    else:
+        if cur.execute("SELECT 1 FROM number_blocks WHERE authority = ? AND act = ? AND year = ? "
+                       "AND source = 'offline'", (authority, act, year)).fetchone():
             raise ServiceError(f"本终端{year}年“{kind}”的离线文号已用完，请联网同步领取号段")
         first, last = offline_block(settings.terminal)
-        block = NumberBlock(authority=authority, act=act, year=year, first=first, last=last,
-                            next=first, source="offline")
-        session.add(block)
-        session.flush()
-    seq = block.next
-    block.next = seq + 1
+        cur.execute("INSERT INTO number_blocks (authority, act, year, first, last, next, source) "
+                    "VALUES (?, ?, ?, ?, ?, ?, 'offline')", (authority, act, year, first, last, first + 1))
+        seq = first
     return format_document_number(settings.docno_pattern, authority, act, year, seq)

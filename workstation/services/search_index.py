@@ -11,6 +11,8 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from ..store import raw
+
 
 def normalise(name: str) -> str:
     return "".join(ch for ch in name.lower() if ch.isalnum())
@@ -23,10 +25,12 @@ def bigrams(name: str) -> list[str]:
     return sorted({norm[i:i + 2] for i in range(len(norm) - 1)})
 
 
-def index_name(session: Session, applicant_id: int, name: str) -> None:
-    session.execute(text("DELETE FROM applicant_grams WHERE rowid = :id"), {"id": applicant_id})
-    session.execute(text("INSERT INTO applicant_grams(rowid, grams) VALUES (:id, :grams)"),
-                    {"id": applicant_id, "grams": " ".join(bigrams(name))})
+def index_name(session: Session, applicant_id: int, name: str, *, new: bool = False) -> None:
+    cur = raw.cursor(session)
+    if not new:
+        cur.execute("DELETE FROM applicant_grams WHERE rowid = ?", (applicant_id,))
+    cur.execute("INSERT INTO applicant_grams (rowid, grams) VALUES (?, ?)",
+                (applicant_id, " ".join(bigrams(name))))
 
 
 def match_query(query: str) -> str | None:

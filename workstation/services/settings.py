@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ..domain import numbering
 from ..domain.errors import DomainError
 from ..domain.text import clean_phone, clean_text
+from ..store import raw
 from ..store.models import Setting
 from .errors import NotInitialised
 
@@ -72,7 +73,7 @@ class Settings:
 
     @classmethod
     def load(cls, session: Session) -> "Settings":
-        values = {k: v for k, v in session.execute(select(Setting.key, Setting.value))}
+        values = dict(raw.cursor(session).execute("SELECT key, value FROM settings"))
         if "terminal" not in values:
             raise NotInitialised("工作台尚未初始化，请先运行 workstation init 设置区划、终端和机关")
         return cls(values)
