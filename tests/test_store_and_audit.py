@@ -75,3 +75,56 @@ def test_audit_verify_finds_tampering(ws, clerk, person, statement, fragment):
     report = _verify(ws)
     assert not report.ok
     assert fragment in report.problem
+
+
+def test_migration_file_names_match_alembic():
+    """The start-up check reads revisions from file names without importing Alembic;
+    Alembic must agree on the list and on the head."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from workstation.store.db import MIGRATIONS, head_revision, known_revisions
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    script = ScriptDirectory.from_config(cfg)
+    assert sorted(r.revision for r in script.walk_revisions()) == known_revisions()
+    assert script.get_current_head() == head_revision()
+
+
+def test_opening_an_up_to_date_database_does_not_import_alembic(ws):
+    import subprocess
+    import sys
+
+    code = ("import sys; from workstation.store import Database; "
+            f"Database({str(ws.data_dir)!r}).open(); print('alembic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_upgrade_from_the_first_schema_keeps_the_data(tmp_path):
+    """A terminal on schema 0001 with a case in it opens on the current schema, case intact."""
+    from alembic import command
+
+    from workstation.services.acceptance import Intake, accept
+    from workstation.services.auth import add_user
+    from workstation.services.cases import search
+    from workstation.services.setup import init
+    from workstation.store.db import _alembic_config, head_revision
+
+    from .conftest import PERSON
+
+    ws = Workstation(tmp_path / "old", Clock(TODAY)).open()
+    init(ws, {"region": "610102", "terminal": "001", "authority": "某局", "authority_short": "某审"})
+    clerk = add_user(ws, None, "clerk", "王敏", "clerk", "secret123")
+    result = accept(ws, clerk, Intake(["SJ-001"], PERSON, ["M01", "M02", "M03"]))
+    command.downgrade(_alembic_config(ws.db.engine), "0001")
+    assert ws.db.schema_revision() == "0001"
+    ws.close()
+    again = Workstation(tmp_path / "old", Clock(TODAY)).open()
+    assert again.db.schema_revision() == head_revision() != "0001"
+    assert [r.receipt_no for r in search(again, clerk, "张伟")] == [result.receipt_no]
+    with again.db.engine.connect() as conn:
+        names = {r[1] for r in conn.exec_driver_sql("PRAGMA index_list('outbox')")}
+    assert "ix_outbox_acked_at" in names
+    again.close()

@@ -146,3 +146,57 @@ def window_for_refusal(qtbot, ws, clerk, person):
     qtbot.keyClicks(screen.applicant.phone, person["phone"])
     screen.choose(screen.catalog.matter("T-GT"))
     return screen, ws
+
+
+def test_login_window_appears_before_the_database_is_open(qtbot, ws):
+    """The login window is built from Qt alone; the workstation opens behind it."""
+    from workstation.ui.startup import Startup
+
+    data_dir = ws.data_dir
+    ws.close()
+    startup = Startup(data_dir)
+    dialog = LoginDialog(startup)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.ws is None
+    with qtbot.waitSignal(startup.ready, timeout=20_000):
+        startup.start()
+    assert "西安市新城区行政审批服务局" in dialog.title.text()
+    dialog.login_edit.setText("clerk")
+    dialog.password_edit.setText(PASSWORD)
+    dialog.try_login()
+    assert dialog.actor.login == "clerk"
+    dialog.ws.close()
+
+
+def test_login_typed_before_the_database_opens_waits_for_it(qtbot, ws):
+    from workstation.ui.startup import Startup
+
+    data_dir = ws.data_dir
+    ws.close()
+    startup = Startup(data_dir)
+    dialog = LoginDialog(startup)
+    qtbot.addWidget(dialog)
+    dialog.login_edit.setText("clerk")
+    dialog.password_edit.setText(PASSWORD)
+    startup.start()
+    dialog.try_login()               # at once, before the ready signal was delivered
+    assert dialog.actor.login == "clerk"
+    qtbot.wait(50)                   # the queued ready signal arrives and changes nothing
+    assert dialog.actor.login == "clerk"
+    dialog.ws.close()
+
+
+def test_unusable_data_folder_is_said_in_the_login_window(qtbot, tmp_path):
+    from workstation.ui.startup import Startup
+
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "workstation.sqlite3").write_bytes(b"not a database" * 100)
+    startup = Startup(folder)
+    dialog = LoginDialog(startup)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(startup.failed, timeout=20_000):
+        startup.start()
+    assert "不是可用的工作台数据库" in dialog.message.text()
+    assert not dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()

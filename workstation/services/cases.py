@@ -90,11 +90,15 @@ def count_cases(ws: Workstation, actor: Actor, status: str | None = None) -> int
         return s.scalar(q) or 0
 
 
-def search(ws: Workstation, actor: Actor, text: str, *, limit: int = 100) -> list[CaseRow]:
-    """Exact numbers go straight to their index; anything else is a name search."""
+def search(ws: Workstation, actor: Actor, text: str, *, status: str | None = None,
+           limit: int = 100) -> list[CaseRow]:
+    """Exact numbers go straight to their index; anything else is a name search.
+    The newest `limit` cases come back (see bench/ for what a larger limit costs)."""
     query = clean_text(text, "查询内容", max_len=60, field="query")
     up = query.upper()
     base = _visible(_row_query(), actor)
+    if status:
+        base = base.where(Case.status == parse_status(status).value)
     with ws.reading() as s:
         if looks_like_id_number(up) or looks_like_credit_code(up):
             ids = s.scalars(select(Applicant.id).where(Applicant.id_number == up)).all()

@@ -81,8 +81,9 @@ def current(session: Session, data_dir: str = "") -> tuple[int, Catalog]:
 def version(session: Session, version_id: int, data_dir: str = "") -> Catalog:
     key = (str(data_dir), version_id)
     if key not in _cache:
-        data = session.get(CatalogVersion, version_id).data
-        _cache[key] = parse_catalog(data)
+        text = raw.cursor(session).execute("SELECT data FROM catalog_versions WHERE id = ?",
+                                           (version_id,)).fetchone()[0]
+        _cache[key] = parse_catalog(text)
     return _cache[key]
 
 

@@ -8,11 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,11 +17,23 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 DB_NAME = "workstation.sqlite3"
 
 
+def known_revisions() -> list[str]:
+    """Migration files are named after their revision (0001_initial_schema.py is
+    revision 0001) and numbered in order; a test holds Alembic to the same list."""
+    return sorted(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+
+
+def head_revision() -> str:
+    return known_revisions()[-1]
+
+
 class StoreError(RuntimeError):
     """The database cannot be used as it is; the message is for the clerk."""
 
 
-def _alembic_config(engine: Engine) -> Config:
+def _alembic_config(engine: Engine):
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -97,22 +106,26 @@ class Database:
             raise StoreError(f"{self.path} 不是可用的工作台数据库：{exc}") from None
 
     def migrate(self) -> None:
-        """Bring the schema up to date in one transaction; refuse a newer schema."""
-        cfg = _alembic_config(self.engine)
-        script = ScriptDirectory.from_config(cfg)
-        with self.engine.connect() as conn:
-            current = MigrationContext.configure(conn).get_current_revision()
-        known = {rev.revision for rev in script.walk_revisions()}
-        if current is not None and current not in known:
+        """Bring the schema up to date in one transaction; refuse a newer schema.
+
+        Alembic (and the template engine behind it) takes a tenth of a second to
+        import, so it is loaded only when there is something to upgrade."""
+        current = self.schema_revision()
+        if current is not None and current not in known_revisions():
             raise StoreError(
                 f"数据库 {self.path} 由更新版本的工作台创建（结构版本 {current}），"
                 "本程序无法识别，为避免损坏数据未作任何改动。请升级工作台。")
-        if current != script.get_current_head():
-            command.upgrade(cfg, "head")
+        if current != head_revision():
+            from alembic import command
+
+            command.upgrade(_alembic_config(self.engine), "head")
 
     def schema_revision(self) -> str | None:
-        with self.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+        with self.read_engine.connect() as conn:
+            try:
+                return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+            except OperationalError:
+                return None     # a new, empty database
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -196,4 +196,4 @@ class OutboxEvent(Base):
     user_login: Mapped[str] = mapped_column(String(64))
     terminal: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(DateTime)
-    acked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    acked_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)

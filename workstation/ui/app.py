@@ -1,4 +1,8 @@
-"""Starting the window: fonts that show Chinese, login, the main window."""
+"""Starting the window: fonts that show Chinese, login, the main window.
+
+Only Qt is imported before the login window appears; the database opens behind
+it (startup.py).
+"""
 
 from __future__ import annotations
 
@@ -26,32 +30,21 @@ def application(argv: list[str] | None = None) -> QApplication:
 
 
 def run(data_dir: str | None = None) -> int:
-    from ..services import Workstation
     from .login import LoginDialog
-    from .main_window import MainWindow
-    from .setup_dialog import SetupDialog
+    from .startup import Startup
 
     app = application()
-    ws = Workstation(data_dir).open()
-    if not ws.is_initialised() or not _has_users(ws):
-        setup = SetupDialog(ws)
-        if setup.exec() != SetupDialog.DialogCode.Accepted:
-            return 0
-    login = LoginDialog(ws)
+    startup = Startup(data_dir)
+    startup.start()
+    login = LoginDialog(startup)
     if login.exec() != LoginDialog.DialogCode.Accepted:
-        return 0
-    window = MainWindow(ws, login.actor)
+        startup.wait()
+        return 0 if startup.error is None else 2
+    from .main_window import MainWindow
+
+    window = MainWindow(login.ws, login.actor)
     window.show()
     code = app.exec()
     window.runner.wait()
-    ws.close()
+    login.ws.close()
     return code
-
-
-def _has_users(ws) -> bool:
-    from sqlalchemy import func, select
-
-    from ..store.models import User
-
-    with ws.reading() as s:
-        return bool(s.scalar(select(func.count()).select_from(User)))

@@ -57,8 +57,8 @@ class CasesScreen(QWidget):
         ws, actor = self.ws, self.actor
         if text:
             def call():
-                rows = case_service.search(ws, actor, text, limit=500)
-                return [r for r in rows if status is None or r.status == status], True
+                rows = case_service.search(ws, actor, text, status=status, limit=PAGE)
+                return rows, True
         else:
             def call():
                 rows = case_service.list_cases(ws, actor, status, limit=PAGE)
@@ -68,7 +68,12 @@ class CasesScreen(QWidget):
     def _loaded(self, value) -> None:
         rows, complete = value
         self.model.reset(rows, complete)
-        self.info.setText(f"共 {len(rows)}{'' if complete else '+'} 件" if rows else "没有找到案件")
+        if not rows:
+            self.info.setText("没有找到案件")
+        elif self.search_edit.text().strip() and len(rows) >= PAGE:
+            self.info.setText(f"显示最近的 {PAGE} 件；结果较多，请输入更完整的名称或证件号码")
+        else:
+            self.info.setText(f"共 {len(rows)}{'' if complete else '+'} 件")
         if rows:
             self.table.setCurrentIndex(self.model.index(0, 0))
 

@@ -1,0 +1,62 @@
+"""Opening the workstation behind the login window.
+
+Importing SQLAlchemy and opening the database take most of a second on a counter
+PC. The login window needs none of it to appear, so it is shown at once and this
+work runs on a background thread while the clerk types their name and password.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from .qt import QObject, pyqtSignal
+
+
+class Startup(QObject):
+    """Signals:
+        ready(object, bool): the Workstation, and whether it still needs first set-up.
+        failed(str): the data folder cannot be used (the message is for the clerk).
+    """
+
+    ready = pyqtSignal(object, bool)
+    failed = pyqtSignal(str)
+
+    def __init__(self, data_dir=None, parent=None):
+        super().__init__(parent)
+        self.data_dir = data_dir
+        self.ws = None
+        self.needs_setup = False
+        self.error: str | None = None
+        self._done = threading.Event()
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, name="workstation-startup", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            from sqlalchemy import func, select
+
+            from ..domain.errors import DomainError
+            from ..services import Workstation
+            from ..store import StoreError
+            from ..store.models import User
+
+            try:
+                ws = Workstation(self.data_dir).open()
+                with ws.reading() as s:
+                    has_users = bool(s.scalar(select(func.count()).select_from(User)))
+                self.ws, self.needs_setup = ws, not ws.is_initialised() or not has_users
+                # Loaded now, so the main window is built at once after login.
+                from . import main_window  # noqa: F401
+            except (StoreError, DomainError) as exc:
+                self.error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - shown to the clerk rather than lost in a thread
+            self.error = f"内部错误，无法打开数据：{exc}"
+        self._done.set()
+        if self.error:
+            self.failed.emit(self.error)
+        else:
+            self.ready.emit(self.ws, self.needs_setup)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._done.wait(timeout)
