@@ -15,3 +15,15 @@ def snapshot(db_path: Path) -> dict:
         out["counters_sum"] = conn.execute("SELECT coalesce(sum(value),0) FROM counters").fetchone()[0]
         out["settings"] = conn.execute("SELECT group_concat(key||'='||value) FROM settings").fetchone()[0]
     return out
+
+
+def raises_domain(fragment: str, func, *args, **kwargs):
+    """Call func, expect a DomainError whose message contains fragment; return it."""
+    import pytest
+
+    from workstation.domain.errors import DomainError
+
+    with pytest.raises(DomainError) as info:
+        func(*args, **kwargs)
+    assert fragment in str(info.value), str(info.value)
+    return info.value

@@ -26,14 +26,11 @@ from workstation.domain.intake import (
 from workstation.domain.workdays import WorkCalendar, add_working_days
 
 DATA = Path(__file__).parent / "data"
+from .helpers import raises_domain  # noqa: E402
+
 TODAY = date(2026, 9, 30)
 
 
-def raises_domain(fragment: str, func, *args, **kwargs) -> DomainError:
-    with pytest.raises(DomainError) as info:
-        func(*args, **kwargs)
-    assert fragment in str(info.value), str(info.value)
-    return info.value
 
 
 # ---------------------------------------------------------------- catalog

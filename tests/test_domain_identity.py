@@ -20,14 +20,11 @@ from workstation.domain.identity import (
 )
 from workstation.domain.text import clean_phone, clean_text
 
+from .helpers import raises_domain  # noqa: E402
+
 TODAY = date(2026, 9, 30)
 
 
-def raises_domain(fragment: str, func, *args, **kwargs) -> DomainError:
-    with pytest.raises(DomainError) as info:
-        func(*args, **kwargs)
-    assert fragment in str(info.value), str(info.value)
-    return info.value
 
 
 # ---------------------------------------------------------------- ID numbers

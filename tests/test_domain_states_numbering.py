@@ -35,11 +35,7 @@ ALLOWED = [(a, b) for a, b in ALL_PAIRS if b in TRANSITIONS[a]]
 FORBIDDEN = [(a, b) for a, b in ALL_PAIRS if b not in TRANSITIONS[a]]
 
 
-def raises_domain(fragment: str, func, *args, **kwargs) -> DomainError:
-    with pytest.raises(DomainError) as info:
-        func(*args, **kwargs)
-    assert fragment in str(info.value), str(info.value)
-    return info.value
+from .helpers import raises_domain  # noqa: E402
 
 
 def has_chinese(text: str) -> bool:

@@ -30,11 +30,7 @@ PACKAGE = WorkCalendar()
 WITH_2027 = WorkCalendar([parse_schedule(NEW_YEAR_2027)])
 
 
-def raises_domain(fragment: str, func, *args, **kwargs) -> DomainError:
-    with pytest.raises(DomainError) as info:
-        func(*args, **kwargs)
-    assert fragment in str(info.value), str(info.value)
-    return info.value
+from .helpers import raises_domain  # noqa: E402
 
 
 def weekday_count(start: date, end: date) -> int:

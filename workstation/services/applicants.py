@@ -54,14 +54,9 @@ def find_or_create(session: Session, data: ApplicantInput, now: datetime) -> Sto
 
 
 def applicant_json(row: Applicant) -> dict:
-    out = {"kind": row.kind, "name": row.name, "phone": row.phone, "address": row.address}
-    if row.kind == "person":
-        out["id_number"] = row.id_number
-        if row.id_type != "id_card":
-            out["id_type"] = row.id_type
-    else:
-        out["credit_code"] = row.id_number
-        out["legal_rep"] = row.legal_rep
+    """The stored applicant in the applicant file's shape (plus any ineligibility)."""
+    out = ApplicantInput(row.kind, row.name, row.id_type, row.id_number, row.legal_rep, row.phone,
+                         row.address, None).to_json()
     if row.ineligible_reason:
         out["ineligible_reason"] = row.ineligible_reason
     return out

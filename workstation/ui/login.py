@@ -23,6 +23,7 @@ class LoginDialog(QDialog):
         self.actor = None
         self._opened_once = False
         self.setWindowTitle("综合窗口工作台 — 登录")
+        self.setMinimumWidth(380)
         self.login_edit = QLineEdit(objectName="login")
         self.login_edit.setMaxLength(32)
         self.password_edit = QLineEdit(objectName="password")
