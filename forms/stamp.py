@@ -1,0 +1,226 @@
+"""Stamping, signing and verifying an official document (.docx).
+
+What is signed
+==============
+The content digest is ``digest(algorithm, canonical_document(fields, body))``
+(forms.signing) where
+
+* ``body`` is the document's visible text (forms.docx_tools.document_text:
+  paragraphs and table cells in reading order), so changing one character of
+  the notice changes the digest;
+* ``fields`` are the facts that matter beyond the text: ``kind``,
+  ``document_no``, ``receipt_no``, ``seal_id``, ``seal_image_sha256`` (the
+  SHA-256 of the seal picture placed on the page, so swapping the picture is
+  caught) and ``signed_at``.
+
+The seal then signs ``payload_signed_bytes(document_no, receipt_no, digest,
+seal_id)``: the same bytes whether checked from the file or from the QR code
+printed on the page (``WS1|…``), so a paper copy verifies offline.
+
+Where it is kept
+================
+In the .docx's custom properties (docProps/custom.xml, which are not part of
+the visible text): ``ws_version`` = 1, ``ws_kind``, ``ws_document_no``,
+``ws_receipt_no``, ``ws_seal_id``, ``ws_algorithm``, ``ws_seal_image_sha256``,
+``ws_signed_at``, ``ws_digest`` and ``ws_signature`` (base64url), and in the
+database's document row.
+
+The QR image is not part of what is signed (it carries the signature): the
+template is filled once with a placeholder picture, and that picture's bytes
+are replaced by the real QR code afterwards.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Callable, Mapping
+
+import segno
+
+from workstation.domain.errors import DomainError
+
+from . import signing
+from .docx_tools import document_text, get_custom_properties, image_hashes, set_custom_properties
+from .templates import fill
+
+VERSION = "1"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def qr_png(payload: str) -> bytes:
+    out = io.BytesIO()
+    segno.make(payload, error="m", micro=False).save(out, kind="png", scale=6, border=4)
+    return out.getvalue()
+
+
+# A 1×1 picture that stands where the QR code will go until the signature exists.
+_PLACEHOLDER = qr_png("WS1|placeholder")
+
+
+@dataclass(frozen=True)
+class SealForSigning:
+    id: str
+    algorithm: str
+    private_key: bytes
+    image_png: bytes
+
+
+@dataclass(frozen=True)
+class Signed:
+    docx: bytes
+    digest: bytes
+    signature: bytes
+    qr_payload: str
+
+
+def _fields(kind: str, document_no: str, receipt_no: str, seal_id: str, seal_sha: str,
+            signed_at: str) -> dict[str, str]:
+    return {"kind": kind, "document_no": document_no, "receipt_no": receipt_no,
+            "seal_id": seal_id, "seal_image_sha256": seal_sha, "signed_at": signed_at}
+
+
+def _replace_media(docx: bytes, old: bytes, new: bytes) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(docx))
+    out = io.BytesIO()
+    replaced = 0
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.startswith("word/media/") and data == old:
+                data, replaced = new, replaced + 1
+            dst.writestr(item, data)
+    if replaced != 1:
+        raise DomainError("文书模板中的二维码位置不唯一，无法签章")
+    return out.getvalue()
+
+
+def stamp_and_sign(kind: str, context: Mapping, *, seal: SealForSigning, document_no: str,
+                   receipt_no: str, signed_at: datetime) -> Signed:
+    """Fill the template, place the seal, sign the content and print the QR code."""
+    docx = fill(kind, {**context, "document_no": document_no}, seal_png=seal.image_png,
+                qr_png=_PLACEHOLDER)
+    stamp = signed_at.isoformat(timespec="seconds")
+    seal_sha = hashlib.sha256(seal.image_png).hexdigest()
+    canonical = signing.canonical_document(
+        _fields(kind, document_no, receipt_no, seal.id, seal_sha, stamp), document_text(docx))
+    content_digest = signing.digest(seal.algorithm, canonical)
+    signature = signing.sign(seal.algorithm, seal.private_key,
+                             signing.payload_signed_bytes(document_no, receipt_no, content_digest, seal.id))
+    payload = signing.make_qr_payload(document_no=document_no, receipt_no=receipt_no,
+                                      digest=content_digest, seal_id=seal.id, signature=signature)
+    docx = _replace_media(docx, _PLACEHOLDER, qr_png(payload))
+    docx = set_custom_properties(docx, {
+        "ws_version": VERSION, "ws_kind": kind, "ws_document_no": document_no,
+        "ws_receipt_no": receipt_no, "ws_seal_id": seal.id, "ws_algorithm": seal.algorithm,
+        "ws_seal_image_sha256": seal_sha, "ws_signed_at": stamp,
+        "ws_digest": _b64(content_digest), "ws_signature": _b64(signature)})
+    return Signed(docx, content_digest, signature, payload)
+
+
+@dataclass(frozen=True)
+class SealRecord:
+    """What a verifier knows about a seal (from the local registry)."""
+
+    id: str
+    name: str
+    algorithm: str
+    public_key: bytes
+    status: str
+    valid_from: date
+    valid_to: date
+
+
+@dataclass(frozen=True)
+class Verdict:
+    valid: bool
+    reason: str
+    document_no: str = ""
+    receipt_no: str = ""
+    kind: str = ""
+    seal_id: str = ""
+    seal_name: str = ""
+    signed_at: str = ""
+    digest: str = ""
+
+    def to_json(self) -> dict:
+        return {"valid": self.valid, "reason": self.reason, "document_no": self.document_no,
+                "receipt_no": self.receipt_no, "kind": self.kind, "seal_id": self.seal_id,
+                "seal": self.seal_name, "signed_at": self.signed_at or None, "digest": self.digest}
+
+
+Lookup = Callable[[str], SealRecord | None]
+
+
+def _check_seal(seal: SealRecord | None, seal_id: str, on: date | None) -> str | None:
+    if seal is None:
+        return f"签章印章“{seal_id}”不在本机的印章登记中（未知印章）"
+    if seal.status != "active":
+        return f"印章“{seal.name}”已吊销"
+    if on is not None and not seal.valid_from <= on <= seal.valid_to:
+        return f"签章时印章“{seal.name}”不在有效期内"
+    return None
+
+
+def verify_docx(docx: bytes, lookup: Lookup) -> Verdict:
+    """Check a document file. DomainError only when the file is not a readable .docx."""
+    props = get_custom_properties(docx)
+    if props.get("ws_version") != VERSION or "ws_signature" not in props:
+        return Verdict(False, "文书没有本系统的电子签章（未签章）")
+    try:
+        kind, document_no, receipt_no = props["ws_kind"], props["ws_document_no"], props["ws_receipt_no"]
+        seal_id, algorithm, seal_sha = props["ws_seal_id"], props["ws_algorithm"], props["ws_seal_image_sha256"]
+        stamp = props["ws_signed_at"]
+        recorded_digest, signature = _unb64(props["ws_digest"]), _unb64(props["ws_signature"])
+        signed_on = datetime.fromisoformat(stamp).date()
+    except (KeyError, ValueError):
+        return Verdict(False, "文书的签章信息不完整或已损坏")
+    base = dict(document_no=document_no, receipt_no=receipt_no, kind=kind, seal_id=seal_id,
+                signed_at=stamp, digest=props["ws_digest"])
+    seal = lookup(seal_id)
+    problem = _check_seal(seal, seal_id, signed_on)
+    if problem:
+        return Verdict(False, problem, seal_name=seal.name if seal else "", **base)
+    base["seal_name"] = seal.name
+    if algorithm != seal.algorithm:
+        return Verdict(False, "签名算法与印章登记不符", **base)
+    canonical = signing.canonical_document(
+        _fields(kind, document_no, receipt_no, seal_id, seal_sha, stamp), document_text(docx))
+    if signing.digest(algorithm, canonical) != recorded_digest:
+        return Verdict(False, "文书内容在签章后被改动", **base)
+    if seal_sha not in image_hashes(docx).values():
+        return Verdict(False, "文书上的印章图片被替换或删除", **base)
+    if not signing.verify(algorithm, seal.public_key,
+                          signing.payload_signed_bytes(document_no, receipt_no, recorded_digest, seal_id),
+                          signature):
+        return Verdict(False, "电子签名无效（签名与印章公钥不符）", **base)
+    return Verdict(True, "文书完整，签章有效", **base)
+
+
+def verify_qr(text: str, lookup: Lookup) -> Verdict:
+    """Check the payload read from a printed page's QR code."""
+    data = signing.parse_qr_payload(text)  # DomainError: not one of ours
+    base = dict(document_no=data["document_no"], receipt_no=data["receipt_no"],
+                seal_id=data["seal_id"], digest=_b64(data["digest"]))
+    seal = lookup(data["seal_id"])
+    problem = _check_seal(seal, data["seal_id"], None)
+    if problem:
+        return Verdict(False, problem, seal_name=seal.name if seal else "", **base)
+    base["seal_name"] = seal.name
+    if not signing.verify(seal.algorithm, seal.public_key,
+                          signing.payload_signed_bytes(data["document_no"], data["receipt_no"],
+                                                       data["digest"], data["seal_id"]),
+                          data["signature"]):
+        return Verdict(False, "二维码中的电子签名无效", **base)
+    return Verdict(True, "二维码签章有效：请核对纸面文书的编号与内容", **base)
