@@ -173,7 +173,7 @@ def test_first_admin_needs_no_user_later_users_need_an_admin(env, capsys, monkey
     ok(capsys, *INIT)
     first = ok_json(capsys, "user", "add", "admin", "--name", "管理员", "--role", "admin")
     assert first == {"login": "admin", "name": "管理员", "role": "admin", "station": "district",
-                     "rights": []}
+                     "rights": [], "categories": []}
     before = snapshot(db_path(env))
     monkeypatch.setenv("WORKSTATION_NEW_PASSWORD", NEW_PASSWORD)
     code, _, err = run(capsys, "user", "add", "clerk", "--name", "王敏", "--role", "clerk")

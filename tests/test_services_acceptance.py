@@ -202,7 +202,8 @@ def test_outbox_and_audit_written_with_the_case(ws, clerk, person):
 
     result = accept(ws, clerk, Intake(["T-GT"], person, ["M01", "M02"]))
     with sqlite3.connect(ws.db.path) as conn:
-        kind, payload, h = conn.execute("SELECT kind, payload, content_hash FROM outbox").fetchone()
+        kind, payload, h = conn.execute("SELECT kind, payload, content_hash FROM outbox "
+                                        "WHERE kind LIKE 'acceptance.%'").fetchone()
         action, target = conn.execute(
             "SELECT action, target FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
     assert kind == "acceptance.accepted"

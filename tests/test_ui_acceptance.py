@@ -77,7 +77,8 @@ def test_accept_by_keyboard_shows_receipt_and_due_date(qtbot, window, ws, clerk,
     assert "2026年10月13日" in text
     assert "受理通知书" in text
     assert [r.matter_name for r in search(ws, clerk, "好味道")] == ["食品经营许可"]
-    assert "待同步 1 条" in window.outbox_label.text()
+    # The 受理 seal's certificate (from init) and this acceptance wait for the centre.
+    assert "待同步 2 条" in window.outbox_label.text()
 
 
 def test_next_applicant_clears_everything(qtbot, window, enterprise):

@@ -162,8 +162,11 @@ def cmd_init(args) -> int:
     with Workstation(args.data_dir) as ws:
         out = init(ws, values)
     s = out["settings"]
+    seal = (f"\n已创建受理印章 {out['seal']['id']}（{out['seal']['name']}）" if out["seal"] else
+            "\n未创建受理印章：本机没有可用的系统钥匙串，请设置 WORKSTATION_SEAL_SECRET 后运行 "
+            "workstation seal create")
     _print(args, out, f"已初始化：{s['authority']}（{s['authority_short']}），区划 {s['region']}，"
-                      f"终端 {s['terminal']}\n数据目录：{out['data_dir']}")
+                      f"终端 {s['terminal']}\n数据目录：{out['data_dir']}" + seal)
     return EXIT_OK
 
 
@@ -173,10 +176,49 @@ def cmd_user_add(args) -> int:
     with _workstation(args) as ws:
         actor = _actor(ws, args, needed=False)
         user = add_user(ws, actor, args.login, args.name, args.role, _new_password(actor is None),
-                        station=args.station, rights=tuple(args.right or ()))
+                        station=args.station, rights=tuple(args.right or ()),
+                        categories=tuple(_codes(args.categories)))
     _print(args, {"login": user.login, "name": user.name, "role": user.role,
-                  "station": user.station, "rights": sorted(user.rights)},
+                  "station": user.station, "rights": sorted(user.rights),
+                  "categories": sorted(user.categories)},
            f"已添加用户 {user.login}（{user.name}，{user.role_label}）")
+    return EXIT_OK
+
+
+def cmd_user_categories(args) -> int:
+    from .services.auth import set_categories
+
+    with _workstation(args) as ws:
+        user = set_categories(ws, _actor(ws, args), args.login, _codes(args.categories))
+    _print(args, {"login": user.login, "categories": sorted(user.categories)},
+           f"{user.name} 的业务类别：{'、'.join(sorted(user.categories)) or '（无）'}")
+    return EXIT_OK
+
+
+def cmd_seal(args) -> int:
+    from .services import seals
+
+    with _workstation(args) as ws:
+        if args.sub == "list":
+            data = {"seals": seals.list_seals(ws)}
+            human = "\n".join(f"{x['id']}  {x['name']}  [{x['category']}/{x['algorithm']}]  {x['status']}  "
+                              f"有效期 {x['valid_from']}至{x['valid_to']}" for x in data["seals"]) or "没有印章"
+            _print(args, data, human)
+            return EXIT_OK
+        actor = _actor(ws, args)
+        if args.sub == "create":
+            image = None
+            if args.image:
+                try:
+                    image = Path(args.image).read_bytes()
+                except OSError as exc:
+                    raise CliError(f"无法读取印章图片 {args.image}：{exc.strerror}") from None
+            out = seals.create_seal(ws, actor, name=args.name, category=args.category,
+                                    algorithm=args.algorithm, image_png=image)
+        else:
+            out = seals.revoke_seal(ws, actor, args.seal, args.reason)
+    _print(args, out, f"印章 {out['id']}（{out['name']}，{out['category']}，{out['algorithm']}）："
+                      f"{'有效' if out['status'] == 'active' else '已吊销'}")
     return EXIT_OK
 
 
@@ -217,35 +259,91 @@ def cmd_calendar_import(args) -> int:
     return EXIT_OK
 
 
+def _with_documents(ws, actor, result) -> dict:
+    """Issue (fill, seal, sign, store) the documents the outcome just numbered.
+
+    The acceptance is already committed: if the seal cannot be unlocked here the
+    documents stay pending (`workstation documents issue RECEIPT` finishes them)."""
+    from .services.documents import issue_pending
+    from .services.seals import SealVault
+
+    data = result.to_json()
+    try:
+        issued = {d["number"]: d for d in issue_pending(ws, actor, result.receipt_no, SealVault())}
+    except DomainError as exc:
+        data["documents_pending"] = True
+        data["documents_warning"] = f"文书尚未签章：{exc}"
+        print(f"注意：{data['documents_warning']}", file=sys.stderr)
+        return data
+    for d in data["documents"]:
+        if d["number"] in issued:
+            d["path"] = issued[d["number"]]["path"]
+    data["documents_pending"] = False
+    return data
+
+
+def _outcome(args, register) -> int:
+    intake = _intake(args)
+    with _workstation(args) as ws:
+        actor = _actor(ws, args)
+        result = register(ws, actor, intake)
+        data = _with_documents(ws, actor, result)
+    text = _result_text(result) + "".join(f"\n  已签章：{d['path']}" for d in data["documents"]
+                                          if d.get("path"))
+    _print(args, data, text)
+    return EXIT_OK
+
+
 def cmd_accept(args) -> int:
     from .services.acceptance import accept
 
-    intake = _intake(args)
-    with _workstation(args) as ws:
-        result = accept(ws, _actor(ws, args), intake, approve_now=args.approve_now)
-    _print(args, result.to_json(), _result_text(result))
-    return EXIT_OK
+    return _outcome(args, lambda ws, actor, intake: accept(ws, actor, intake,
+                                                            approve_now=args.approve_now))
 
 
 def cmd_notify(args) -> int:
     from .services.acceptance import notify
 
-    intake = _intake(args)
-    with _workstation(args) as ws:
-        result = notify(ws, _actor(ws, args), intake)
-    _print(args, result.to_json(), _result_text(result))
-    return EXIT_OK
+    return _outcome(args, notify)
 
 
 def cmd_refuse(args) -> int:
     from .services.acceptance import refuse
 
-    intake = _intake(args)
+    return _outcome(args, lambda ws, actor, intake: refuse(
+        ws, actor, intake, reason=args.reason, basis=args.basis, competent_organ=args.organ))
+
+
+def cmd_documents_issue(args) -> int:
+    from .services.documents import issue_pending
+    from .services.seals import SealVault
+
     with _workstation(args) as ws:
-        result = refuse(ws, _actor(ws, args), intake, reason=args.reason, basis=args.basis,
-                        competent_organ=args.organ)
-    _print(args, result.to_json(), _result_text(result))
+        issued = issue_pending(ws, _actor(ws, args), args.receipt, SealVault())
+    _print(args, {"receipt_no": args.receipt, "issued": issued},
+           "\n".join(f"已签章：{d['kind']} {d['number']} → {d['path']}" for d in issued) or "没有待签章的文书")
     return EXIT_OK
+
+
+EXIT_INVALID = 3
+
+
+def cmd_verify(args) -> int:
+    from .services.documents import verify_file, verify_image
+
+    if bool(args.file) == bool(args.image):
+        raise CliError("请给出一个 .docx 文件，或用 --image 给出扫描件/照片")
+    with _workstation(args) as ws:
+        verdict = verify_file(ws, args.file) if args.file else verify_image(ws, args.image)
+    data = verdict.to_json()
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False))
+    elif verdict.valid:
+        print(f"有效：{verdict.kind or '文书'} {verdict.document_no}（受理编号 {verdict.receipt_no}）"
+              f"\n  印章：{verdict.seal_name}（{verdict.seal_id}）  签章时间：{verdict.signed_at or '（二维码不含时间）'}")
+    else:
+        print(f"无效：{verdict.reason}", file=sys.stderr)
+    return EXIT_OK if verdict.valid else EXIT_INVALID
 
 
 def cmd_show(args) -> int:
@@ -387,6 +485,22 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--role", required=True, help="clerk|station_clerk|approver|supervisor|admin")
     c.add_argument("--station", help="站点编码（便民服务站受理员必填）")
     c.add_argument("--right", action="append", help="额外授权，如 approve_on_spot（审核合一）")
+    c.add_argument("--categories", help="审批员的业务类别，逗号分隔：商事登记,投资建设,社会民生")
+    c = command("categories", cmd_user_categories, "修改审批员的业务类别", users)
+    c.add_argument("login")
+    c.add_argument("--categories", required=True)
+
+    seal = sub.add_parser("seal", help="电子印章").add_subparsers(dest="sub", parser_class=_Parser,
+                                                                required=True)
+    c = command("create", cmd_seal, "创建印章（密钥解锁口令存入系统钥匙串）", seal)
+    c.add_argument("--name", required=True)
+    c.add_argument("--category", required=True, help="受理|商事登记|投资建设|社会民生")
+    c.add_argument("--algorithm", required=True, help="sm2|ecdsa-p256")
+    c.add_argument("--image", help="印章图片 PNG；不给则按名称绘制圆形红章")
+    command("list", cmd_seal, "列出印章", seal)
+    c = command("revoke", cmd_seal, "吊销印章", seal)
+    c.add_argument("seal")
+    c.add_argument("--reason", required=True)
 
     cat = sub.add_parser("catalog", help="事项目录").add_subparsers(dest="sub", parser_class=_Parser,
                                                                    required=True)
@@ -414,6 +528,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--reason", required=True)
     c.add_argument("--basis", required=True)
     c.add_argument("--organ", help="有权受理的机关（不属本机关职权时）")
+
+    docs = sub.add_parser("documents", help="文书").add_subparsers(dest="sub", parser_class=_Parser,
+                                                                 required=True)
+    command("issue", cmd_documents_issue, "为受理编号签发尚未签章的文书", docs).add_argument("receipt")
+    c = command("verify", cmd_verify, "验证文书的电子签章（文件或扫描件二维码）")
+    c.add_argument("file", nargs="?", help="文书 .docx 文件")
+    c.add_argument("--image", help="纸面文书的扫描件或照片（读二维码）")
 
     command("show", cmd_show, "查看案件").add_argument("key", help="受理编号、案件号或文号")
     c = command("search", cmd_search, "按编号、姓名/名称、证件号码查找")

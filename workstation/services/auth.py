@@ -33,7 +33,7 @@ PERMISSIONS = {
     "approver": {"approve", "view_all", "suspend"},
     "supervisor": {"view_all", "extend", "suspend", "audit", "flag_applicant"},
     "admin": {"view_all", "manage_users", "import_catalog", "import_calendar", "audit",
-              "flag_applicant", "settings"},
+              "flag_applicant", "settings", "manage_seals"},
 }
 # Rights granted to one user beyond the role, e.g. a clerk allowed 审核合一.
 RIGHTS = {"approve_on_spot": "即办件当场审批（审核合一）"}
@@ -41,7 +41,7 @@ PERMISSION_LABELS = {
     "accept": "受理", "approve": "审批", "view_all": "查看全部案件", "suspend": "中止计时",
     "extend": "延长时限", "audit": "审计", "flag_applicant": "标记失信申请人",
     "manage_users": "管理用户", "import_catalog": "导入事项目录", "import_calendar": "导入节假日",
-    "settings": "修改设置", "approve_on_spot": "当场审批",
+    "settings": "修改设置", "approve_on_spot": "当场审批", "manage_seals": "管理电子印章",
 }
 
 LOGIN_RE = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
@@ -60,6 +60,7 @@ class Actor:
     role: str
     station: str | None
     rights: frozenset[str]
+    categories: frozenset[str] = frozenset()   # an approver's categories of business
 
     @property
     def role_label(self) -> str:
@@ -110,7 +111,8 @@ def check_password(password) -> str:
 
 def _actor(user: User) -> Actor:
     rights = frozenset(r for r in user.rights.split(",") if r)
-    return Actor(user.login, user.name, user.role, user.station, rights)
+    categories = frozenset(c for c in (user.categories or "").split(",") if c)
+    return Actor(user.login, user.name, user.role, user.station, rights, categories)
 
 
 def login(ws: Workstation, login_name: str, password: str) -> Actor:
@@ -139,16 +141,45 @@ def has_admin(session: Session) -> bool:
 
 
 def add_user(ws: Workstation, actor: Actor | None, login_name: str, name: str, role: str,
-             password: str, *, station: str | None = None, rights: tuple[str, ...] = ()) -> Actor:
+             password: str, *, station: str | None = None, rights: tuple[str, ...] = (),
+             categories: tuple[str, ...] = ()) -> Actor:
     """Create a user. Until an admin exists anyone on the machine may (first set-up)."""
     with ws.transaction() as s:
         return create_user(s, ws, actor, login_name, name, role, password, station=station,
-                           rights=rights)
+                           rights=rights, categories=categories)
+
+
+BUSINESS_CATEGORIES = ("商事登记", "投资建设", "社会民生")
+
+
+def check_categories(role: str, categories) -> str:
+    categories = tuple(categories)
+    for c in categories:
+        if c not in BUSINESS_CATEGORIES:
+            raise DomainError(f"未知的业务类别“{str(c)[:20]}”，可用：{'、'.join(BUSINESS_CATEGORIES)}",
+                              "categories")
+    if categories and role != "approver":
+        raise DomainError("只有审批员按业务类别分派", "categories")
+    return ",".join(c for c in BUSINESS_CATEGORIES if c in categories)
+
+
+def set_categories(ws: Workstation, actor: Actor, login_name: str, categories) -> Actor:
+    """An admin changes which categories (queues and seals) an approver holds."""
+    require(actor, "manage_users")
+    with ws.transaction() as s:
+        user = s.scalar(select(User).where(User.login == login_name))
+        if user is None:
+            raise DomainError(f"没有登录名为“{str(login_name)[:32]}”的用户", "login")
+        user.categories = check_categories(user.role, categories)
+        settings = ws.settings(s)
+        audit.record(s, actor.login, settings.terminal, ws.clock.now(), "user.categories",
+                     user.login, {"categories": user.categories})
+        return _actor(user)
 
 
 def create_user(s: Session, ws: Workstation, actor: Actor | None, login_name: str, name: str,
                 role: str, password: str, *, station: str | None = None,
-                rights: tuple[str, ...] = ()) -> Actor:
+                rights: tuple[str, ...] = (), categories: tuple[str, ...] = ()) -> Actor:
     """add_user inside the caller's transaction (first-start set-up uses it with init)."""
     if not isinstance(login_name, str) or not LOGIN_RE.match(login_name):
         raise DomainError("登录名应为2–32位字母、数字、下划线、点或减号", "login")
@@ -163,6 +194,7 @@ def create_user(s: Session, ws: Workstation, actor: Actor | None, login_name: st
         raise DomainError("当场审批授权只授予窗口受理员", "rights")
     if station is not None:
         station = clean_text(station, "站点编码", max_len=20, field="station")
+    category_text = check_categories(role, categories)
     check_password(password)
     settings = ws.settings(s)
     if role == "station_clerk" and not station:
@@ -173,10 +205,10 @@ def create_user(s: Session, ws: Workstation, actor: Actor | None, login_name: st
         raise DomainError(f"登录名“{login_name}”已存在", "login")
     now = ws.clock.now()
     user = User(login=login_name, name=name, role=role, station=station or settings.station,
-                rights=",".join(sorted(rights)), password_hash=hash_password(password),
-                active=True, created_at=now)
+                rights=",".join(sorted(rights)), categories=category_text,
+                password_hash=hash_password(password), active=True, created_at=now)
     s.add(user)
     audit.record(s, actor.login if actor else "(首次设置)", settings.terminal, now,
                  "user.add", login_name, {"name": name, "role": role, "station": user.station,
-                                          "rights": sorted(rights)})
+                                          "rights": sorted(rights), "categories": category_text})
     return _actor(user)

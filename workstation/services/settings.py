@@ -62,6 +62,10 @@ OPTIONS: dict[str, Option] = {o.key: o for o in [
     Option("complaint_phone", "投诉电话", "12345", lambda v: clean_phone(v, "投诉电话") or "12345"),
     Option("progress_hint", "进度查询方式", "拨打12345或登录政务服务网，凭受理编号查询",
            _short("进度查询方式", 100)),
+    # Named in every refusal (行政许可法 art. 38): where to seek reconsideration or sue.
+    Option("reconsideration_organ", "行政复议机关", "本级人民政府", _short("行政复议机关", 60)),
+    Option("court", "行政诉讼法院", "有管辖权的人民法院", _short("行政诉讼法院", 60)),
+    Option("pickup_place", "窗口取件地点", "本机关统一出件窗口", _short("窗口取件地点", 100)),
 ]}
 
 
@@ -93,6 +97,9 @@ class Settings:
     docno_pattern = property(lambda self: self.get("docno_pattern"))
     complaint_phone = property(lambda self: self.get("complaint_phone"))
     progress_hint = property(lambda self: self.get("progress_hint"))
+    reconsideration_organ = property(lambda self: self.get("reconsideration_organ"))
+    court = property(lambda self: self.get("court"))
+    pickup_place = property(lambda self: self.get("pickup_place"))
 
     def act(self, document_kind: str) -> str:
         return json.loads(self.get("document_acts"))[document_kind]

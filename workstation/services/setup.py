@@ -6,9 +6,11 @@ from sqlalchemy import func, select
 
 from ..domain.catalog import parse_catalog
 from ..domain.errors import DomainError
-from ..store.models import Acceptance, CatalogVersion, Setting
+from ..store.models import Acceptance, CatalogVersion, Seal, Setting
 from . import audit, settings as settings_module
 from .auth import create_user
+from .seals import create_in, secret_available
+from .settings import Settings
 from .catalog import DEFAULT_CATALOG, read_file, store_version
 from .context import Workstation
 
@@ -42,9 +44,17 @@ def init(ws: Workstation, values: dict[str, str], *, admin: dict | None = None) 
             imported = {"version_id": row.id, "label": catalog.version,
                         "matters": len(catalog.matters), "bundles": len(catalog.bundles)}
         audit.record(s, "(初始化)", terminal, now, "settings.init", terminal, clean)
+        # A fresh terminal issues receipts at once: it gets its 受理 seal now, when a
+        # keyring (or WORKSTATION_SEAL_SECRET) can keep the secret that unlocks it.
+        seal = None
+        if not s.scalar(select(func.count()).select_from(Seal).where(Seal.category == "受理")):
+            if secret_available(ws):
+                authority = Settings.load(s).authority
+                seal = create_in(s, ws, "(初始化)", name=f"{authority}行政审批专用章"[:60],
+                                 category="受理", algorithm="ecdsa-p256")
         if admin is not None:
             # First start from the window: the terminal and its first admin together,
             # so a bad admin name leaves no half-set-up terminal behind.
             create_user(s, ws, None, admin["login"], admin["name"], "admin", admin["password"])
-        return {"settings": settings_module.Settings.load(s).as_dict(), "catalog": imported,
-                "data_dir": str(ws.data_dir)}
+        return {"settings": Settings.load(s).as_dict(), "catalog": imported,
+                "seal": seal, "data_dir": str(ws.data_dir)}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String,
-                        Text, UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary,
+                        String, Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -27,6 +27,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     station: Mapped[str | None] = mapped_column(String(20))
     rights: Mapped[str] = mapped_column(String(200), default="")
+    # An approver's categories of business (商事登记,社会民生…): the seals they may use.
+    categories: Mapped[str] = mapped_column(String(100), default="", server_default="")
     password_hash: Mapped[str] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
@@ -148,6 +150,32 @@ class Document(Base):
     number: Mapped[str] = mapped_column(String(60), unique=True)
     issued_on: Mapped[date] = mapped_column(Date)
     path: Mapped[str | None] = mapped_column(String(500))
+    seal_id: Mapped[str | None] = mapped_column(ForeignKey("seals.id"))
+    digest: Mapped[str | None] = mapped_column(String(100))
+    signature: Mapped[str | None] = mapped_column(String(200))
+    signed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Seal(Base):
+    """An electronic seal: its picture, key pair and certificate.
+
+    The private key is stored only encrypted (forms.signing key blob); the secret
+    that opens it lives in the OS keyring, never here."""
+
+    __tablename__ = "seals"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    category: Mapped[str] = mapped_column(String(10), index=True)
+    algorithm: Mapped[str] = mapped_column(String(12))
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    private_key_blob: Mapped[bytes | None] = mapped_column(LargeBinary)
+    certificate: Mapped[dict] = mapped_column(JSON)
+    image_png: Mapped[bytes] = mapped_column(LargeBinary)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10))   # active | revoked
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
 
 
 class Counter(Base):

@@ -1,0 +1,207 @@
+"""Issuing the counter's documents and verifying any document.
+
+After an acceptance is committed, each of its documents (numbers taken in that
+transaction) is filled from the case, stamped with the 受理 seal and signed
+(forms.stamp), written to the data folder, and recorded — one transaction per
+document, so a crash leaves the rest pending and issuing again finishes exactly
+those. Verification needs no network: the seal's public key comes from the
+local registry.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from forms.stamp import SealForSigning, SealRecord, Verdict, stamp_and_sign, verify_docx, verify_qr
+from sync import outbox
+
+from ..domain.catalog import Matter
+from ..domain.errors import DomainError
+from ..store.models import Acceptance, Case, Document, Seal, User
+from . import audit, catalog as catalog_service
+from .auth import Actor
+from .context import Workstation
+from .errors import NotFound
+from .seals import SealVault
+from .settings import Settings
+
+FORM_LABELS = {"原件": "原件", "复印件": "复印件", "原件及复印件": "原件及复印件", "电子件": "电子件"}
+
+
+def documents_dir(ws: Workstation) -> Path:
+    return ws.data_dir / "documents"
+
+
+def _applicant_block(acc: Acceptance) -> dict:
+    a = acc.applicant
+    agent = acc.agent or {}
+    contact = agent.get("name") or (a.legal_rep if a.kind == "enterprise" else a.name)
+    return {"applicant_name": a.name, "applicant_id_no": a.id_number,
+            "applicant_address": a.address or "（申请人未提供）",
+            "legal_representative": a.legal_rep, "contact_name": contact,
+            "contact_phone": agent.get("phone") or a.phone or "（未提供）"}
+
+
+def _matters(s, acc: Acceptance, data_dir: str) -> list[Matter]:
+    catalog = catalog_service.version(s, acc.cases[0].catalog_version_id, data_dir)
+    return [catalog.matter(c.matter_code) for c in acc.cases]
+
+
+def build_context(s, acc: Acceptance, kind: str, settings: Settings, clerk_name: str,
+                  data_dir: str, case: Case | None = None) -> dict:
+    """The values a document of `kind` needs, read from the acceptance and its cases."""
+    cases = [case] if case is not None else list(acc.cases)
+    matter_name = acc.bundle_name + "（" + "、".join(c.matter_name for c in cases) + "）" \
+        if acc.bundle_name and case is None else "、".join(c.matter_name for c in cases)
+    ctx = {"organ": settings.authority, "issue_date": acc.received_on, "case_no": acc.receipt_no,
+           "matter_name": matter_name, "received_date": acc.received_on,
+           "accepted_date": acc.received_on, "clerk": clerk_name,
+           "complaint_phone": settings.complaint_phone, "clerk_phone": settings.complaint_phone,
+           "progress_query": settings.progress_hint,
+           "statutory_limit_days": max(c.statutory_days + c.extension_days for c in cases),
+           "promised_limit_days": max(c.promised_days for c in cases),
+           "delivery_method": "窗口领取", "delivery_address": settings.pickup_place,
+           "reconsideration_organ": settings.reconsideration_organ, "court": settings.court,
+           **_applicant_block(acc)}
+    materials = [m for c in cases for m in c.materials]
+    ctx["materials"] = [{"name": m.name, "form": FORM_LABELS.get(m.form, m.form), "copies": m.copies}
+                        for m in materials if m.state == "received"] or \
+                       [{"name": "（未收取材料）", "form": "—", "copies": 0}]
+    ctx["supplements"] = [{"name": m.name, "problem": m.note if m.state == "defective" else "未提交",
+                           "standard": m.note if m.state == "missing" else "按材料清单要求提交"}
+                          for m in materials if m.state in ("missing", "defective")]
+    ctx["missing_materials"] = [{"name": m.name, "form": FORM_LABELS.get(m.form, m.form),
+                                 "deadline": m.promise_date} for m in materials if m.state == "promised"]
+    notice = acc.notice or {}
+    ctx["refusal_reason"] = notice.get("reason", "")
+    ctx["legal_basis"] = notice.get("basis", "")
+    ctx["competent_organ"] = notice.get("competent_organ") or ""
+    if kind == "准予行政许可决定书":
+        matters = _matters(s, acc, data_dir)
+        ctx["legal_basis"] = "；".join(m.basis for m in matters)
+        ctx["decision_content"] = f"经审查，申请人的申请符合法定条件、标准，决定准予{matter_name}。"
+        ctx["certificate_name"] = f"{matter_name}相关许可证件"
+    return ctx
+
+
+def _acceptance(s, key: str) -> Acceptance:
+    acc = s.scalar(select(Acceptance).where(Acceptance.receipt_no == key).options(
+        selectinload(Acceptance.cases).selectinload(Case.materials),
+        selectinload(Acceptance.applicant)))
+    if acc is None:
+        raise NotFound(f"找不到受理编号为“{key[:40]}”的案件")
+    return acc
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def issue_pending(ws: Workstation, actor: Actor, receipt_no: str, vault: SealVault) -> list[dict]:
+    """Fill, seal, sign and store every not-yet-issued document of an acceptance."""
+    with ws.reading() as s:
+        acc = _acceptance(s, receipt_no)
+        pending = s.scalars(select(Document).where(Document.acceptance_id == acc.id,
+                                                   Document.path.is_(None)).order_by(Document.id)).all()
+        if not pending:
+            return []
+        seal_row = s.scalar(select(Seal).where(Seal.category == "受理", Seal.status == "active")
+                            .order_by(Seal.created_at.desc()).limit(1))
+        if seal_row is None:
+            raise DomainError("本机还没有有效的受理印章，请管理员运行 workstation seal create")
+        settings = ws.settings(s)
+        clerk = s.scalar(select(User.name).where(User.login == acc.clerk)) or acc.clerk
+        contexts = {d.id: build_context(s, acc, d.kind, settings, clerk, str(ws.data_dir),
+                                        next((c for c in acc.cases if c.id == d.case_id), None))
+                    for d in pending}
+    unlocked = vault.get(seal_row.id) or vault.unlock(ws, actor, seal_row.id)
+    seal = SealForSigning(unlocked.id, unlocked.algorithm, unlocked.private_key, unlocked.image_png)
+    issued = []
+    for doc in pending:
+        now = ws.clock.now()
+        signed = stamp_and_sign(doc.kind, contexts[doc.id], seal=seal, document_no=doc.number,
+                                receipt_no=receipt_no, signed_at=now)
+        path = documents_dir(ws) / f"{doc.issued_on:%Y}" / receipt_no / f"{doc.kind}-{doc.id}.docx"
+        _write_atomically(path, signed.docx)
+        with ws.transaction() as s:
+            row = s.get(Document, doc.id)
+            if row.path is not None:      # issued meanwhile by another window: keep theirs
+                continue
+            row.path = str(path.relative_to(ws.data_dir))
+            row.seal_id, row.signed_at = seal.id, now
+            row.digest, row.signature = signed.digest.hex(), signed.signature.hex()
+            terminal = ws.settings(s).terminal
+            audit.record(s, actor.login, terminal, now, "document.sign", doc.number,
+                         {"kind": doc.kind, "seal": seal.id, "digest": row.digest})
+            outbox.append(s, "document.sign", {"receipt_no": receipt_no, "kind": doc.kind,
+                                               "number": doc.number, "seal_id": seal.id,
+                                               "digest": row.digest, "signature": row.signature,
+                                               "path": row.path}, user=actor.login,
+                          terminal=terminal, at=now)
+        issued.append({"kind": doc.kind, "number": doc.number, "path": str(path),
+                       "qr": signed.qr_payload})
+    return issued
+
+
+def _lookup(ws: Workstation):
+    def lookup(seal_id: str) -> SealRecord | None:
+        with ws.reading() as s:
+            seal = s.get(Seal, seal_id)
+            if seal is None:
+                return None
+            return SealRecord(seal.id, seal.name, seal.algorithm, seal.public_key, seal.status,
+                              seal.valid_from, seal.valid_to)
+    return lookup
+
+
+def verify_file(ws: Workstation, path: str | Path) -> Verdict:
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise DomainError(f"找不到文件：{path}") from None
+    except OSError as exc:
+        raise DomainError(f"无法读取文件 {path}：{exc.strerror}") from None
+    return verify_docx(data, _lookup(ws))
+
+
+def verify_image(ws: Workstation, path: str | Path) -> Verdict:
+    """Read the QR code(s) of a scanned page or photo and verify ours."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+    from pyzbar.pyzbar import decode
+
+    try:
+        image = Image.open(Path(path))
+        image.load()
+    except FileNotFoundError:
+        raise DomainError(f"找不到文件：{path}") from None
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+        raise DomainError(f"{Path(path).name} 不是可识别的图片") from None
+    texts = []
+    gray = ImageOps.grayscale(image)
+    # A 150 dpi scan gives the document's QR about 2 px a module: binarising or
+    # doubling the picture lets zbar read it.
+    for candidate in (lambda: image, lambda: gray, lambda: gray.point(lambda p: 255 if p > 128 else 0),
+                      lambda: gray.resize((gray.width * 2, gray.height * 2), Image.LANCZOS)):
+        texts = [c.data.decode("utf-8", "replace") for c in decode(candidate())]
+        if texts:
+            break
+    if not texts:
+        raise DomainError("图片中没有找到二维码或条码")
+    ours = [t for t in texts if t.strip().startswith("WS1|")]
+    if not ours:
+        return Verdict(False, "图片中的二维码不是本系统签发的文书码，无法验证")
+    try:
+        return verify_qr(ours[0], _lookup(ws))
+    except DomainError as exc:
+        return Verdict(False, str(exc))

@@ -1,0 +1,227 @@
+"""The seal registry: creating, listing, revoking and unlocking electronic seals.
+
+A seal's private key is stored only encrypted (forms.signing). The secret that
+opens it is kept in the OS keyring under the data folder and seal id; where no
+keyring is usable (a headless server, CI) it comes from WORKSTATION_SEAL_SECRET.
+An unlocked key stays in this process's memory only (SealVault), so an approver
+unlocks a seal once per session. Neither keys nor secrets are ever logged,
+audited or written in clear.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from forms import signing
+from sync import outbox
+
+from ..domain.errors import DomainError
+from ..domain.text import clean_text
+from ..store.models import Seal
+from . import audit
+from .auth import Actor, require
+from .context import Workstation
+from .errors import NotFound, PermissionDenied
+
+from .auth import BUSINESS_CATEGORIES  # noqa: E402
+
+CATEGORIES = ("受理", *BUSINESS_CATEGORIES)
+KEYRING_SERVICE = "workstation-seal"
+SECRET_ENV = "WORKSTATION_SEAL_SECRET"
+VALID_YEARS = 5
+
+
+def _keyring_user(ws: Workstation, seal_id: str) -> str:
+    return f"{ws.data_dir.resolve()}|{seal_id}"
+
+
+def _keyring_get(ws: Workstation, seal_id: str) -> str | None:
+    import keyring
+    from keyring.errors import KeyringError
+
+    try:
+        return keyring.get_password(KEYRING_SERVICE, _keyring_user(ws, seal_id))
+    except KeyringError:
+        return None
+
+
+def _keyring_set(ws: Workstation, seal_id: str, secret: str) -> bool:
+    import keyring
+    from keyring.errors import KeyringError
+
+    try:
+        keyring.set_password(KEYRING_SERVICE, _keyring_user(ws, seal_id), secret)
+    except KeyringError:
+        return False
+    return _keyring_get(ws, seal_id) == secret
+
+
+def secret_available(ws: Workstation) -> bool:
+    """Whether a new seal's secret can be kept somewhere other than the disk."""
+    if os.environ.get(SECRET_ENV):
+        return True
+    probe = "__probe__"
+    ok = _keyring_set(ws, probe, "probe-secret")
+    if ok:
+        import keyring
+
+        try:
+            keyring.delete_password(KEYRING_SERVICE, _keyring_user(ws, probe))
+        except Exception:  # noqa: BLE001 - a probe left behind holds nothing secret
+            pass
+    return ok
+
+
+@functools.lru_cache(maxsize=32)
+def drawn_seal(name: str, category: str) -> bytes:
+    """A round red seal for a seal created without a picture: the organ's name on
+    the arc and the kind of seal under the star (drawing is deterministic and
+    takes ~0.1 s, hence the cache)."""
+    from forms.seal_image import draw_round_seal
+
+    center = "行政审批专用章" if category == "受理" else f"{category}专用章"
+    arc = name
+    for suffix in (center, "行政审批专用章", "专用章"):
+        if arc.endswith(suffix) and len(arc) - len(suffix) >= 2:
+            arc = arc[: -len(suffix)]
+            break
+    return draw_round_seal(arc[:40], center_text=center)
+
+
+def seal_json(seal: Seal) -> dict:
+    return {"id": seal.id, "name": seal.name, "category": seal.category,
+            "algorithm": seal.algorithm, "status": seal.status,
+            "valid_from": seal.valid_from.isoformat(), "valid_to": seal.valid_to.isoformat(),
+            "certificate": seal.certificate}
+
+
+def create_in(s, ws: Workstation, by: str, *, name: str, category: str, algorithm: str,
+              image_png: bytes | None = None) -> dict:
+    """Create a seal inside the caller's transaction (init uses it with the settings)."""
+    from forms.seal_image import check_seal_png
+
+    name = clean_text(name, "印章名称", max_len=60, field="name")
+    if len(name) < 2:
+        raise DomainError("印章名称至少2个字", "name")
+    if category not in CATEGORIES:
+        raise DomainError(f"印章类别应为：{'、'.join(CATEGORIES)}", "category")
+    if algorithm not in signing.ALGORITHMS:
+        raise DomainError(f"签名算法应为：{'、'.join(signing.ALGORITHMS)}", "algorithm")
+    image = check_seal_png(image_png) if image_png is not None else drawn_seal(name, category)
+    settings = ws.settings(s)
+    number = (s.scalar(select(func.count()).select_from(Seal)) or 0) + 1
+    seal_id = f"S-{settings.region}-{settings.terminal}-{number}"
+    secret = os.environ.get(SECRET_ENV) or signing.new_secret()
+    if not _keyring_set(ws, seal_id, secret) and not os.environ.get(SECRET_ENV):
+        raise DomainError(f"本机没有可用的系统钥匙串，无法保管印章密钥的解锁口令；"
+                          f"请设置环境变量 {SECRET_ENV}（至少8位）后重试")
+    private, public = signing.generate_keypair(algorithm)
+    today = ws.clock.today()
+    valid_to = today.replace(year=today.year + VALID_YEARS) if not (today.month == 2 and today.day == 29) \
+        else date(today.year + VALID_YEARS, 2, 28)
+    certificate = signing.make_certificate(
+        seal_id=seal_id, name=name, category=category, organ=settings.authority,
+        algorithm=algorithm, public=public, valid_from=today, valid_to=valid_to,
+        issuer_id=seal_id, issuer_algorithm=algorithm, issuer_private=private)
+    now = ws.clock.now()
+    seal = Seal(id=seal_id, name=name, category=category, algorithm=algorithm, public_key=public,
+                private_key_blob=signing.encrypt_private_key(private, secret),
+                certificate=certificate, image_png=image, valid_from=today, valid_to=valid_to,
+                status="active", created_at=now, created_by=by)
+    del private, secret
+    s.add(seal)
+    s.flush()
+    audit.record(s, by, settings.terminal, now, "seal.create", seal_id,
+                 {"name": name, "category": category, "algorithm": algorithm})
+    # The centre and other terminals need the certificate (public) to verify; never the key.
+    outbox.append(s, "seal.create", {"seal_id": seal_id, "certificate": certificate},
+                  user=by, terminal=settings.terminal, at=now)
+    return seal_json(seal)
+
+
+def create_seal(ws: Workstation, actor: Actor, *, name: str, category: str, algorithm: str,
+                image_png: bytes | None = None) -> dict:
+    require(actor, "manage_seals")
+    with ws.transaction() as s:
+        return create_in(s, ws, actor.login, name=name, category=category, algorithm=algorithm,
+                         image_png=image_png)
+
+
+def list_seals(ws: Workstation) -> list[dict]:
+    with ws.reading() as s:
+        return [seal_json(x) for x in s.scalars(select(Seal).order_by(Seal.created_at, Seal.id))]
+
+
+def revoke_seal(ws: Workstation, actor: Actor, seal_id: str, reason: str) -> dict:
+    require(actor, "manage_seals")
+    reason = clean_text(reason, "吊销原因", max_len=200, field="reason")
+    with ws.transaction() as s:
+        seal = s.get(Seal, seal_id)
+        if seal is None:
+            raise NotFound(f"没有编号为“{seal_id[:40]}”的印章")
+        if seal.status == "revoked":
+            raise DomainError("该印章已吊销")
+        seal.status = "revoked"
+        settings, now = ws.settings(s), ws.clock.now()
+        audit.record(s, actor.login, settings.terminal, now, "seal.revoke", seal_id, {"reason": reason})
+        outbox.append(s, "seal.revoke", {"seal_id": seal_id, "reason": reason},
+                      user=actor.login, terminal=settings.terminal, at=now)
+        return seal_json(seal)
+
+
+def may_use(actor: Actor, category: str) -> bool:
+    """Clerks use the 受理 seal; an approver only the seals of their categories."""
+    if category == "受理":
+        return actor.can("accept")
+    return actor.can("approve") and category in actor.categories
+
+
+@dataclass
+class UnlockedSeal:
+    id: str
+    name: str
+    category: str
+    algorithm: str
+    image_png: bytes
+    private_key: bytes
+
+
+class SealVault:
+    """Seals unlocked in this session, kept in memory only."""
+
+    def __init__(self):
+        self._open: dict[str, UnlockedSeal] = {}
+
+    def unlock(self, ws: Workstation, actor: Actor, seal_id: str, secret: str | None = None) -> UnlockedSeal:
+        with ws.reading() as s:
+            seal = s.get(Seal, seal_id)
+            if seal is None:
+                raise NotFound(f"没有编号为“{seal_id[:40]}”的印章")
+            if not may_use(actor, seal.category):
+                raise PermissionDenied(f"{actor.role_label}“{actor.name}”无权使用“{seal.name}”")
+            if seal.status != "active":
+                raise DomainError(f"印章“{seal.name}”已吊销，不能使用")
+            today = ws.clock.today()
+            if not seal.valid_from <= today <= seal.valid_to:
+                raise DomainError(f"印章“{seal.name}”不在有效期内（{seal.valid_from}至{seal.valid_to}）")
+            if seal.private_key_blob is None:
+                raise DomainError(f"本机没有印章“{seal.name}”的私钥，只能用于验证")
+            secret = secret or _keyring_get(ws, seal_id) or os.environ.get(SECRET_ENV)
+            if not secret:
+                raise DomainError(f"请输入印章“{seal.name}”的解锁口令", "secret")
+            private = signing.decrypt_private_key(seal.private_key_blob, secret)
+            unlocked = UnlockedSeal(seal.id, seal.name, seal.category, seal.algorithm,
+                                    seal.image_png, private)
+        self._open[seal_id] = unlocked
+        return unlocked
+
+    def get(self, seal_id: str) -> UnlockedSeal | None:
+        return self._open.get(seal_id)
+
+    def lock_all(self) -> None:
+        self._open.clear()
