@@ -24,6 +24,7 @@ from .helpers import snapshot
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = "2026-09-30"
 NEW_PASSWORD = "another456"
+SEAL_SECRET = "seal-secret-for-tests"
 RESULT_KEYS = {"receipt_no", "case_ids", "status", "due_date", "statutory_due_date", "provisional",
                "documents"}
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -93,6 +94,9 @@ def env(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("WORKSTATION_DATA_DIR", str(data_dir))
     monkeypatch.setenv("WORKSTATION_PASSWORD", PASSWORD)
     monkeypatch.setenv("WORKSTATION_TODAY", TODAY)
+    # Each test copies a template data folder, and keyring entries belong to a folder:
+    # the seals' unlock secret comes from the environment, as on a headless server.
+    monkeypatch.setenv("WORKSTATION_SEAL_SECRET", SEAL_SECRET)
     return data_dir
 
 
@@ -110,6 +114,7 @@ def _set_up_through_the_cli(data_dir: Path) -> None:
         mp.setenv("WORKSTATION_DATA_DIR", str(data_dir))
         mp.setenv("WORKSTATION_PASSWORD", PASSWORD)
         mp.setenv("WORKSTATION_TODAY", TODAY)
+        mp.setenv("WORKSTATION_SEAL_SECRET", SEAL_SECRET)
         steps = [
             INIT,
             ("user", "add", "admin", "--name", "管理员", "--role", "admin"),
@@ -722,3 +727,68 @@ def test_case_clock_commands(files, capsys, monkeypatch):
         code, out, err = run(capsys, *argv)
         assert code == 2 and fragment in err and out == ""
     assert snapshot(db_path(files / "data")) == before
+
+
+# ---- seals, documents and verification --------------------------------------------------------
+
+def test_accept_issues_signed_documents_and_verify_says_so(files, capsys):
+    out = accept_sp(capsys, files)
+    assert out["documents_pending"] is False
+    paths = [d["path"] for d in out["documents"]]
+    assert len(paths) == 2 and all(Path(p).exists() for p in paths)
+    verdict = ok_json(capsys, "verify", paths[0])
+    assert verdict["valid"] and verdict["receipt_no"] == out["receipt_no"]
+    assert verdict["seal"].endswith("行政审批专用章") and verdict["signed_at"]
+
+
+def test_verify_exit_codes(files, capsys, tmp_path):
+    path = accept_sp(capsys, files)["documents"][0]["path"]
+    src = zipfile_bytes = Path(path).read_bytes()
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(src)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "word/document.xml":
+                data = data.replace("好味道".encode(), "好滋味".encode(), 1)
+            zout.writestr(item, data)
+    forged = tmp_path / "forged.docx"
+    forged.write_bytes(out.getvalue())
+    code, stdout, err = run(capsys, "verify", forged, "--json")
+    assert code == 3 and json.loads(stdout)["valid"] is False and "被改动" in stdout
+    junk = tmp_path / "junk.docx"
+    junk.write_bytes(b"junk" * 10)
+    for argv in (("verify", junk), ("verify", tmp_path / "none.docx"), ("verify", "--image", junk),
+                 ("verify",), ("verify", forged, "--image", junk)):
+        code, stdout, err = run(capsys, *argv)
+        assert code == 2 and CHINESE.search(err) and stdout == ""
+    del zipfile_bytes
+
+
+def test_seal_commands(cli, capsys, monkeypatch, tmp_path):
+    listed = ok_json(capsys, "seal", "list")["seals"]
+    assert [s["category"] for s in listed] == ["受理"]        # made by init
+    made = ok_json(capsys, "seal", "create", "--user", "admin", "--name", "西安市新城区行政审批服务局社会民生专用章",
+                   "--category", "社会民生", "--algorithm", "sm2")
+    assert made["algorithm"] == "sm2" and made["status"] == "active"
+    before = snapshot(db_path(cli))
+    bad_png = tmp_path / "bad.png"
+    bad_png.write_bytes(b"not a picture")
+    for argv, fragment in [
+        (("seal", "create", "--user", "clerk", "--name", "章章", "--category", "受理", "--algorithm", "sm2"),
+         "没有“管理电子印章”的权限"),
+        (("seal", "create", "--user", "admin", "--name", "章章", "--category", "外星", "--algorithm", "sm2"),
+         "印章类别"),
+        (("seal", "create", "--user", "admin", "--name", "章章", "--category", "受理", "--algorithm", "rsa"),
+         "签名算法"),
+        (("seal", "create", "--user", "admin", "--name", "章章", "--category", "受理", "--algorithm", "sm2",
+          "--image", bad_png), "印章图片"),
+        (("seal", "revoke", "S-nope", "--reason", "x", "--user", "admin"), "没有编号"),
+    ]:
+        code, stdout, err = run(capsys, *argv)
+        assert code == 2 and fragment in err, err
+    assert snapshot(db_path(cli)) == before
+    ok(capsys, "seal", "revoke", made["id"], "--reason", "图样变更", "--user", "admin")
+    assert ok_json(capsys, "seal", "list")["seals"][1]["status"] == "revoked"
