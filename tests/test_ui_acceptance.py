@@ -276,3 +276,46 @@ def test_fast_typing_in_two_fields_is_not_a_scan(qtbot, window, ws, clerk, perso
     qtbot.keyClick(screen.applicant.phone, Qt.Key.Key_Return)
     assert screen.applicant.phone.text() == "13800138000"
     assert not hasattr(window, "last_case_dialog")
+
+
+def test_documents_sealed_after_acceptance_in_the_window(qtbot, window, ws, enterprise):
+    from workstation.services.documents import verify_file
+
+    screen = window.acceptance
+    fill_enterprise(qtbot, screen.applicant, enterprise)
+    choose(qtbot, screen, "食品")
+    tick(qtbot, screen, 4)
+    qtbot.keyClick(screen, Qt.Key.Key_F5)
+    assert [d["kind"] for d in screen.issued] == ["受理通知书", "材料接收凭证"]
+    assert "已盖章签名" in screen.result_view.toPlainText()
+    assert all(verify_file(ws, d["path"]).valid for d in screen.issued)
+
+
+def test_window_asks_for_the_seal_secret_when_the_keyring_has_none(qtbot, window, ws, enterprise,
+                                                                   monkeypatch):
+    import keyring
+
+    from workstation.services.seals import KEYRING_SERVICE, list_seals
+
+    seal_id = list_seals(ws)[0]["id"]
+    user = f"{ws.data_dir.resolve()}|{seal_id}"
+    secret = keyring.get_password(KEYRING_SERVICE, user)
+    keyring.delete_password(KEYRING_SERVICE, user)
+    monkeypatch.delenv("WORKSTATION_SEAL_SECRET", raising=False)
+    asked = []
+
+    def answer(parent, title, label, echo):
+        asked.append(title)
+        return (secret, True) if len(asked) > 1 else ("wrong-secret", True)
+
+    from PyQt6.QtWidgets import QInputDialog
+
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(answer))
+    screen = window.acceptance
+    fill_enterprise(qtbot, screen.applicant, enterprise)
+    choose(qtbot, screen, "食品")
+    tick(qtbot, screen, 4)
+    qtbot.keyClick(screen, Qt.Key.Key_F5)
+    # First a wrong secret (asked again), then the right one: documents issued.
+    assert asked == ["解锁受理印章", "解锁受理印章"]
+    assert len(screen.issued) == 2

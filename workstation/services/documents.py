@@ -154,6 +154,16 @@ def issue_pending(ws: Workstation, actor: Actor, receipt_no: str, vault: SealVau
     return issued
 
 
+def unlock_acceptance_seal(ws: Workstation, actor: Actor, vault: SealVault, secret: str) -> str:
+    """Unlock this terminal's 受理 seal with a secret typed by the clerk."""
+    with ws.reading() as s:
+        seal_id = s.scalar(select(Seal.id).where(Seal.category == "受理", Seal.status == "active")
+                           .order_by(Seal.created_at.desc()).limit(1))
+    if seal_id is None:
+        raise DomainError("本机还没有有效的受理印章，请管理员运行 workstation seal create")
+    return vault.unlock(ws, actor, seal_id, secret).name
+
+
 def _lookup(ws: Workstation):
     def lookup(seal_id: str) -> SealRecord | None:
         with ws.reading() as s:

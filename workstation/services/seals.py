@@ -214,7 +214,10 @@ class SealVault:
             secret = secret or _keyring_get(ws, seal_id) or os.environ.get(SECRET_ENV)
             if not secret:
                 raise DomainError(f"请输入印章“{seal.name}”的解锁口令", "secret")
-            private = signing.decrypt_private_key(seal.private_key_blob, secret)
+            try:
+                private = signing.decrypt_private_key(seal.private_key_blob, secret)
+            except DomainError as exc:
+                raise DomainError(str(exc), "secret") from None
             unlocked = UnlockedSeal(seal.id, seal.name, seal.category, seal.algorithm,
                                     seal.image_png, private)
         self._open[seal_id] = unlocked

@@ -36,7 +36,11 @@ class MainWindow(QMainWindow):
 
     def _init_screens(self) -> None:
         self.tabs = QTabWidget()
-        self.acceptance = AcceptanceScreen(self.ws, self.actor, self.runner)
+        from ..services.seals import SealVault
+
+        # Seals unlocked in this session stay unlocked until the window closes.
+        self.vault = SealVault()
+        self.acceptance = AcceptanceScreen(self.ws, self.actor, self.runner, self.vault)
         self.cases = CasesScreen(self.ws, self.actor, self.runner)
         if self.actor.can("accept"):
             self.tabs.addTab(self.acceptance, "受理 Ctrl+1")
@@ -109,6 +113,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         QApplication.instance().removeEventFilter(self.scanner)
+        self.vault.lock_all()
         self.timer.stop()
         self.runner.wait()
         super().closeEvent(event)

@@ -7,7 +7,8 @@ from PyQt6.QtGui import (QAction, QColor, QFont, QFontDatabase, QGuiApplication,
                          QKeySequence, QShortcut)
 from PyQt6.QtWidgets import (QAbstractItemView, QApplication, QButtonGroup, QCheckBox, QComboBox,
                              QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QFrame, QGridLayout,
-                             QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListView,
+                             QGroupBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
+                             QListView,
                              QMainWindow, QMessageBox, QPlainTextEdit, QPushButton, QRadioButton,
                              QSplitter, QStatusBar, QStyledItemDelegate, QTableView, QTabWidget,
                              QTextBrowser, QVBoxLayout, QWidget)

@@ -24,13 +24,19 @@ class AcceptanceScreen(QWidget):
         result: the last Registered outcome (None before the first).
     Signals:
         registered(object): an outcome was recorded (the main window refreshes lists).
+        documents_issued(list): its documents were sealed, signed and stored.
     """
 
     registered = pyqtSignal(object)
+    documents_issued = pyqtSignal(list)
 
-    def __init__(self, ws, actor, runner, parent=None):
+    def __init__(self, ws, actor, runner, vault=None, parent=None):
         super().__init__(parent)
         self.ws, self.actor, self.runner = ws, actor, runner
+        from ...services.seals import SealVault
+
+        self.vault = vault or SealVault()
+        self.issued: list[dict] = []
         self.catalog: Catalog | None = None
         self.chosen: list[Matter] = []
         self.chosen_codes: list[str] = []
@@ -250,8 +256,44 @@ class AcceptanceScreen(QWidget):
                          f"承诺办结 {case['due_date'] or '—'}")
         lines += [f"{d['kind']}：{d['number']}" for d in result.documents]
         self.result_view.setHtml("<br>".join(lines))
+        self._result_lines = lines
         self.registered.emit(result)
         self.buttons["next"].setFocus()
+        self.issue_documents(result.receipt_no)
+
+    # ---- documents ---------------------------------------------------------------------------
+
+    def issue_documents(self, receipt_no: str) -> None:
+        """Fill, seal and sign the outcome's documents on the database thread."""
+        from ...services.documents import issue_pending
+
+        ws, actor, vault = self.ws, self.actor, self.vault
+        self.runner.run(lambda: issue_pending(ws, actor, receipt_no, vault),
+                        self._documents_issued, lambda exc: self._documents_failed(exc, receipt_no))
+
+    def _documents_issued(self, issued: list[dict]) -> None:
+        self.issued = issued
+        lines = list(getattr(self, "_result_lines", []))
+        lines += [f"✔ 已盖章签名：{d['kind']} {d['number']}<br>　<small>{d['path']}</small>" for d in issued]
+        self.result_view.setHtml("<br>".join(lines))
+        self.documents_issued.emit(issued)
+
+    def _documents_failed(self, exc: BaseException, receipt_no: str) -> None:
+        if isinstance(exc, DomainError) and exc.field == "secret":
+            from ..qt import QInputDialog, QLineEdit
+
+            secret, ok = QInputDialog.getText(self, "解锁受理印章", "请输入受理印章的解锁口令（本次登录只需输入一次）：",
+                                              QLineEdit.EchoMode.Password)
+            if ok and secret:
+                from ...services.documents import unlock_acceptance_seal
+
+                ws, actor, vault = self.ws, self.actor, self.vault
+                self.runner.run(lambda: unlock_acceptance_seal(ws, actor, vault, secret),
+                                lambda _name: self.issue_documents(receipt_no),
+                                lambda e: self._documents_failed(e, receipt_no))
+                return
+        text = str(exc) if isinstance(exc, DomainError) else f"内部错误：{exc}"
+        self.show_error(f"已受理，但文书尚未签章：{text}。可稍后用“workstation documents issue {receipt_no}”补签。")
 
     def _failed(self, exc: BaseException) -> None:
         self._set_busy(False)
