@@ -216,14 +216,27 @@ def _load(kind: str, template_dir) -> DocxTemplate:
     return DocxTemplate(str(path))
 
 
+_variables_cache: dict[tuple[str, int, int], frozenset[str]] = {}
+
+
 def template_variables(kind: str, template_dir: Path | str | None = None) -> set[str]:
     """The top-level variables the template file uses (docxtpl's
-    get_undeclared_template_variables)."""
-    tpl = _load(kind, template_dir)
+    get_undeclared_template_variables). Parsing the template for them costs as
+    much as rendering it, so the answer is kept per file version (path, size,
+    modification time): a bureau's edit to a template is seen at once."""
+    path = template_path(kind, template_dir)
     try:
-        return set(tpl.get_undeclared_template_variables())
-    except TemplateError as exc:
-        raise DomainError(f"文书模板有误（{kind}）：{exc}") from exc
+        stat = path.stat()
+    except FileNotFoundError:
+        raise DomainError(f"找不到文书模板文件：{path.name}", field="kind") from None
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _variables_cache:
+        tpl = _load(kind, template_dir)
+        try:
+            _variables_cache[key] = frozenset(tpl.get_undeclared_template_variables())
+        except TemplateError as exc:
+            raise DomainError(f"文书模板有误（{kind}）：{exc}") from exc
+    return set(_variables_cache[key])
 
 
 # --------------------------------------------------------------------------- checking
@@ -476,11 +489,8 @@ def fill(kind: str, context: Mapping[str, Any], *, seal_png: bytes | None, qr_pn
     spec = _spec(kind)
     if not isinstance(context, Mapping):
         raise DomainError("文书内容必须是字段与值的对照表")
+    used = template_variables(kind, template_dir)
     tpl = _load(kind, template_dir)
-    try:
-        used = set(tpl.get_undeclared_template_variables())
-    except TemplateError as exc:
-        raise DomainError(f"文书模板有误（{kind}）：{exc}") from exc
 
     missing = _missing(spec, used, context)
     if missing:
