@@ -14,7 +14,8 @@ def test_drawn_seal_is_a_red_ring_on_transparent_ground():
     image = Image.open(io.BytesIO(png)).convert("RGBA")
     assert image.size == (400, 400)
     assert image.getpixel((0, 0))[3] == 0                      # transparent corner
-    reds = [p for p in image.get_flattened_data() if p[3] > 200 and p[0] > 180 and p[1] < 80 and p[2] < 80]
+    pixels = getattr(image, "get_flattened_data", image.getdata)()   # Pillow 13 renamed it
+    reds = [p for p in pixels if p[3] > 200 and p[0] > 180 and p[1] < 80 and p[2] < 80]
     assert len(reds) > 400 * 400 * 0.05                           # ring, text and star in red
     assert draw_round_seal("西安市新城区行政审批服务局", center_text="行政审批专用章", size_px=400) == png
 
