@@ -792,3 +792,32 @@ def test_seal_commands(cli, capsys, monkeypatch, tmp_path):
     assert snapshot(db_path(cli)) == before
     ok(capsys, "seal", "revoke", made["id"], "--reason", "图样变更", "--user", "admin")
     assert ok_json(capsys, "seal", "list")["seals"][1]["status"] == "revoked"
+
+
+def test_approve_and_deny_commands(files, capsys, monkeypatch):
+    ok(capsys, "seal", "create", "--user", "admin", "--name", "西安市新城区行政审批服务局社会民生专用章",
+       "--category", "社会民生", "--algorithm", "ecdsa-p256")
+    monkeypatch.setenv("WORKSTATION_NEW_PASSWORD", PASSWORD)
+    ok(capsys, "user", "add", "min", "--name", "民审", "--role", "approver", "--categories", "社会民生",
+       "--user", "admin")
+    cases = [accept_sp(capsys, files)["case_ids"][0] for _ in range(3)]
+    out = ok_json(capsys, "approve", cases[0], "--user", "min")
+    assert out["done"] == 1 and out["failed"] == [] and len(out["documents"]) == 1
+    out = ok_json(capsys, "deny", cases[1], "--reason", "经营场所与申报不符", "--user", "min")
+    assert out["status"] == "denied" and Path(out["document"]["path"]).exists()
+    out = ok_json(capsys, "approve", "--all-pending", "--category", "社会民生", "--user", "min")
+    assert out["total"] == 1 and out["done"] == 1
+    assert ok_json(capsys, "approve", "--all-pending", "--user", "min")["total"] == 0
+    before = snapshot(db_path(files / "data"))
+    for argv, fragment in [
+        (("approve", "--user", "min"), "三者选一"),
+        (("approve", cases[0], "--all-pending", "--user", "min"), "三者选一"),
+        (("approve", cases[0], "--category", "社会民生", "--user", "min"), "--category"),
+        (("approve", "f" * 32, "--user", "min"), "找不到案件"),
+        (("deny", cases[2], "--reason", "", "--user", "min"), "理由不能为空"),
+        (("approve", cases[2], "--user", "clerk"), "没有“审批”的权限"),
+        (("approve", "--resume", "nope", "--user", "min"), "找不到批量任务"),
+    ]:
+        code, stdout, err = run(capsys, *argv)
+        assert code == 2 and fragment in err, (argv, err)
+    assert snapshot(db_path(files / "data")) == before

@@ -154,6 +154,30 @@ def issue_pending(ws: Workstation, actor: Actor, receipt_no: str, vault: SealVau
     return issued
 
 
+def sign_in(s, ws: Workstation, actor: Actor, acc: Acceptance, kind: str, number: str,
+            seal: SealForSigning, *, case: Case | None = None, overrides: dict | None = None) -> dict:
+    """Fill, seal, sign and store one document inside the caller's transaction
+    (a decision: the case's new state and its document commit together)."""
+    settings = ws.settings(s)
+    signer = s.scalar(select(User.name).where(User.login == actor.login)) or actor.login
+    context = build_context(s, acc, kind, settings, signer, str(ws.data_dir), case)
+    context.update(overrides or {})
+    now = ws.clock.now()
+    signed = stamp_and_sign(kind, context, seal=seal, document_no=number,
+                            receipt_no=acc.receipt_no, signed_at=now)
+    doc = Document(acceptance_id=acc.id, case_id=case.id if case else None, kind=kind,
+                   number=number, issued_on=now.date(), seal_id=seal.id, signed_at=now,
+                   digest=signed.digest.hex(), signature=signed.signature.hex())
+    s.add(doc)
+    s.flush()
+    path = documents_dir(ws) / f"{now:%Y}" / acc.receipt_no / f"{kind}-{doc.id}.docx"
+    _write_atomically(path, signed.docx)
+    doc.path = str(path.relative_to(ws.data_dir))
+    audit.record(s, actor.login, settings.terminal, now, "document.sign", number,
+                 {"kind": kind, "seal": seal.id, "digest": doc.digest})
+    return {"kind": kind, "number": number, "path": str(path), "qr": signed.qr_payload}
+
+
 def unlock_acceptance_seal(ws: Workstation, actor: Actor, vault: SealVault, secret: str) -> str:
     """Unlock this terminal's 受理 seal with a secret typed by the clerk."""
     with ws.reading() as s:

@@ -178,6 +178,29 @@ class Seal(Base):
     created_by: Mapped[str] = mapped_column(String(64))
 
 
+class ApprovalJob(Base):
+    """A bulk decision stored before it runs, so that a crash or a cancel can be
+    resumed: each item is decided and marked done in one transaction."""
+
+    __tablename__ = "approval_jobs"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_login: Mapped[str] = mapped_column(String(64))
+    decision: Mapped[str] = mapped_column(String(10))      # approve | deny
+    reason: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(10))        # open | done | cancelled
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ApprovalJobItem(Base):
+    __tablename__ = "approval_job_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("approval_jobs.id"), index=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    state: Mapped[str] = mapped_column(String(10))         # pending | done | failed
+    message: Mapped[str] = mapped_column(String(500), default="")
+    document_no: Mapped[str | None] = mapped_column(String(60))
+
+
 class Counter(Base):
     """Gap-free sequences, incremented inside the transaction that uses the number."""
 
