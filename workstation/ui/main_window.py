@@ -45,6 +45,13 @@ class MainWindow(QMainWindow):
         if self.actor.can("accept"):
             self.tabs.addTab(self.acceptance, "受理 Ctrl+1")
         self.tabs.addTab(self.cases, "案件 Ctrl+2")
+        self.approval = None
+        if self.actor.can("approve"):
+            from .approval import ApprovalScreen
+
+            self.approval = ApprovalScreen(self.ws, self.actor, self.runner, self.vault)
+            self.tabs.addTab(self.approval, "审批 Ctrl+3")
+            self.approval.refresh()
         self.setCentralWidget(self.tabs)
 
     def _init_status_bar(self) -> None:
@@ -69,6 +76,9 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+1"), self, activated=self._show_acceptance)
         QShortcut(QKeySequence("Ctrl+2"), self, activated=self._show_cases)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self._show_cases)
+        QShortcut(QKeySequence("Ctrl+3"), self, activated=self._show_approval)
+        if self.approval is not None:
+            self.approval.decided.connect(self.refresh_status)
         self.timer = QTimer(self, interval=STATUS_REFRESH_MS, timeout=self.refresh_status)
         self.timer.start()
 
@@ -76,6 +86,13 @@ class MainWindow(QMainWindow):
         if self.actor.can("accept"):
             self.tabs.setCurrentWidget(self.acceptance)
             self.acceptance.applicant.number.setFocus()
+        elif self.approval is not None:
+            self._show_approval()
+
+    def _show_approval(self) -> None:
+        if self.approval is not None:
+            self.tabs.setCurrentWidget(self.approval)
+            self.approval.table.setFocus()
 
     def _show_cases(self) -> None:
         self.tabs.setCurrentWidget(self.cases)

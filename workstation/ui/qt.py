@@ -9,7 +9,8 @@ from PyQt6.QtWidgets import (QAbstractItemView, QApplication, QButtonGroup, QChe
                              QDateEdit, QDialog, QDialogButtonBox, QFormLayout, QFrame, QGridLayout,
                              QGroupBox, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
                              QListView,
-                             QMainWindow, QMessageBox, QPlainTextEdit, QPushButton, QRadioButton,
+                             QMainWindow, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton,
+                             QRadioButton,
                              QSplitter, QStatusBar, QStyledItemDelegate, QTableView, QTabWidget,
                              QTextBrowser, QVBoxLayout, QWidget)
 
