@@ -200,3 +200,45 @@ def test_unusable_data_folder_is_said_in_the_login_window(qtbot, tmp_path):
         startup.start()
     assert "不是可用的工作台数据库" in dialog.message.text()
     assert not dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()
+
+
+def test_verification_dialog_from_file_and_scan(qtbot, ws, clerk, enterprise, tmp_path):
+    import io
+    import zipfile
+
+    from workstation.services.acceptance import Intake, accept
+    from workstation.services.documents import issue_pending
+    from workstation.services.seals import SealVault
+    from workstation.ui.tasks import SyncRunner
+    from workstation.ui.verify_dialog import VerifyDialog
+
+    result = accept(ws, clerk, Intake(["T-SP"], enterprise, ["M01", "M02", "M03", "M04"]))
+    doc = issue_pending(ws, clerk, result.receipt_no, SealVault())[0]
+    dialog = VerifyDialog(ws, SyncRunner())
+    qtbot.addWidget(dialog)
+    dialog.verify_path(doc["path"])
+    text = dialog.result.toPlainText()
+    assert "有效" in text and doc["number"] in text and "行政审批专用章" in text
+    # A forged copy, a picture of its QR code, and junk.
+    src = zipfile.ZipFile(doc["path"])
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "word/document.xml":
+                data = data.replace("好味道".encode(), "好滋味".encode(), 1)
+            dst.writestr(item, data)
+    forged = tmp_path / "forged.docx"
+    forged.write_bytes(out.getvalue())
+    dialog.verify_path(str(forged))
+    assert "无效" in dialog.result.toPlainText() and "被改动" in dialog.result.toPlainText()
+    from forms.stamp import qr_png
+
+    scan = tmp_path / "scan.png"
+    scan.write_bytes(qr_png(doc["qr"]))
+    dialog.verify_path(str(scan))
+    assert dialog.verdict.valid and dialog.verdict.document_no == doc["number"]
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"\x00" * 100)
+    dialog.verify_path(str(junk))
+    assert "无法验证" in dialog.result.toPlainText() and dialog.verdict is None

@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
         self.network_label.setToolTip("尚未配置中心服务器：所有办理均保存在本机，联网后同步")
         self.outbox_label = QLabel(objectName="outbox")
         bar = self.statusBar()
+        bar.showMessage("Ctrl+Shift+V 验证文书的电子签章")
         for w in (self.terminal_label, self.user_label, self.network_label, self.outbox_label):
             bar.addPermanentWidget(w)
 
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+2"), self, activated=self._show_cases)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self._show_cases)
         QShortcut(QKeySequence("Ctrl+3"), self, activated=self._show_approval)
+        QShortcut(QKeySequence("Ctrl+Shift+V"), self, activated=self.open_verify)
         if self.approval is not None:
             self.approval.decided.connect(self.refresh_status)
         self.timer = QTimer(self, interval=STATUS_REFRESH_MS, timeout=self.refresh_status)
@@ -88,6 +90,12 @@ class MainWindow(QMainWindow):
             self.acceptance.applicant.number.setFocus()
         elif self.approval is not None:
             self._show_approval()
+
+    def open_verify(self) -> None:
+        from .verify_dialog import VerifyDialog
+
+        self.verify_dialog = VerifyDialog(self.ws, self.runner, self)
+        self.verify_dialog.show()
 
     def _show_approval(self) -> None:
         if self.approval is not None:
