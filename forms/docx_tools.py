@@ -294,7 +294,11 @@ def document_text(docx_bytes: bytes) -> str:
     its own line (empty paragraphs give empty lines), table cells row by row, each
     cell's paragraphs on their own lines; headers, footers, deleted revisions and
     hidden runs excluded. Deterministic for the same body XML."""
-    document = open_docx(docx_bytes)
+    return document_text_of(open_docx(docx_bytes))
+
+
+def document_text_of(document: DocxDocument) -> str:
+    """document_text for a document already in memory (no extra open/save)."""
     return "\n".join(_block_lines(document.element.body))
 
 
@@ -365,6 +369,12 @@ def set_custom_properties(docx_bytes: bytes, props: dict[str, str]) -> bytes:
     vt:lpwstr); other existing custom properties are kept. The part and its
     package relationship are created when absent. The body is not touched."""
     document = open_docx(docx_bytes)
+    set_custom_properties_on(document, props)
+    return save_docx(document)
+
+
+def set_custom_properties_on(document: DocxDocument, props: dict[str, str]) -> None:
+    """set_custom_properties for a document already in memory (saved by the caller)."""
     rel_id, old = _custom_part(document)
     for name, value in props.items():
         if not isinstance(name, str) or not name.strip() or not isinstance(value, str):
@@ -382,7 +392,6 @@ def set_custom_properties(docx_bytes: bytes, props: dict[str, str]) -> bytes:
         package.rels.add_relationship(RT.CUSTOM_PROPERTIES, part, rel_id)
     else:
         package.relate_to(part, RT.CUSTOM_PROPERTIES)
-    return save_docx(document)
 
 
 # --------------------------------------------------------------------------- media

@@ -478,6 +478,15 @@ def _float_seal(document, seal_png: bytes) -> None:
 
 def fill(kind: str, context: Mapping[str, Any], *, seal_png: bytes | None, qr_png: bytes,
          template_dir: Path | str | None = None) -> bytes:
+    """Fill the template for ``kind`` and return the .docx bytes (see render)."""
+    tpl = render(kind, context, seal_png=seal_png, qr_png=qr_png, template_dir=template_dir)
+    out = io.BytesIO()
+    tpl.save(out)
+    return out.getvalue()
+
+
+def render(kind: str, context: Mapping[str, Any], *, seal_png: bytes | None, qr_png: bytes,
+           template_dir: Path | str | None = None) -> DocxTemplate:
     """Fill the template for ``kind`` and return the .docx bytes.
 
     Every value the template uses must be in ``context`` and not empty (optional
@@ -517,6 +526,4 @@ def fill(kind: str, context: Mapping[str, Any], *, seal_png: bytes | None, qr_pn
     document = tpl.docx
     if seal:
         _float_seal(document, seal)
-    out = io.BytesIO()
-    tpl.save(out)
-    return out.getvalue()
+    return tpl
