@@ -61,10 +61,12 @@ def _unb64(text: str) -> bytes:
 
 def qr_png(payload: str, scale: int = 6, border: int = 4) -> bytes:
     """The QR code as a 1-bit PNG. segno builds the matrix; Pillow writes the PNG
-    (segno's own writer takes ~50 ms for a page's code, Pillow ~1 ms)."""
+    (segno's own writer takes ~50 ms for a page's code, Pillow ~1 ms). The mask is
+    fixed: choosing the best of eight costs 11 ms of pure Python per document, and
+    any mask is valid QR (the print-and-scan tests read it at 150 dpi)."""
     from PIL import Image
 
-    matrix = [list(row) for row in segno.make(payload, error="m", micro=False).matrix]
+    matrix = [list(row) for row in segno.make(payload, error="m", micro=False, mask=0).matrix]
     size = len(matrix)
     image = Image.new("1", (size + 2 * border, size + 2 * border), 1)
     pixels = image.load()
