@@ -77,14 +77,14 @@ def _renders_cjk(path: str) -> bool:
     except OSError:
         return False
     try:
-        han = font.getmask("国").getbbox()
+        han = font.getmask("国")
         # A code point no font has: a font without 国 draws the same .notdef box for both.
-        missing = font.getmask("\U000f0000").getbbox()
-        han_bytes = bytes(font.getmask("国"))
-        missing_bytes = bytes(font.getmask("\U000f0000"))
+        missing = font.getmask("\U000f0000")
     except (OSError, ValueError):
         return False
-    return han is not None and (han != missing or han_bytes != missing_bytes)
+    if han.getbbox() is None:
+        return False
+    return han.size != missing.size or bytes(han) != bytes(missing)
 
 
 @lru_cache(maxsize=1)
