@@ -319,3 +319,39 @@ def test_window_asks_for_the_seal_secret_when_the_keyring_has_none(qtbot, window
     # First a wrong secret (asked again), then the right one: documents issued.
     assert asked == ["解锁受理印章", "解锁受理印章"]
     assert len(screen.issued) == 2
+
+
+def test_preview_and_print_the_documents(qtbot, window, ws, enterprise, tmp_path):
+    """F9: LibreOffice converts on its own worker, the pages show, and what is
+    printed still carries a QR code that verifies."""
+    import subprocess
+
+    from PyQt6.QtPrintSupport import QPrinter
+
+    from workstation.services.documents import verify_image
+
+    screen = window.acceptance
+    fill_enterprise(qtbot, screen.applicant, enterprise)
+    choose(qtbot, screen, "食品")
+    tick(qtbot, screen, 4)
+    qtbot.keyClick(screen, Qt.Key.Key_F5)
+    qtbot.keyClick(screen, Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: len(getattr(screen, "previews", [])) == 2, timeout=180_000)
+    preview = screen.previews[0]
+    assert preview.document.pageCount() >= 1
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(tmp_path / "printed.pdf"))
+    assert preview.print_to(printer) == preview.document.pageCount()
+    subprocess.run(["pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1", str(tmp_path / "printed.pdf"),
+                    str(tmp_path / "printed")], check=True, timeout=60)
+    verdict = verify_image(ws, next(tmp_path.glob("printed*.png")))
+    assert verdict.valid and verdict.document_no in [d["number"] for d in screen.issued]
+    for dialog in screen.previews:
+        dialog.close()
+    screen.converter.wait()
+
+
+def test_preview_before_any_document(qtbot, window):
+    qtbot.keyClick(window.acceptance, Qt.Key.Key_F9)
+    assert "还没有已签章的文书" in window.acceptance.message.text()

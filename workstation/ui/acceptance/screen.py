@@ -76,6 +76,7 @@ class AcceptanceScreen(QWidget):
             "tolerate": QPushButton("容缺受理 F6", objectName="tolerate"),
             "notify": QPushButton("一次性告知 F7", objectName="notify"),
             "refuse": QPushButton("不予受理 F8", objectName="refuse"),
+            "preview": QPushButton("预览打印 F9", objectName="preview"),
             "next": QPushButton("下一位 Ctrl+N", objectName="next"),
         }
         self.message = QLabel(objectName="message", wordWrap=True)
@@ -129,6 +130,8 @@ class AcceptanceScreen(QWidget):
         for key, action in (("F5", "accept"), ("F6", "tolerate"), ("F7", "notify"), ("F8", "refuse")):
             QShortcut(QKeySequence(key), self, activated=lambda a=action: self.submit(a))
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.next_applicant)
+        QShortcut(QKeySequence("F9"), self, activated=self.preview_documents)
+        self.buttons["preview"].clicked.connect(self.preview_documents)
         self.matter_search.installEventFilter(self)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802
@@ -277,6 +280,42 @@ class AcceptanceScreen(QWidget):
         lines += [f"✔ 已盖章签名：{d['kind']} {d['number']}<br>　<small>{d['path']}</small>" for d in issued]
         self.result_view.setHtml("<br>".join(lines))
         self.documents_issued.emit(issued)
+
+    def preview_documents(self) -> None:
+        """Print preview of the documents just issued. LibreOffice converts them on a
+        worker of its own (never the database thread, never the window's); without
+        LibreOffice the files open in the system's default application."""
+        if not self.issued:
+            self.show_error("还没有已签章的文书可以预览")
+            return
+        from printing.convert import soffice, to_pdf
+
+        if soffice() is None:
+            from PyQt6.QtCore import QUrl
+            from PyQt6.QtGui import QDesktopServices
+
+            for d in self.issued:
+                QDesktopServices.openUrl(QUrl.fromLocalFile(d["path"]))
+            return
+        from ..tasks import Runner
+
+        if not hasattr(self, "converter"):
+            self.converter = Runner(self)
+        out_dir = self.ws.data_dir / "preview"
+        self.message.setStyleSheet("color: #555")
+        self.message.setText("正在生成打印预览…")
+        for d in self.issued:
+            self.converter.run(lambda p=d["path"]: to_pdf(p, out_dir),
+                               lambda pdf, d=d: self._show_preview(str(pdf), f"{d['kind']} {d['number']}"),
+                               self._failed)
+
+    def _show_preview(self, pdf: str, title: str) -> None:
+        from ..preview_dialog import PreviewDialog
+
+        self.message.setText("")
+        dialog = PreviewDialog(pdf, title, self)
+        self.previews = [*getattr(self, "previews", []), dialog]
+        dialog.show()
 
     def _documents_failed(self, exc: BaseException, receipt_no: str) -> None:
         if isinstance(exc, DomainError) and exc.field == "secret":
