@@ -59,9 +59,15 @@ def setup(n: int):
 def main(argv=None) -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--n", type=int, default=1000)
+    p.add_argument("--freeze", action="store_true", help="gc.freeze() after set-up, as the window does")
     args = p.parse_args(argv)
     print(f"== bench_bulk — {args.n} decisions each way; building {2 * args.n} accepted cases …", flush=True)
     ws, approver, singles, bulk = setup(args.n)
+    if args.freeze:
+        import gc
+
+        gc.collect()
+        gc.freeze()   # what the window does once the clerk is logged in
 
     vault = SealVault()
     t = time.perf_counter()

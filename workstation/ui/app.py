@@ -44,6 +44,13 @@ def run(data_dir: str | None = None) -> int:
 
     window = MainWindow(login.ws, login.actor)
     window.show()
+    # Everything built so far lives as long as the window: keep it out of the
+    # garbage collector's full passes, which otherwise stall the window for
+    # 100+ ms now and then during long work (bench/bench_bulk.py).
+    import gc
+
+    gc.collect()
+    gc.freeze()
     code = app.exec()
     window.runner.wait()
     login.ws.close()
