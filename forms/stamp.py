@@ -39,9 +39,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable, Mapping
 
-import segno
-
 from workstation.domain.errors import DomainError
+
+from printing import codes
 
 from . import signing
 from .docx_tools import (document_text, document_text_of, get_custom_properties, image_hashes,
@@ -59,28 +59,12 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def qr_png(payload: str, scale: int = 6, border: int = 4) -> bytes:
-    """The QR code as a 1-bit PNG. segno builds the matrix; Pillow writes the PNG
-    (segno's own writer takes ~50 ms for a page's code, Pillow ~1 ms). The mask is
-    fixed: choosing the best of eight costs 11 ms of pure Python per document, and
-    any mask is valid QR (the print-and-scan tests read it at 150 dpi)."""
-    from PIL import Image
-
-    matrix = [list(row) for row in segno.make(payload, error="m", micro=False, mask=0).matrix]
-    size = len(matrix)
-    image = Image.new("1", (size + 2 * border, size + 2 * border), 1)
-    pixels = image.load()
-    for y, row in enumerate(matrix):
-        for x, dark in enumerate(row):
-            if dark:
-                pixels[x + border, y + border] = 0
-    image = image.resize((image.width * scale, image.height * scale), Image.NEAREST)
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return out.getvalue()
+def qr_png(payload: str) -> bytes:
+    """The document's QR code: printing.codes with a fixed mask (see there)."""
+    return codes.qr_png(payload, scale=6, mask=0)
 
 
-# A 1×1 picture that stands where the QR code will go until the signature exists.
+# A picture that stands where the QR code will go until the signature exists.
 _PLACEHOLDER = qr_png("WS1|placeholder")
 
 
