@@ -37,7 +37,6 @@ import sqlite3
 import sys
 import time
 import uuid
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -270,7 +270,6 @@ def _history_days(n_acceptances: int) -> list[date]:
 
 def _populate(directory: Path, n_cases: int, *, log=print) -> dict:
     from forms import DOCUMENTS_BY_OUTCOME
-    from workstation.services.catalog import version as catalog_version
     from workstation.services.search_index import bigrams
     from workstation.services.settings import DEFAULT_ACTS
 

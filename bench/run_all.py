@@ -111,7 +111,7 @@ def main(argv=None) -> int:
     w1 = max(_width(b) for _, b, *_ in rows)
     for a, b, c, d in rows:
         print(f"  {_pad(a, w0)}  {_pad(b, w1)}  {c:>10}  {d}")
-    print(f"  （各项用时：" + "，".join(f"{k} {v:.0f} s" for k, v in wall.items())
+    print("  （各项用时：" + "，".join(f"{k} {v:.0f} s" for k, v in wall.items())
           + f"；合计 {time.perf_counter() - t0:.0f} s）")
     return 0 if ok_all else 1
 

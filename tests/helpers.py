@@ -27,3 +27,21 @@ def raises_domain(fragment: str, func, *args, **kwargs):
         func(*args, **kwargs)
     assert fragment in str(info.value), str(info.value)
     return info.value
+
+
+def edit_docx(docx: bytes, old: str, new: str) -> bytes:
+    """Change text in a .docx's document XML, as someone editing the file would."""
+    import io
+    import zipfile
+
+    src = zipfile.ZipFile(io.BytesIO(docx))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "word/document.xml":
+                text = data.decode()
+                assert old in text
+                data = text.replace(old, new, 1).encode()
+            dst.writestr(item, data)
+    return out.getvalue()

@@ -19,7 +19,7 @@ from workstation.domain.identity import parse_credit_code, parse_id_card
 from workstation.domain.workdays import WorkCalendar
 
 from .conftest import DATA, ENTERPRISE, PASSWORD, PERSON
-from .helpers import snapshot
+from .helpers import edit_docx, snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = "2026-09-30"
@@ -743,19 +743,8 @@ def test_accept_issues_signed_documents_and_verify_says_so(files, capsys):
 
 def test_verify_exit_codes(files, capsys, tmp_path):
     path = accept_sp(capsys, files)["documents"][0]["path"]
-    src = zipfile_bytes = Path(path).read_bytes()
-    import io
-    import zipfile
-
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(src)) as zin, zipfile.ZipFile(out, "w") as zout:
-        for item in zin.infolist():
-            data = zin.read(item.filename)
-            if item.filename == "word/document.xml":
-                data = data.replace("好味道".encode(), "好滋味".encode(), 1)
-            zout.writestr(item, data)
     forged = tmp_path / "forged.docx"
-    forged.write_bytes(out.getvalue())
+    forged.write_bytes(edit_docx(Path(path).read_bytes(), "好味道", "好滋味"))
     code, stdout, err = run(capsys, "verify", forged, "--json")
     assert code == 3 and json.loads(stdout)["valid"] is False and "被改动" in stdout
     junk = tmp_path / "junk.docx"
@@ -764,7 +753,6 @@ def test_verify_exit_codes(files, capsys, tmp_path):
                  ("verify",), ("verify", forged, "--image", junk)):
         code, stdout, err = run(capsys, *argv)
         assert code == 2 and CHINESE.search(err) and stdout == ""
-    del zipfile_bytes
 
 
 def test_seal_commands(cli, capsys, monkeypatch, tmp_path):

@@ -9,7 +9,6 @@ import pytest
 
 from workstation.domain.applicants import Agent, parse_applicant
 from workstation.domain.catalog import Catalog, Category, MaterialForm, MatterKind, parse_catalog
-from workstation.domain.errors import DomainError
 from workstation.domain.identity import make_id_number
 from workstation.domain.intake import (
     ABSENT,

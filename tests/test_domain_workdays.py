@@ -7,7 +7,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workstation.domain.errors import DomainError
 from workstation.domain.workdays import (
     DueDate,
     Interval,

@@ -11,6 +11,7 @@ from forms.docx_tools import get_custom_properties, set_custom_properties
 from forms.stamp import SealForSigning, SealRecord, stamp_and_sign, verify_docx, verify_qr
 from workstation.domain.errors import DomainError
 
+from .helpers import edit_docx
 from .test_forms_templates import DOC_NO, base_context, seal_png
 
 SIGNED_AT = datetime(2026, 9, 30, 10, 15, 0)
@@ -33,21 +34,6 @@ def issue(seal):
 
 def lookup_of(record):
     return lambda seal_id: record if seal_id == record.id else None
-
-
-def edit_docx(docx: bytes, old: str, new: str) -> bytes:
-    """Change text in the document XML, as someone editing the file would."""
-    src = zipfile.ZipFile(io.BytesIO(docx))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename == "word/document.xml":
-                text = data.decode()
-                assert old in text
-                data = text.replace(old, new, 1).encode()
-            dst.writestr(item, data)
-    return out.getvalue()
 
 
 def test_issued_document_verifies(keys):

@@ -1,6 +1,5 @@
 """Review, suspension, resumption and extension move the deadline as the law says."""
 
-import sqlite3
 from datetime import date
 
 import pytest

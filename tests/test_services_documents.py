@@ -1,10 +1,8 @@
 """The counter's documents: issued with the acceptance, sealed, signed, verified
 from the file and from the printed page."""
 
-import io
 import shutil
 import subprocess
-import zipfile
 
 import pytest
 
@@ -13,6 +11,8 @@ from workstation.services.acceptance import Intake, accept, notify, refuse
 from workstation.services.cases import show
 from workstation.services.documents import issue_pending, verify_file, verify_image
 from workstation.services.seals import SealVault, revoke_seal
+
+from .helpers import edit_docx
 
 
 @pytest.fixture
@@ -54,16 +54,8 @@ def test_every_counter_outcome_gets_valid_documents(ws, clerk, person, enterpris
 def test_tampered_copy_and_revoked_seal(ws, admin, issued, tmp_path):
     _, docs = issued
     path = docs[0]["path"]
-    src = zipfile.ZipFile(path)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as dst:
-        for item in src.infolist():
-            data = src.read(item.filename)
-            if item.filename == "word/document.xml":
-                data = data.decode().replace("好味道", "好味遒", 1).encode()
-            dst.writestr(item, data)
     forged = tmp_path / "forged.docx"
-    forged.write_bytes(out.getvalue())
+    forged.write_bytes(edit_docx(open(path, "rb").read(), "好味道", "好味遒"))
     assert "被改动" in verify_file(ws, forged).reason
     seal_id = verify_file(ws, path).seal_id
     revoke_seal(ws, admin, seal_id, "印章遗失")

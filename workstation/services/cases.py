@@ -15,7 +15,7 @@ from ..domain.numbering import looks_like_receipt_number
 from ..domain.states import CaseStatus, parse_status
 from ..domain.text import clean_text
 from ..store.models import Acceptance, Applicant, Case, Document
-from .auth import Actor, require
+from .auth import Actor
 from .context import Workstation
 from .errors import NotFound
 from .search_index import applicant_ids_by_name, normalise

@@ -11,7 +11,6 @@ local registry.
 from __future__ import annotations
 
 import os
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select

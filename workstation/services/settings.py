@@ -7,7 +7,6 @@ import json
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain import numbering

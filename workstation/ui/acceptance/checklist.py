@@ -7,7 +7,7 @@ from datetime import date
 
 from ...domain.catalog import Material, Matter
 from ..table_model import RowTableModel
-from ..qt import (QAbstractItemView, QAbstractTableModel, QColor, QDate, QDateEdit, QModelIndex, Qt,
+from ..qt import (QAbstractItemView, QColor, QDate, QDateEdit, Qt,
                   QStyledItemDelegate, QTableView)
 
 COLUMNS = ("收到", "事项", "材料", "形式", "份数", "必需", "容缺补交日期", "需补正的原因")

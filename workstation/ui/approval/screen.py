@@ -11,7 +11,7 @@ from ...domain.errors import DomainError
 from ...services import approval
 from ..cases.model import CaseTableModel
 from ..qt import (QAbstractItemView, QColor, QHBoxLayout, QHeaderView, QInputDialog, QKeySequence,
-                  QLabel, QLineEdit, QObject, QProgressBar, QPushButton, QShortcut, Qt, QTableView,
+                  QLabel, QObject, QProgressBar, QPushButton, QShortcut, Qt, QTableView,
                   QVBoxLayout, QWidget, pyqtSignal)
 
 DUE_COLUMN = 7

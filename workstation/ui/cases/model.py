@@ -6,7 +6,7 @@ from typing import Callable
 
 from ...services.cases import CaseRow
 from ..table_model import RowTableModel
-from ..qt import QAbstractTableModel, QColor, QModelIndex, Qt
+from ..qt import QColor, QModelIndex, Qt
 
 COLUMNS = ("受理编号", "申请人", "证件号码", "事项", "类别", "状态", "收件日期", "承诺办结", "受理人")
 PAGE = 100
