@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from docx.shared import Cm  # noqa: E402
 from docxtpl import DocxTemplate, InlineImage  # noqa: E402
 
-from forms import signing  # noqa: E402
+from forms import signing, sm2  # noqa: E402
 from forms.seal_image import draw_round_seal  # noqa: E402
 from forms.stamp import SealForSigning, qr_png, stamp_and_sign  # noqa: E402
 from forms.templates import template_path  # noqa: E402
@@ -81,7 +81,8 @@ def main(argv=None) -> int:
         ratio = statistics.median(real) / statistics.median(floor)
         ok = ratio <= TARGET
         ok_all &= ok
-        print(f"  {algorithm:<11} stamp+sign p50 {statistics.median(real) * 1000:6.1f} ms   "
+        label = f"sm2 ({sm2.default_engine()})" if algorithm == "sm2" else algorithm
+        print(f"  {label:<15} stamp+sign p50 {statistics.median(real) * 1000:6.1f} ms   "
               f"bare fill+save p50 {statistics.median(floor) * 1000:6.1f} ms   "
               f"{ratio:.2f}× (target ≤ {TARGET}×) → {'PASS' if ok else 'FAIL'}")
     return 0 if ok_all else 1

@@ -14,16 +14,16 @@ Algorithms (``ALGORITHMS``), chosen per seal
 =============================================
 
 ``"sm2"``
-    SM2 (GB/T 32918) with SM3 (GB/T 32905), computed by ``gmssl`` (pure
-    Python). gmssl has no key generation, so ``generate_keypair`` draws the
-    private key ``d`` uniformly from ``[1, n-2]`` with :mod:`secrets` (n-1 is
-    excluded by GB/T 32918 because signing needs ``(1+d)^-1 mod n``) and
-    computes ``P = dG`` with gmssl's own point multiplication.
+    SM2 (GB/T 32918) with SM3 (GB/T 32905), computed by ``forms.sm2``
+    (Tongsuo where its wheel exists, else ``gmssl``; same results).
+    ``generate_keypair`` draws the private key ``d`` uniformly from
+    ``[1, n-2]`` with :mod:`secrets` (n-1 is excluded by GB/T 32918 because
+    signing needs ``(1+d)^-1 mod n``) and computes ``P = dG``.
 
     * private key: 32 bytes, ``d`` big-endian;
     * public key: **64 bytes, x || y** (big-endian affine coordinates, *no*
       ``04`` prefix); it must lie on the curve;
-    * signing is gmssl's ``sign_with_sm3``: ``e = SM3(Z_A || M)`` with
+    * signing: ``e = SM3(Z_A || M)`` with
       ``Z_A = SM3(ENTL || ID || a || b || xG || yG || xA || yA)`` and the
       **default user id** ``1234567812345678`` (GB/T 35276), so a signature
       binds the signer's public key; the nonce ``k`` comes from
@@ -165,9 +165,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from gmssl import sm2 as _gm_sm2
-from gmssl import sm3 as _gm_sm3
 
+from forms import sm2
 from workstation.domain.errors import DomainError
 
 __all__ = [
@@ -216,15 +215,7 @@ _BAD_KEY_BLOB = "解锁口令错误或密钥文件已损坏"
 _BAD_QR = "二维码不是本系统签发的文书码"
 _BAD_CERT = "证书格式错误"
 
-# SM2 curve (GB/T 32918.5), the same table gmssl uses.
-_SM2_TABLE = _gm_sm2.default_ecc_table
-_SM2_P = int(_SM2_TABLE["p"], 16)
-_SM2_A = int(_SM2_TABLE["a"], 16)
-_SM2_B = int(_SM2_TABLE["b"], 16)
-_SM2_N = int(_SM2_TABLE["n"], 16)
-_SM2_G = _SM2_TABLE["g"]
-# Any valid point will do for constructing CryptSM2; the real key is set afterwards.
-_SM2_DUMMY_PUBLIC = _SM2_G
+_SM2_N = sm2.N
 
 _P256 = ec.SECP256R1()
 _P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
@@ -265,25 +256,7 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-# --------------------------------------------------------------------------- SM2 via gmssl
-
-def _sm2(private_hex: str = "", public_hex: str = _SM2_DUMMY_PUBLIC) -> _gm_sm2.CryptSM2:
-    # gmssl's constructor does public_key.lstrip("04"), which eats leading '0' and '4'
-    # hex digits of x whenever x's hex happens to start with "04"; set the key directly.
-    crypt = _gm_sm2.CryptSM2(private_key=private_hex, public_key=_SM2_DUMMY_PUBLIC)
-    crypt.public_key = public_hex
-    return crypt
-
-
-def _sm2_on_curve(public: bytes) -> bool:
-    if len(public) != 64:
-        return False
-    x = int.from_bytes(public[:32], "big")
-    y = int.from_bytes(public[32:], "big")
-    if x >= _SM2_P or y >= _SM2_P:
-        return False
-    return (y * y - (x * x * x + _SM2_A * x + _SM2_B)) % _SM2_P == 0
-
+# --------------------------------------------------------------------------- SM2
 
 def _sm2_scalar(private: object) -> int:
     if not _is_bytes(private) or len(private) != PRIVATE_KEY_SIZE:  # type: ignore[arg-type]
@@ -293,13 +266,6 @@ def _sm2_scalar(private: object) -> int:
         raise DomainError("SM2 私钥超出有效范围", field="private_key")
     return d
 
-
-def _sm2_public(d: int) -> bytes:
-    point = _sm2()._kg(d, _SM2_G)
-    return bytes.fromhex(point)
-
-
-# --------------------------------------------------------------------------- ECDSA via cryptography
 
 def _p256_private(private: object) -> ec.EllipticCurvePrivateKey:
     if not _is_bytes(private) or len(private) != PRIVATE_KEY_SIZE:  # type: ignore[arg-type]
@@ -328,7 +294,7 @@ def _valid_public(algorithm: str, public: object) -> bool:
         return False
     public = bytes(public)  # type: ignore[arg-type]
     if algorithm == "sm2":
-        return _sm2_on_curve(public)
+        return sm2.on_curve(public)
     return _p256_public(public) is not None
 
 
@@ -340,7 +306,7 @@ def generate_keypair(algorithm: str) -> tuple[bytes, bytes]:
     algorithm = _check_algorithm(algorithm)
     if algorithm == "sm2":
         d = secrets.randbelow(_SM2_N - 2) + 1  # uniform in [1, n-2]
-        return d.to_bytes(32, "big"), _sm2_public(d)
+        return d.to_bytes(32, "big"), sm2.public_key(d)
     key = ec.generate_private_key(_P256)
     private = key.private_numbers().private_value.to_bytes(32, "big")
     return private, _p256_public_bytes(key.public_key())
@@ -350,7 +316,7 @@ def derive_public_key(algorithm: str, private: bytes) -> bytes:
     """The public key belonging to ``private`` (same formats as ``generate_keypair``)."""
     algorithm = _check_algorithm(algorithm)
     if algorithm == "sm2":
-        return _sm2_public(_sm2_scalar(private))
+        return sm2.public_key(_sm2_scalar(private))
     return _p256_public_bytes(_p256_private(private).public_key())
 
 
@@ -361,7 +327,7 @@ def digest(algorithm: str, data: bytes) -> bytes:
         raise DomainError("待摘要的数据必须是字节串")
     data = bytes(data)
     if algorithm == "sm2":
-        return bytes.fromhex(_gm_sm3.sm3_hash(list(data)))
+        return sm2.sm3(data)
     return hashlib.sha256(data).digest()
 
 
@@ -376,13 +342,7 @@ def sign(algorithm: str, private: bytes, data: bytes) -> bytes:
         raise DomainError("待签名的数据必须是字节串")
     data = bytes(data)
     if algorithm == "sm2":
-        d = _sm2_scalar(private)
-        crypt = _sm2(format(d, "064x"), _sm2_public(d).hex())
-        while True:  # gmssl returns None in the (negligible) degenerate cases r=0, r+k=n, s=0
-            k = format(secrets.randbelow(_SM2_N - 1) + 1, "064x")
-            signature = crypt.sign_with_sm3(data, k)
-            if signature:
-                return bytes.fromhex(signature)
+        return sm2.sign(_sm2_scalar(private), data)
     der = _p256_private(private).sign(data, ec.ECDSA(hashes.SHA256()))
     r, s = decode_dss_signature(der)
     return r.to_bytes(32, "big") + s.to_bytes(32, "big")
@@ -404,10 +364,10 @@ def verify(algorithm: str, public: bytes, data: bytes, signature: bytes) -> bool
     s = int.from_bytes(signature[32:], "big")
     try:
         if algorithm == "sm2":
-            # gmssl checks neither the ranges of r and s nor the public key.
-            if not (1 <= r < _SM2_N and 1 <= s < _SM2_N) or not _sm2_on_curve(public):
+            # Neither engine is trusted to check the ranges of r and s or the public key.
+            if not (1 <= r < _SM2_N and 1 <= s < _SM2_N) or not sm2.on_curve(public):
                 return False
-            return bool(_sm2(public_hex=public.hex()).verify_with_sm3(signature.hex(), data))
+            return sm2.verify(public, data, r, s)
         if not (1 <= r < _P256_N and 1 <= s < _P256_N):
             return False
         key = _p256_public(public)

@@ -101,22 +101,29 @@ def test_cancel_and_resume(ws, clerk, approver, enterprise):
     assert summary["done"] == 6 and summary["pending"] == 0
 
 
-def test_killed_job_resumes_and_seals_each_case_once(ws, clerk, approver, enterprise):
-    cases = accepted(ws, clerk, enterprise, 30)
-    job = create_job(ws, approver, cases, "approve")
+def _run_and_kill_after(ws, job, lines):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     proc = subprocess.Popen([sys.executable, "-m", "tests.approve_job", str(ws.data_dir), job],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
-    # Kill it once it has decided a few cases, in the middle of the run.
-    for _ in range(3):
+    for _ in range(lines):
         line = proc.stdout.readline()
         assert line, "the job process ended early"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    middle = job_summary(ws, job)
-    assert 3 <= middle["done"] < 30
+
+
+def test_killed_job_resumes_and_seals_each_case_once(ws, clerk, approver, enterprise):
+    """Issue 3's test: a 200-case job killed twice in the middle, then resumed."""
+    cases = accepted(ws, clerk, enterprise, 200)
+    job = create_job(ws, approver, cases, "approve")
+    _run_and_kill_after(ws, job, 40)              # first process: killed after ~40 cases
+    first = job_summary(ws, job)["done"]
+    assert 40 <= first < 200
+    _run_and_kill_after(ws, job, 40)              # a resume, killed again
+    second = job_summary(ws, job)["done"]
+    assert first + 40 <= second < 200
     summary = run_job(ws, approver, job, SealVault())
-    assert summary["done"] == 30 and summary["failed"] == []
+    assert summary["done"] == 200 and summary["failed"] == [] and summary["pending"] == 0
     with sqlite3.connect(ws.db.path) as conn:
         per_case = dict(conn.execute(
             "SELECT case_id, count(*) FROM documents WHERE kind = '准予行政许可决定书' GROUP BY case_id"))

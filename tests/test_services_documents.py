@@ -107,3 +107,14 @@ def test_documents_visible_on_the_case(ws, clerk, issued):
     result, _ = issued
     assert [d["number"] for d in show(ws, clerk, result.receipt_no)["documents"]] == \
         [d["number"] for d in result.documents]
+
+
+def test_deficiency_notice_gives_the_catalog_standard_for_a_defective_material(ws, clerk, enterprise):
+    from forms.docx_tools import document_text
+
+    result = notify(ws, clerk, Intake(["T-SP"], enterprise, ["M01", "M02", "M04"],
+                                      defects={"M03": "未盖章"}))
+    docs = issue_pending(ws, clerk, result.receipt_no, SealVault())
+    text = document_text(open(next(d["path"] for d in docs if d["kind"] == "一次性告知书"), "rb").read())
+    assert "未盖章" in text and "加盖公章" in text      # the defect and what would be right
+    assert "按材料清单要求提交" not in text

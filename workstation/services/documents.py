@@ -51,6 +51,14 @@ def _matters(s, acc: Acceptance, data_dir: str) -> list[Matter]:
     return [catalog.matter(c.matter_code) for c in acc.cases]
 
 
+def _standard(s, acc: Acceptance, data_dir: str, material) -> str:
+    """The catalog's 补正标准 for a defective material (its note holds the defect)."""
+    case = next(c for c in acc.cases if c.id == material.case_id)
+    matter = catalog_service.version(s, case.catalog_version_id, data_dir).matter(case.matter_code)
+    wanted = next((m for m in matter.materials if m.code == material.code), None)
+    return (wanted.standard if wanted is not None else "") or "按材料清单要求提交"
+
+
 def build_context(s, acc: Acceptance, kind: str, settings: Settings, clerk_name: str,
                   data_dir: str, case: Case | None = None) -> dict:
     """The values a document of `kind` needs, read from the acceptance and its cases."""
@@ -72,7 +80,8 @@ def build_context(s, acc: Acceptance, kind: str, settings: Settings, clerk_name:
                         for m in materials if m.state == "received"] or \
                        [{"name": "（未收取材料）", "form": "—", "copies": 0}]
     ctx["supplements"] = [{"name": m.name, "problem": m.note if m.state == "defective" else "未提交",
-                           "standard": m.note if m.state == "missing" else "按材料清单要求提交"}
+                           "standard": m.note if m.state == "missing"
+                           else _standard(s, acc, data_dir, m)}
                           for m in materials if m.state in ("missing", "defective")]
     ctx["missing_materials"] = [{"name": m.name, "form": FORM_LABELS.get(m.form, m.form),
                                  "deadline": m.promise_date} for m in materials if m.state == "promised"]
