@@ -94,3 +94,16 @@ def person() -> dict:
 @pytest.fixture
 def enterprise() -> dict:
     return dict(ENTERPRISE)
+
+
+@pytest.fixture
+def social_approver(ws, admin, monkeypatch) -> Actor:
+    """An approver of 社会民生 with that category's seal. The seal's secret is in the
+    environment too, so that a second process (the kill tests) can unlock it."""
+    from workstation.services.seals import create_seal
+
+    monkeypatch.setenv("WORKSTATION_SEAL_SECRET", "seal-secret-for-tests")
+    create_seal(ws, admin, name="西安市新城区行政审批服务局社会民生专用章", category="社会民生",
+                algorithm="ecdsa-p256")
+    add_user(ws, admin, "min", "民审", "approver", PASSWORD, categories=("社会民生",))
+    return login(ws, "min", PASSWORD)

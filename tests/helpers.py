@@ -45,3 +45,18 @@ def edit_docx(docx: bytes, old: str, new: str) -> bytes:
                 data = text.replace(old, new, 1).encode()
             dst.writestr(item, data)
     return out.getvalue()
+
+
+def open_main_window(qtbot, ws, actor, runner=None):
+    """The main window, shown and active (window shortcuts need an active window, and
+    the offscreen platform does not always activate a new one by itself)."""
+    from workstation.ui.main_window import MainWindow
+    from workstation.ui.tasks import SyncRunner
+
+    w = MainWindow(ws, actor, runner or SyncRunner())
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow)
+    return w

@@ -13,24 +13,17 @@ from workstation.domain.errors import DomainError
 from workstation.services import PermissionDenied
 from workstation.services.acceptance import Intake, accept
 from workstation.services.approval import create_job, decide, job_summary, queue, run_job
-from workstation.services.auth import add_user, login
 from workstation.services.documents import verify_file
-from workstation.services.seals import SealVault, create_seal
+from workstation.services.seals import SealVault
 
-from .conftest import PASSWORD
 from .helpers import snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def approver(ws, admin, monkeypatch):
-    # The secret in the environment too, so a second process (the kill test) can unlock.
-    monkeypatch.setenv("WORKSTATION_SEAL_SECRET", "seal-secret-for-tests")
-    create_seal(ws, admin, name="西安市新城区行政审批服务局社会民生专用章", category="社会民生",
-                algorithm="ecdsa-p256")
-    add_user(ws, admin, "min", "民审", "approver", PASSWORD, categories=("社会民生",))
-    return login(ws, "min", PASSWORD)
+def approver(social_approver):
+    return social_approver
 
 
 def accepted(ws, clerk, enterprise, n):

@@ -7,10 +7,10 @@ from workstation.services.acceptance import Intake, accept
 from workstation.services.auth import add_user, login
 from workstation.services.cases import search
 from workstation.services.seals import create_seal
-from workstation.ui.main_window import MainWindow
 from workstation.ui.tasks import Runner, SyncRunner
 
 from .conftest import PASSWORD
+from .helpers import open_main_window
 
 
 @pytest.fixture
@@ -23,15 +23,7 @@ def cases(ws, admin, clerk, enterprise):
 
 
 def open_window(qtbot, ws, runner):
-    w = MainWindow(ws, login(ws, "min", PASSWORD), runner)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    # Shortcuts work in the active window; the offscreen platform does not always
-    # activate a new window by itself as a desktop would.
-    w.activateWindow()
-    qtbot.waitUntil(w.isActiveWindow)
-    return w
+    return open_main_window(qtbot, ws, login(ws, "min", PASSWORD), runner)
 
 
 def statuses(ws, clerk):

@@ -479,6 +479,25 @@ def cmd_case(args) -> int:
     return EXIT_OK
 
 
+def cmd_settings(args) -> int:
+    from .services.setup import change_settings
+    from .services.settings import OPTIONS
+
+    with _workstation(args) as ws:
+        if args.sub == "set":
+            values = {}
+            for item in args.pairs:
+                key, sep, value = item.partition("=")
+                if not sep or not key.strip():
+                    raise CliError(f"设置应写成 KEY=VALUE，例如 sender_phone=029-87654321；收到：“{item[:40]}”")
+                values[key.strip()] = value
+            current = change_settings(ws, _actor(ws, args), values)
+        else:
+            current = ws.settings().as_dict()
+    _print(args, current, "\n".join(f"{k} = {v}    # {OPTIONS[k].title}" for k, v in current.items()))
+    return EXIT_OK
+
+
 def cmd_demo(args) -> int:
     from .services import Workstation
     from .services.demo import build_demo
@@ -621,6 +640,16 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("case")
     c.add_argument("--days", type=int, required=True)
     c.add_argument("--reason", required=True)
+
+    settings = sub.add_parser("settings", help="设置").add_subparsers(dest="sub", parser_class=_Parser,
+                                                                     required=True)
+    command("list", cmd_settings, "列出全部设置", settings)
+    c = command("set", cmd_settings, "修改设置（管理员）：KEY=VALUE，可多项", settings)
+    c.add_argument("pairs", nargs="+", help="如 sender_address=西安市新城区东五路1号")
+
+    from .cli_output import register as register_output
+
+    register_output(sub, command)
 
     c = command("demo", cmd_demo, "生成演示数据库")
     c.add_argument("--cases", type=int, default=300)

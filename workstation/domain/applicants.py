@@ -14,8 +14,8 @@ from .identity import parse_credit_code, parse_id_card, parse_other_id
 from .text import ADDRESS_MAX, clean_phone, clean_text
 
 KINDS = {"person": "自然人", "enterprise": "法人/企业"}
-KNOWN_KEYS = {"kind", "name", "id_type", "id_number", "credit_code", "legal_rep", "phone",
-              "address", "agent"}
+KNOWN_KEYS = {"kind", "name", "id_type", "id_number", "credit_code", "legal_rep", "legal_rep_id",
+              "phone", "address", "agent"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,9 @@ class ApplicantInput:
     phone: str
     address: str
     agent: Agent | None
+    # The legal representative's ID number: optional, but without it the output
+    # window cannot recognise them when they come to collect the result.
+    legal_rep_id: str = ""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -50,6 +53,8 @@ class ApplicantInput:
         else:
             out["credit_code"] = self.id_number
             out["legal_rep"] = self.legal_rep
+            if self.legal_rep_id:
+                out["legal_rep_id"] = self.legal_rep_id
         if self.agent:
             out["agent"] = {"name": self.agent.name, "id_number": self.agent.id_number,
                             "phone": self.agent.phone}
@@ -93,16 +98,21 @@ def parse_applicant(data, today: date | None = None) -> ApplicantInput:
         if data.get("credit_code"):
             raise DomainError("自然人申请人不应填写统一社会信用代码", "credit_code")
         name = clean_text(data.get("name"), "申请人姓名", max_len=50, field="name")
-        legal_rep = ""
+        legal_rep = legal_rep_id = ""
+        if data.get("legal_rep_id"):
+            raise DomainError("自然人申请人不应填写法定代表人身份证号", "legal_rep_id")
     else:
         id_type = "credit_code"
         code_value = data.get("credit_code")
         number = parse_credit_code(code_value if isinstance(code_value, str) else "")
         name = clean_text(data.get("name"), "企业名称", max_len=100, field="name")
         legal_rep = clean_text(data.get("legal_rep"), "法定代表人", max_len=50, field="legal_rep")
+        rep_id = data.get("legal_rep_id")
+        legal_rep_id = parse_id_card(rep_id if isinstance(rep_id, str) else "", today=today,
+                                     field="legal_rep_id").number if rep_id not in (None, "") else ""
     agent_data = data.get("agent")
     phone = clean_phone(data.get("phone"), required=not agent_data)
     address = clean_text(data.get("address"), "住所/地址", max_len=ADDRESS_MAX, required=False,
                          field="address")
     agent = parse_agent(agent_data, today)
-    return ApplicantInput(kind, name, id_type, number, legal_rep, phone, address, agent)
+    return ApplicantInput(kind, name, id_type, number, legal_rep, phone, address, agent, legal_rep_id)

@@ -32,22 +32,26 @@ def find_or_create(session: Session, data: ApplicantInput, now: datetime) -> Sto
 
     Runs at every acceptance, so it goes through the driver's cursor (store.raw)."""
     cur = raw.cursor(session)
-    row = cur.execute("SELECT id, name, legal_rep, phone, address, ineligible_reason FROM applicants "
+    row = cur.execute("SELECT id, name, legal_rep, legal_rep_id, phone, address, ineligible_reason "
+                      "FROM applicants "
                       "WHERE id_type = ? AND id_number = ?", (data.id_type, data.id_number)).fetchone()
     stamp = raw.ts(now)
     if row is None:
         applicant_id = cur.execute(
-            "INSERT INTO applicants (kind, name, id_type, id_number, legal_rep, phone, address, "
-            "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (data.kind, data.name, data.id_type, data.id_number, data.legal_rep, data.phone,
-             data.address, stamp, stamp)).fetchone()[0]
+            "INSERT INTO applicants (kind, name, id_type, id_number, legal_rep, legal_rep_id, phone, "
+            "address, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (data.kind, data.name, data.id_type, data.id_number, data.legal_rep, data.legal_rep_id,
+             data.phone, data.address, stamp, stamp)).fetchone()[0]
         index_name(session, applicant_id, data.name, new=True)
         return StoredApplicant(applicant_id, None)
-    applicant_id, name, legal_rep, phone, address, reason = row
+    applicant_id, name, legal_rep, legal_rep_id, phone, address, reason = row
     # What the applicant tells us today wins; a blank field keeps what we knew.
-    cur.execute("UPDATE applicants SET name = ?, legal_rep = ?, phone = ?, address = ?, updated_at = ? "
-                "WHERE id = ?", (data.name, data.legal_rep or legal_rep, data.phone or phone,
-                                 data.address or address, stamp, applicant_id))
+    # A new legal representative named without an ID number clears the old one's.
+    rep_id = data.legal_rep_id or (legal_rep_id if data.legal_rep in ("", legal_rep) else "")
+    cur.execute("UPDATE applicants SET name = ?, legal_rep = ?, legal_rep_id = ?, phone = ?, "
+                "address = ?, updated_at = ? WHERE id = ?",
+                (data.name, data.legal_rep or legal_rep, rep_id, data.phone or phone,
+                 data.address or address, stamp, applicant_id))
     if name != data.name:
         index_name(session, applicant_id, data.name)
     return StoredApplicant(applicant_id, reason)
@@ -56,7 +60,7 @@ def find_or_create(session: Session, data: ApplicantInput, now: datetime) -> Sto
 def applicant_json(row: Applicant) -> dict:
     """The stored applicant in the applicant file's shape (plus any ineligibility)."""
     out = ApplicantInput(row.kind, row.name, row.id_type, row.id_number, row.legal_rep, row.phone,
-                         row.address, None).to_json()
+                         row.address, None, row.legal_rep_id).to_json()
     if row.ineligible_reason:
         out["ineligible_reason"] = row.ineligible_reason
     return out

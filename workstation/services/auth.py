@@ -28,8 +28,8 @@ ROLES = {
 }
 
 PERMISSIONS = {
-    "clerk": {"accept", "view_all"},
-    "station_clerk": {"accept"},                  # sees its own station's cases only
+    "clerk": {"accept", "view_all", "deliver"},
+    "station_clerk": {"accept", "deliver"},                  # sees its own station's cases only
     "approver": {"approve", "view_all", "suspend"},
     "supervisor": {"view_all", "extend", "suspend", "audit", "flag_applicant"},
     "admin": {"view_all", "manage_users", "import_catalog", "import_calendar", "audit",
@@ -42,6 +42,7 @@ PERMISSION_LABELS = {
     "extend": "延长时限", "audit": "审计", "flag_applicant": "标记失信申请人",
     "manage_users": "管理用户", "import_catalog": "导入事项目录", "import_calendar": "导入节假日",
     "settings": "修改设置", "approve_on_spot": "当场审批", "manage_seals": "管理电子印章",
+    "deliver": "出件",
 }
 
 LOGIN_RE = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")

@@ -14,7 +14,7 @@ from ..domain.intake import STATE_LABELS
 from ..domain.numbering import looks_like_receipt_number
 from ..domain.states import CaseStatus, parse_status
 from ..domain.text import clean_text
-from ..store.models import Acceptance, Applicant, Case, Document
+from ..store.models import Acceptance, Applicant, Case, Delivery, Document
 from .auth import Actor
 from .context import Workstation
 from .errors import NotFound
@@ -137,6 +137,15 @@ def _find_acceptance(s: Session, key: str) -> Acceptance | None:
     return acc
 
 
+def _delivery(d: Delivery | None) -> dict | None:
+    if d is None:
+        return None
+    return {"method": d.method, "status": d.status, "waybill": d.waybill,
+            "collector": d.collector_name or None, "collector_role": d.collector_role or None,
+            "document_no": d.document_no,
+            "delivered_at": d.delivered_at.isoformat(timespec="minutes") if d.delivered_at else None}
+
+
 def show(ws: Workstation, actor: Actor, key: str) -> dict:
     """Everything about one acceptance and its cases, by receipt no, case id or 文号."""
     key = clean_text(key, "受理编号或案件号", max_len=60, field="key")
@@ -146,10 +155,13 @@ def show(ws: Workstation, actor: Actor, key: str) -> dict:
             raise NotFound(f"找不到编号为“{key}”的案件")
         docs = s.scalars(select(Document).where(Document.acceptance_id == acc.id)
                          .order_by(Document.id)).all()
+        deliveries = {d.case_id: d for d in s.scalars(
+            select(Delivery).where(Delivery.case_id.in_([c.id for c in acc.cases])))}
         a = acc.applicant
         return {
             "receipt_no": acc.receipt_no, "acceptance_id": acc.id, "outcome": acc.outcome,
             "received_on": acc.received_on.isoformat(), "clerk": acc.clerk,
+            "created_at": acc.created_at.isoformat(timespec="minutes"),
             "terminal": acc.terminal, "station": acc.station,
             "bundle": {"code": acc.bundle_code, "name": acc.bundle_name} if acc.bundle_code else None,
             "applicant": {"kind": a.kind, "name": a.name, "id_type": a.id_type,
@@ -177,6 +189,7 @@ def show(ws: Workstation, actor: Actor, key: str) -> dict:
                                "state_label": STATE_LABELS[m.state],
                                "promise_date": m.promise_date.isoformat() if m.promise_date else None,
                                "note": m.note} for m in c.materials],
+                "delivery": _delivery(deliveries.get(c.id)),
             } for c in acc.cases],
         }
 

@@ -26,17 +26,10 @@ _cache: dict[tuple[str, int], Catalog] = {}
 
 
 def read_file(path: str | Path) -> dict:
+    from .files import read_input
+
     path = Path(path)
-    try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise DomainError(f"文件 {path.name} 超过 {MAX_FILE_BYTES // 1024 // 1024} MB，拒绝导入")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DomainError(f"找不到文件：{path}") from None
-    except IsADirectoryError:
-        raise DomainError(f"{path} 是文件夹，不是文件") from None
-    except OSError as exc:
-        raise DomainError(f"无法读取文件 {path}：{exc.strerror}") from None
+    raw = read_input(path, max_bytes=MAX_FILE_BYTES)
     try:
         return json.loads(raw.decode("utf-8-sig"))
     except (ValueError, UnicodeDecodeError) as exc:

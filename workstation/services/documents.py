@@ -124,17 +124,12 @@ def issue_pending(ws: Workstation, actor: Actor, receipt_no: str, vault: SealVau
                                                    Document.path.is_(None)).order_by(Document.id)).all()
         if not pending:
             return []
-        seal_row = s.scalar(select(Seal).where(Seal.category == "受理", Seal.status == "active")
-                            .order_by(Seal.created_at.desc()).limit(1))
-        if seal_row is None:
-            raise DomainError("本机还没有有效的受理印章，请管理员运行 workstation seal create")
         settings = ws.settings(s)
         clerk = s.scalar(select(User.name).where(User.login == acc.clerk)) or acc.clerk
         contexts = {d.id: build_context(s, acc, d.kind, settings, clerk, str(ws.data_dir),
                                         next((c for c in acc.cases if c.id == d.case_id), None))
                     for d in pending}
-    unlocked = vault.get(seal_row.id) or vault.unlock(ws, actor, seal_row.id)
-    seal = SealForSigning(unlocked.id, unlocked.algorithm, unlocked.private_key, unlocked.image_png)
+    seal = acceptance_seal(ws, actor, vault)
     issued = []
     for doc in pending:
         now = ws.clock.now()
@@ -186,14 +181,26 @@ def sign_in(s, ws: Workstation, actor: Actor, acc: Acceptance, kind: str, number
     return {"kind": kind, "number": number, "path": str(path), "qr": signed.qr_payload}
 
 
-def unlock_acceptance_seal(ws: Workstation, actor: Actor, vault: SealVault, secret: str) -> str:
-    """Unlock this terminal's 受理 seal with a secret typed by the clerk."""
+def _acceptance_seal_id(ws: Workstation) -> str:
     with ws.reading() as s:
         seal_id = s.scalar(select(Seal.id).where(Seal.category == "受理", Seal.status == "active")
                            .order_by(Seal.created_at.desc()).limit(1))
     if seal_id is None:
         raise DomainError("本机还没有有效的受理印章，请管理员运行 workstation seal create")
-    return vault.unlock(ws, actor, seal_id, secret).name
+    return seal_id
+
+
+def acceptance_seal(ws: Workstation, actor: Actor, vault: SealVault) -> SealForSigning:
+    """This terminal's 受理 seal, unlocked (from the vault, the keyring or the environment);
+    the counter and the output window seal with it."""
+    seal_id = _acceptance_seal_id(ws)
+    unlocked = vault.get(seal_id) or vault.unlock(ws, actor, seal_id)
+    return SealForSigning(unlocked.id, unlocked.algorithm, unlocked.private_key, unlocked.image_png)
+
+
+def unlock_acceptance_seal(ws: Workstation, actor: Actor, vault: SealVault, secret: str) -> str:
+    """Unlock this terminal's 受理 seal with a secret typed by the clerk."""
+    return vault.unlock(ws, actor, _acceptance_seal_id(ws), secret).name
 
 
 def _lookup(ws: Workstation):
@@ -207,26 +214,22 @@ def _lookup(ws: Workstation):
     return lookup
 
 
+VERIFY_FILE_MAX = 50 * 1024 * 1024
+
+
 def verify_file(ws: Workstation, path: str | Path) -> Verdict:
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise DomainError(f"找不到文件：{path}") from None
-    except OSError as exc:
-        raise DomainError(f"无法读取文件 {path}：{exc.strerror}") from None
-    return verify_docx(data, _lookup(ws))
+    from .files import read_input
+
+    return verify_docx(read_input(path, max_bytes=VERIFY_FILE_MAX), _lookup(ws))
 
 
 def verify_image(ws: Workstation, path: str | Path) -> Verdict:
     """Read the QR code(s) of a scanned page or photo and verify ours."""
     from printing.codes import decode_codes
 
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise DomainError(f"找不到文件：{path}") from None
-    except OSError as exc:
-        raise DomainError(f"无法读取文件 {path}：{exc.strerror}") from None
+    from .files import read_input
+
+    data = read_input(path, max_bytes=VERIFY_FILE_MAX)
     try:
         texts = [code["data"] for code in decode_codes(data)]
     except DomainError:
@@ -236,7 +239,12 @@ def verify_image(ws: Workstation, path: str | Path) -> Verdict:
     ours = [t for t in texts if t.strip().startswith("WS1|")]
     if not ours:
         return Verdict(False, "图片中的二维码不是本系统签发的文书码，无法验证")
+    return verify_qr_text(ws, ours[0])
+
+
+def verify_qr_text(ws: Workstation, text: str) -> Verdict:
+    """Verify a document QR payload read by a scanner or from a picture."""
     try:
-        return verify_qr(ours[0], _lookup(ws))
+        return verify_qr(text, _lookup(ws))
     except DomainError as exc:
         return Verdict(False, str(exc))

@@ -39,6 +39,13 @@ def _acts(value: str) -> str:
     return value
 
 
+def _url_with_receipt(value: str, label: str) -> str:
+    value = clean_text(value, label, max_len=200)
+    if not value.startswith(("https://", "http://")) or "{receipt}" not in value or " " in value:
+        raise DomainError(f"{label}应以 http(s):// 开头，并含有 {{receipt}}（代表受理编号）")
+    return value
+
+
 @dataclass(frozen=True)
 class Option:
     key: str
@@ -65,6 +72,14 @@ OPTIONS: dict[str, Option] = {o.key: o for o in [
     Option("reconsideration_organ", "行政复议机关", "本级人民政府", _short("行政复议机关", 60)),
     Option("court", "行政诉讼法院", "有管辖权的人民法院", _short("行政诉讼法院", 60)),
     Option("pickup_place", "窗口取件地点", "本机关统一出件窗口", _short("窗口取件地点", 100)),
+    # The sender on mailing labels (寄件人): the hall's address and a phone that answers.
+    Option("sender_address", "寄件地址", "（请在设置中填写本机关地址）", _short("寄件地址", 100)),
+    Option("sender_phone", "寄件电话", "12345", lambda v: clean_phone(v, "寄件电话") or "12345"),
+    # What the receipt slip's two QR codes open; {receipt} is replaced by the receipt number.
+    Option("progress_url", "进度查询网址", "https://zwfw.example.gov.cn/progress?no={receipt}",
+           lambda v: _url_with_receipt(v, "进度查询网址")),
+    Option("rating_url", "好差评网址", "https://zwfw.example.gov.cn/rate?no={receipt}",
+           lambda v: _url_with_receipt(v, "好差评网址")),
 ]}
 
 
@@ -99,6 +114,14 @@ class Settings:
     reconsideration_organ = property(lambda self: self.get("reconsideration_organ"))
     court = property(lambda self: self.get("court"))
     pickup_place = property(lambda self: self.get("pickup_place"))
+    sender_address = property(lambda self: self.get("sender_address"))
+    sender_phone = property(lambda self: self.get("sender_phone"))
+
+    def progress_url(self, receipt_no: str) -> str:
+        return self.get("progress_url").replace("{receipt}", receipt_no)
+
+    def rating_url(self, receipt_no: str) -> str:
+        return self.get("rating_url").replace("{receipt}", receipt_no)
 
     def act(self, document_kind: str) -> str:
         return json.loads(self.get("document_acts"))[document_kind]

@@ -58,3 +58,27 @@ def init(ws: Workstation, values: dict[str, str], *, admin: dict | None = None) 
             create_user(s, ws, None, admin["login"], admin["name"], "admin", admin["password"])
         return {"settings": Settings.load(s).as_dict(), "catalog": imported,
                 "seal": seal, "data_dir": str(ws.data_dir)}
+
+
+# Settings that change what numbers or the terminal mean: only `init` sets them.
+FIXED_AFTER_INIT = frozenset({"region", "terminal"})
+
+
+def change_settings(ws: Workstation, actor, values: dict[str, str]) -> dict[str, str]:
+    """An admin changes some settings (checked, audited, one transaction)."""
+    from .auth import require
+
+    require(actor, "settings")
+    if not values:
+        raise DomainError("请给出要修改的设置项")
+    fixed = sorted(FIXED_AFTER_INIT & set(values))
+    if fixed:
+        raise DomainError(f"{'、'.join(settings_module.OPTIONS[k].title for k in fixed)}只能在初始化时设定")
+    clean = settings_module.checked(values)
+    with ws.transaction() as s:
+        settings_module.write(s, clean)
+        s.flush()
+        current = Settings.load(s)
+        audit.record(s, actor.login, current.terminal, ws.clock.now(), "settings.change",
+                     ",".join(sorted(clean)), clean)
+        return current.as_dict()

@@ -62,6 +62,7 @@ class Applicant(Base):
     id_type: Mapped[str] = mapped_column(String(20))
     id_number: Mapped[str] = mapped_column(String(30), index=True)
     legal_rep: Mapped[str] = mapped_column(String(50), default="")
+    legal_rep_id: Mapped[str] = mapped_column(String(30), default="")
     phone: Mapped[str] = mapped_column(String(20), default="")
     address: Mapped[str] = mapped_column(String(200), default="")
     ineligible_reason: Mapped[str | None] = mapped_column(String(200))
@@ -199,6 +200,34 @@ class ApprovalJobItem(Base):
     state: Mapped[str] = mapped_column(String(10))         # pending | done | failed
     message: Mapped[str] = mapped_column(String(500), default="")
     document_no: Mapped[str | None] = mapped_column(String(60))
+
+
+class Delivery(Base):
+    """How a case's result left the hall: handed over at the window or mailed.
+    One per case; a mail delivery goes from mailed to delivered."""
+
+    __tablename__ = "deliveries"
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    method: Mapped[str] = mapped_column(String(10))           # pickup | mail
+    status: Mapped[str] = mapped_column(String(12))           # handed_over | mailed | delivered
+    collector_name: Mapped[str] = mapped_column(String(50), default="")
+    collector_id: Mapped[str] = mapped_column(String(30), default="")
+    collector_role: Mapped[str] = mapped_column(String(12), default="")  # applicant | legal_rep | agent
+    signature: Mapped[str] = mapped_column(String(200), default="")      # "tick" or an image's path
+    recipient_name: Mapped[str] = mapped_column(String(50), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    province: Mapped[str] = mapped_column(String(20), default="")
+    city: Mapped[str] = mapped_column(String(30), default="")
+    district: Mapped[str] = mapped_column(String(30), default="")
+    adcode: Mapped[str] = mapped_column(String(6), default="")
+    address_detail: Mapped[str] = mapped_column(String(200), default="")
+    postcode: Mapped[str] = mapped_column(String(6), default="")
+    waybill: Mapped[str | None] = mapped_column(String(13), unique=True)
+    mailed_on: Mapped[date | None] = mapped_column(Date, index=True)
+    document_no: Mapped[str | None] = mapped_column(String(60))        # the 送达回证
+    clerk: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Counter(Base):

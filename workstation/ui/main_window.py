@@ -52,6 +52,13 @@ class MainWindow(QMainWindow):
             self.approval = ApprovalScreen(self.ws, self.actor, self.runner, self.vault)
             self.tabs.addTab(self.approval, "审批 Ctrl+3")
             self.approval.refresh()
+        self.output = None
+        if self.actor.can("deliver"):
+            from .output import OutputScreen
+
+            self.output = OutputScreen(self.ws, self.actor, self.runner, self.vault)
+            self.tabs.addTab(self.output, "出件 Ctrl+4")
+            self.output.refresh()
         self.setCentralWidget(self.tabs)
 
     def _init_status_bar(self) -> None:
@@ -70,7 +77,7 @@ class MainWindow(QMainWindow):
         QApplication.instance().installEventFilter(self.scanner)
 
     def _connect_signals(self) -> None:
-        self.scanner.scanned.connect(self.open_case)
+        self.scanner.scanned.connect(self.on_scanned)
         self.cases.open_case.connect(self.open_case)
         self.acceptance.registered.connect(lambda _: (self.refresh_status(), self.cases.refresh()))
         # F2 stays free: it is the standard key for editing a table cell.
@@ -78,9 +85,14 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+2"), self, activated=self._show_cases)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self._show_cases)
         QShortcut(QKeySequence("Ctrl+3"), self, activated=self._show_approval)
+        QShortcut(QKeySequence("Ctrl+4"), self, activated=self._show_output)
         QShortcut(QKeySequence("Ctrl+Shift+V"), self, activated=self.open_verify)
         if self.approval is not None:
             self.approval.decided.connect(self.refresh_status)
+            if self.output is not None:
+                self.approval.decided.connect(self.output.refresh)
+        if self.output is not None:
+            self.output.delivered.connect(self.refresh_status)
         self.timer = QTimer(self, interval=STATUS_REFRESH_MS, timeout=self.refresh_status)
         self.timer.start()
 
@@ -102,6 +114,12 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentWidget(self.approval)
             self.approval.table.setFocus()
 
+    def _show_output(self) -> None:
+        if self.output is not None:
+            self.tabs.setCurrentWidget(self.output)
+            self.output.table.setFocus()
+            self.output.refresh()
+
     def _show_cases(self) -> None:
         self.tabs.setCurrentWidget(self.cases)
         self.cases.search_edit.setFocus()
@@ -116,6 +134,31 @@ class MainWindow(QMainWindow):
 
         self.runner.run(count, lambda n: self.outbox_label.setText(f"待同步 {n} 条"),
                         lambda exc: self.outbox_label.setText("待同步 ?"))
+
+    def on_scanned(self, code: str) -> None:
+        """A hand scanner read a code anywhere in the window: open what it leads to."""
+        from ..services.scanning import understand
+
+        ws, actor = self.ws, self.actor
+        self.runner.run(lambda: understand(ws, actor, code), self._scanned,
+                        lambda exc: self.statusBar().showMessage(
+                            str(exc) if isinstance(exc, DomainError) else f"内部错误：{exc}", 8000))
+
+    def _scanned(self, result) -> None:
+        if result.kind == "licence":
+            if self.actor.can("accept"):
+                self.tabs.setCurrentWidget(self.acceptance)
+                self.acceptance.applicant.fill_enterprise(result.detail["credit_code"],
+                                                          result.detail["name"])
+            self.statusBar().showMessage(
+                f"营业执照：{result.detail['credit_code']} {result.detail['name']}", 8000)
+        elif result.receipt_no:
+            if self.output is not None and self.tabs.currentWidget() is self.output \
+                    and self.output.select_receipt(result.receipt_no):
+                return
+            self.open_case(result.receipt_no)
+        else:
+            self.statusBar().showMessage(result.detail.get("message", "不是本系统的条码或二维码"), 8000)
 
     def open_case(self, key: str) -> None:
         ws, actor = self.ws, self.actor

@@ -4,7 +4,7 @@ printer Qt knows, or to a PDF file."""
 from __future__ import annotations
 
 from PyQt6.QtCore import QPointF, QRectF
-from PyQt6.QtGui import QPainter
+from PyQt6.QtGui import QPageSize, QPainter
 from PyQt6.QtPdf import QPdfDocument
 from PyQt6.QtPdfWidgets import QPdfView
 from PyQt6.QtPrintSupport import QPrintDialog, QPrinter
@@ -45,6 +45,10 @@ class PreviewDialog(QDialog):
 
     def ask_and_print(self) -> None:
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        if self.document.pageCount():
+            # A label or an 80 mm slip goes to the printer at its own size, not on A4.
+            size = self.document.pagePointSize(0)
+            printer.setPageSize(QPageSize(size, QPageSize.Unit.Point, "", QPageSize.SizeMatchPolicy.FuzzyMatch))
         if QPrintDialog(printer, self).exec() == QPrintDialog.DialogCode.Accepted:
             self.print_to(printer)
 

@@ -1,7 +1,7 @@
 """Every Qt import of the application goes through here, so a Qt upgrade is one file."""
 
 from PyQt6.QtCore import (QAbstractListModel, QAbstractTableModel, QDate, QEvent, QElapsedTimer,
-                          QModelIndex, QObject, QRunnable, QSortFilterProxyModel, Qt, QThreadPool,
+                          QItemSelectionModel, QModelIndex, QObject, QRunnable, QSortFilterProxyModel, Qt, QThreadPool,
                           QTimer, pyqtSignal, pyqtSlot)
 from PyQt6.QtGui import (QAction, QColor, QFont, QFontDatabase, QGuiApplication, QKeyEvent,
                          QKeySequence, QShortcut)

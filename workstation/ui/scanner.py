@@ -3,7 +3,9 @@
 The filter watches every key press in the window; a run of at least 12
 characters, each within ~40 ms of the last and ending in Enter, is a scan, not
 typing. The typed characters are taken back out of the line edit they landed in
-and the code is handed on, so the clerk never has to click a search box first.
+and the code is handed on, so the clerk never has to click a search box first —
+except in fields marked as scan targets (ID numbers, waybills), which keep a
+short code scanned into them.
 """
 
 from __future__ import annotations
@@ -12,6 +14,10 @@ from .qt import QApplication, QElapsedTimer, QEvent, QLineEdit, QObject, Qt, QWi
 
 MIN_LENGTH = 12
 MAX_GAP_MS = 40
+# A line edit with this property set to True keeps short alphanumeric scans (an ID
+# number, a waybill) as its own input instead of having them opened as a case.
+SCAN_TARGET = "scanTarget"
+SCAN_TARGET_MAX = 30
 
 
 class ScannerFilter(QObject):
@@ -53,6 +59,8 @@ class ScannerFilter(QObject):
             code = "".join(self._buffer)
             self._buffer.clear()
             if len(code) >= MIN_LENGTH and gap <= self.max_gap_ms:
+                if obj.property(SCAN_TARGET) and len(code) <= SCAN_TARGET_MAX and code.isalnum():
+                    return False    # an ID or waybill scanned into the field that wants it
                 self._take_back(obj, code)
                 self.scanned.emit(code)
                 return True
@@ -68,5 +76,11 @@ class ScannerFilter(QObject):
 
     @staticmethod
     def _take_back(obj, code: str) -> None:
-        if isinstance(obj, QLineEdit) and obj.text().endswith(code):
-            obj.setText(obj.text()[: -len(code)])
+        if not isinstance(obj, QLineEdit):
+            return
+        text = obj.text()
+        # A field with a maximum length kept only the code's beginning: remove that much.
+        for n in range(min(len(code), len(text)), 0, -1):
+            if text.endswith(code[:n]):
+                obj.setText(text[:-n])
+                return

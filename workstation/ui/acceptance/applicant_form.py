@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ...domain.errors import DomainError
 from ...domain.identity import parse_credit_code, parse_id_card
+from ..scanner import SCAN_TARGET
 from ..qt import (QButtonGroup, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                   QRadioButton, QVBoxLayout, QWidget, pyqtSignal)
 
@@ -31,12 +32,16 @@ class ApplicantForm(QWidget):
         self.number_hint = QLabel(objectName="number_hint")
         self.name = QLineEdit(objectName="name", maxLength=100)
         self.legal_rep = QLineEdit(objectName="legal_rep", maxLength=50)
+        self.legal_rep_id = QLineEdit(objectName="legal_rep_id", maxLength=18)
+        self.legal_rep_id.setPlaceholderText("选填；填写后法定代表人可凭身份证领取结果")
         self.phone = QLineEdit(objectName="phone", maxLength=20)
         self.address = QLineEdit(objectName="address", maxLength=200)
         self.agent_box = QGroupBox("代理人办理(&G)", checkable=True, checked=False, objectName="agent")
         self.agent_name = QLineEdit(objectName="agent_name", maxLength=50)
         self.agent_id = QLineEdit(objectName="agent_id", maxLength=18)
         self.agent_phone = QLineEdit(objectName="agent_phone", maxLength=20)
+        for edit in (self.number, self.legal_rep_id, self.agent_id):
+            edit.setProperty(SCAN_TARGET, True)     # an ID scanned here stays here
         agent_form = QFormLayout(self.agent_box)
         agent_form.addRow("代理人姓名", self.agent_name)
         agent_form.addRow("代理人身份证", self.agent_id)
@@ -55,6 +60,8 @@ class ApplicantForm(QWidget):
         self.form.addRow("", self.number_hint)
         self.form.addRow(self.name_label, self.name)
         self.form.addRow("法定代表人", self.legal_rep)
+        self.legal_rep_id_label = QLabel("法定代表人身份证")
+        self.form.addRow(self.legal_rep_id_label, self.legal_rep_id)
         self.form.addRow("联系电话", self.phone)
         self.form.addRow("住所/地址", self.address)
         layout = QVBoxLayout(self)
@@ -76,6 +83,7 @@ class ApplicantForm(QWidget):
         self.number.setPlaceholderText("身份证号码（可扫描）" if person else "统一社会信用代码（可扫描营业执照）")
         self.name_label.setText("姓名(&N)" if person else "企业名称(&N)")
         self.form.setRowVisible(self.legal_rep, not person)
+        self.form.setRowVisible(self.legal_rep_id, not person)
         self._check_number(self.number.text())
 
     def _check_number(self, text: str) -> None:
@@ -102,6 +110,7 @@ class ApplicantForm(QWidget):
         (self.person if known["kind"] == "person" else self.enterprise).setChecked(True)
         self.name.setText(known.get("name", ""))
         self.legal_rep.setText(known.get("legal_rep", ""))
+        self.legal_rep_id.setText(known.get("legal_rep_id", ""))
         self.phone.setText(known.get("phone", ""))
         self.address.setText(known.get("address", ""))
         note = "（老申请人，已自动填入）"
@@ -109,6 +118,14 @@ class ApplicantForm(QWidget):
             note += f" 注意：不适用容缺受理——{known['ineligible_reason']}"
             self.number_hint.setStyleSheet(BAD_STYLE)
         self.number_hint.setText(self.number_hint.text() + note)
+
+    def fill_enterprise(self, credit_code: str, name: str) -> None:
+        """A business licence's QR code was scanned: the enterprise's code and name."""
+        self.enterprise.setChecked(True)
+        self.number.setText(credit_code)
+        if name:
+            self.name.setText(name)
+        self.legal_rep.setFocus()
 
     def to_dict(self) -> dict:
         data = {"kind": "person" if self.is_person() else "enterprise",
@@ -119,6 +136,8 @@ class ApplicantForm(QWidget):
         else:
             data["credit_code"] = self.number.text()
             data["legal_rep"] = self.legal_rep.text()
+            if self.legal_rep_id.text().strip():
+                data["legal_rep_id"] = self.legal_rep_id.text()
         if self.agent_box.isChecked():
             data["agent"] = {"name": self.agent_name.text(), "id_number": self.agent_id.text(),
                              "phone": self.agent_phone.text()}
@@ -126,12 +145,12 @@ class ApplicantForm(QWidget):
 
     def widget_for(self, field: str | None) -> QWidget | None:
         return {"id_number": self.number, "credit_code": self.number, "name": self.name,
-                "legal_rep": self.legal_rep, "phone": self.phone, "address": self.address,
+                "legal_rep": self.legal_rep, "legal_rep_id": self.legal_rep_id, "phone": self.phone, "address": self.address,
                 "agent.name": self.agent_name, "agent.id_number": self.agent_id,
                 "agent.phone": self.agent_phone}.get(field or "")
 
     def clear(self) -> None:
-        for edit in (self.number, self.name, self.legal_rep, self.phone, self.address,
+        for edit in (self.number, self.name, self.legal_rep, self.legal_rep_id, self.phone, self.address,
                      self.agent_name, self.agent_id, self.agent_phone):
             edit.clear()
         self.agent_box.setChecked(False)

@@ -77,6 +77,7 @@ class AcceptanceScreen(QWidget):
             "notify": QPushButton("一次性告知 F7", objectName="notify"),
             "refuse": QPushButton("不予受理 F8", objectName="refuse"),
             "preview": QPushButton("预览打印 F9", objectName="preview"),
+            "slip": QPushButton("收件回执 F10", objectName="slip"),
             "next": QPushButton("下一位 Ctrl+N", objectName="next"),
         }
         self.message = QLabel(objectName="message", wordWrap=True)
@@ -132,6 +133,8 @@ class AcceptanceScreen(QWidget):
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.next_applicant)
         QShortcut(QKeySequence("F9"), self, activated=self.preview_documents)
         self.buttons["preview"].clicked.connect(self.preview_documents)
+        QShortcut(QKeySequence("F10"), self, activated=self.print_slip)
+        self.buttons["slip"].clicked.connect(self.print_slip)
         self.matter_search.installEventFilter(self)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802
@@ -245,6 +248,7 @@ class AcceptanceScreen(QWidget):
                 return
 
     def _registered(self, result) -> None:
+        self.last_receipt_no = result.receipt_no
         self._set_busy(False)
         self.result = result
         self.message.setText("")
@@ -308,6 +312,29 @@ class AcceptanceScreen(QWidget):
             self.converter.run(lambda p=d["path"]: to_pdf(p, out_dir),
                                lambda pdf, d=d: self._show_preview(str(pdf), f"{d['kind']} {d['number']}"),
                                self._failed)
+
+    def print_slip(self) -> None:
+        """The 80 mm receipt slip of the last acceptance: receipt number as a barcode,
+        QR codes for progress and for rating; drawn off the GUI thread, then previewed."""
+        receipt = getattr(self, "last_receipt_no", None)
+        if not receipt:
+            self.show_error("还没有办理结果，无法打印收件回执")
+            return
+        from ...services.cases import show
+        from ...services.printouts import write_slip
+        from ..tasks import Runner
+
+        if not hasattr(self, "converter"):
+            self.converter = Runner(self)
+        ws, actor, out = self.ws, self.actor, self.ws.data_dir / "slips" / f"{receipt}.pdf"
+
+        def draw(got):
+            data, settings = got
+            out.parent.mkdir(parents=True, exist_ok=True)
+            self.converter.run(lambda: (write_slip(data, settings, actor.name, out), str(out))[1],
+                               lambda pdf: self._show_preview(pdf, f"收件回执 {receipt}"), self._failed)
+
+        self.runner.run(lambda: (show(ws, actor, receipt), ws.settings()), draw, self._failed)
 
     def _show_preview(self, pdf: str, title: str) -> None:
         from ..preview_dialog import PreviewDialog

@@ -10,9 +10,9 @@ from datetime import date
 from ...domain.errors import DomainError
 from ...services import approval
 from ..cases.model import CaseTableModel
-from ..qt import (QAbstractItemView, QColor, QHBoxLayout, QHeaderView, QInputDialog, QKeySequence,
-                  QLabel, QObject, QProgressBar, QPushButton, QShortcut, Qt, QTableView,
-                  QVBoxLayout, QWidget, pyqtSignal)
+from ..qt import (QColor, QHBoxLayout, QInputDialog, QKeySequence, QLabel, QObject, QProgressBar,
+                  QPushButton, QShortcut, Qt, QVBoxLayout, QWidget, pyqtSignal)
+from ..table_model import row_table
 
 DUE_COLUMN = 7
 
@@ -58,13 +58,7 @@ class ApprovalScreen(QWidget):
         self._cancel = threading.Event()
         self.model = QueueModel(self)
         self.model.today = ws.clock.today()
-        self.table = QTableView(objectName="queue")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table = row_table(self.model, "queue")
         self.approve_button = QPushButton("准予所选 F5", objectName="approve")
         self.deny_button = QPushButton("不予许可… F8", objectName="deny")
         self.resume_button = QPushButton("继续未完成的任务 F6", objectName="resume", enabled=False)

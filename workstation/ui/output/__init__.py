@@ -1,0 +1,3 @@
+from .screen import OutputScreen
+
+__all__ = ["OutputScreen"]
