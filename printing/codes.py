@@ -29,6 +29,29 @@ QR_BORDER_MIN = 4
 QR_SCALE_MAX = 100
 
 
+def qr_matrix(payload: str, *, error: str = "m", mask: int | None = None) -> tuple[tuple[int, ...], ...]:
+    """The QR code's modules (1 dark), without the quiet zone: what every QR the
+    workstation prints is made of, on a PNG or drawn as vectors on a page."""
+    if not isinstance(payload, str) or not payload:
+        raise DomainError("二维码内容不能为空", "payload")
+    level = str(error).lower()
+    if level not in QR_ERROR_LEVELS:
+        raise DomainError("二维码纠错等级应为 L、M、Q、H 之一", "error")
+    try:
+        if payload.isascii():
+            code = segno.make_qr(payload, error=level, boost_error=False, mask=mask)
+        else:
+            # Byte mode, UTF-8, which phones read; segno would otherwise pick Kanji
+            # mode (Shift_JIS) for some Chinese strings. The ECI header (UTF-8)
+            # stops readers, zbar among them, from taking short Chinese texts for
+            # Shift_JIS or Big5 and showing mojibake.
+            code = segno.make_qr(payload, error=level, mode="byte", encoding="utf-8",
+                                 eci=True, boost_error=False, mask=mask)
+    except segno.DataOverflowError:
+        raise DomainError(f"二维码内容过长（{len(payload)}字），放不进一个二维码", "payload") from None
+    return code.matrix
+
+
 def qr_png(payload: str, *, scale: int = 8, border: int = 4, error: str = "m",
            mask: int | None = None) -> bytes:
     """A QR code as PNG bytes (black on white, 1 bit).
@@ -47,23 +70,8 @@ def qr_png(payload: str, *, scale: int = 8, border: int = 4, error: str = "m",
         raise DomainError(f"二维码模块像素应为1～{QR_SCALE_MAX}的整数", "scale")
     if isinstance(border, bool) or not isinstance(border, int) or not QR_BORDER_MIN <= border <= 100:
         raise DomainError(f"二维码静区应至少{QR_BORDER_MIN}个模块", "border")
-    level = str(error).lower()
-    if level not in QR_ERROR_LEVELS:
-        raise DomainError("二维码纠错等级应为 L、M、Q、H 之一", "error")
-    try:
-        if payload.isascii():
-            code = segno.make_qr(payload, error=level, boost_error=False, mask=mask)
-        else:
-            # Byte mode, UTF-8, which phones read; segno would otherwise pick Kanji
-            # mode (Shift_JIS) for some Chinese strings. The ECI header (UTF-8)
-            # stops readers, zbar among them, from taking short Chinese texts for
-            # Shift_JIS or Big5 and showing mojibake.
-            code = segno.make_qr(payload, error=level, mode="byte", encoding="utf-8",
-                                 eci=True, boost_error=False, mask=mask)
-    except segno.DataOverflowError:
-        raise DomainError(f"二维码内容过长（{len(payload)}字），放不进一个二维码", "payload") from None
+    matrix = qr_matrix(payload, error=error, mask=mask)
     # Pillow writes the PNG: segno's own writer takes ~50 ms for a document's code.
-    matrix = code.matrix
     side = len(matrix) + 2 * border
     image = Image.new("1", (side, side), 1)
     pixels = image.load()
@@ -98,6 +106,8 @@ _C128 = (
     "114311", "411113", "411311", "113141", "114131", "311141", "411131", "211412",
     "211214", "211232", "2331112",
 )
+# The same table as numbers, for drawing bars as vectors (printing.layout).
+CODE128_WIDTHS = tuple(tuple(int(w) for w in pattern) for pattern in _C128)
 _CODE_C = 99      # switch to subset C (in subset B)
 _CODE_B = 100     # switch to subset B (in subset C)
 _START_B = 104

@@ -24,9 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-import segno
 
-from printing.codes import _C128, CODE128_QUIET, code128_values
+from printing.codes import CODE128_QUIET, CODE128_WIDTHS, code128_values
+from printing.codes import qr_matrix as _codes_qr_matrix
 from workstation.domain.errors import DomainError
 
 PT_MM = 25.4 / 72               # one point in millimetres
@@ -305,10 +305,6 @@ class Text:
                           measure or estimator(self.size_pt), wrap=self.wrap)
 
 
-# Bar and space widths of each Code 128 symbol (printing.codes's table, as numbers).
-_C128_WIDTHS = tuple(tuple(int(w) for w in pattern) for pattern in _C128)
-
-
 @lru_cache(maxsize=4096)
 def code128_bar_runs(value: str) -> tuple[tuple[tuple[int, int], ...], int]:
     """The bars of `value` as (first module, modules wide), and the symbol's width in
@@ -317,7 +313,7 @@ def code128_bar_runs(value: str) -> tuple[tuple[tuple[int, int], ...], int]:
     x = 0
     for v in code128_values(value):
         black = True
-        for n in _C128_WIDTHS[v]:
+        for n in CODE128_WIDTHS[v]:
             if black:
                 runs.append((x, n))
             x += n
@@ -393,19 +389,9 @@ class Code128:
 
 @lru_cache(maxsize=1024)
 def qr_matrix(payload: str) -> tuple[tuple[bool, ...], ...]:
-    """The QR code's modules (error level M), without the quiet zone. Chinese goes in
-    byte mode as UTF-8 with an ECI header, as `printing.codes.qr_png` does."""
-    if not isinstance(payload, str) or not payload:
-        raise DomainError("二维码内容不能为空", "payload")
-    try:
-        if payload.isascii():
-            code = segno.make_qr(payload, error="m", boost_error=False)
-        else:
-            code = segno.make_qr(payload, error="m", mode="byte", encoding="utf-8", eci=True,
-                                 boost_error=False)
-    except segno.DataOverflowError:
-        raise DomainError(f"二维码内容过长（{len(payload)}字），放不进一个二维码", "payload") from None
-    return tuple(tuple(bool(v) for v in row) for row in code.matrix)
+    """The QR code's modules (error level M), without the quiet zone, encoded exactly
+    as `printing.codes.qr_png` encodes (cached: a page repeats its codes)."""
+    return tuple(tuple(bool(v) for v in row) for row in _codes_qr_matrix(payload))
 
 
 @lru_cache(maxsize=1024)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import threading
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -40,6 +41,9 @@ CJK_FAMILIES = ("Microsoft YaHei", "微软雅黑", "Microsoft YaHei UI", "SimSun
                 "AR PL UMing CN", "AR PL UKai CN")
 
 _app = None
+# The font and layout caches are shared: the 受理 screen's slip and the 出件 screen's
+# labels are drawn on different workers, so one painting at a time.
+_painting = threading.Lock()
 _UNKNOWN = object()          # painter state not known yet
 
 
@@ -195,7 +199,8 @@ def _prepare(dev: _Device, item) -> list[tuple]:
         return _text_ops(dev, item)
     if kind is Code128:
         top, height = item.y * sy, item.bar_height * sy
-        ops = [(_FILL, None, [QRectF(x * sx, top, w * sx, height) for x, w in item.bars(dev.dpi_x)])]
+        bars = [QRectF(x * sx, top, w * sx, height) for x, w in item.bars(dev.dpi_x)]
+        ops = [(_FILL, None, bars)]
         caption = item.caption()
         if caption is not None:
             ops += _text_ops(dev, caption)
@@ -224,49 +229,52 @@ def paint_page(painter: QPainter, page: Page, dpi_x: float, dpi_y: float) -> Non
     no_brush = Qt.BrushStyle.NoBrush
     pen = font = _UNKNOWN           # what the painter holds, so as to set it only on change
     painter.save()
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-    painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
-    painter.setBrush(no_brush)
-    for item in page.items:
-        ops = cache.get(item)
-        if ops is None:
-            ops = _prepare(dev, item)
-            # Kept from the second time an item is seen: what every label repeats (frame,
-            # sender) is prepared once, and the rest is not held on to.
-            if item in seen:
-                if len(cache) >= _OPS_CACHE:
-                    cache.clear()
-                cache[item] = ops
-            else:
-                if len(seen) >= _OPS_CACHE:
-                    seen.clear()
-                seen.add(item)
-        for op, style, geometry in ops:
-            if op == _TEXT:
-                if font is not style:
-                    painter.setFont(style)
-                    font = style
-                if pen is not black:
-                    painter.setPen(black)
-                    pen = black
-                for point, line in geometry:
-                    painter.drawText(point, line)
-            elif op == _FILL:
-                if pen is not None:
-                    painter.setPen(Qt.PenStyle.NoPen)
-                    pen = None
-                painter.setBrush(black)
-                painter.drawRects(geometry)
-                painter.setBrush(no_brush)
-            else:
-                if pen is not style:
-                    painter.setPen(style)
-                    pen = style
-                if op == _LINE:
-                    painter.drawLine(geometry)
+    try:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+        painter.setBrush(no_brush)
+        for item in page.items:
+            ops = cache.get(item)
+            if ops is None:
+                ops = _prepare(dev, item)
+                # Kept from the second time an item is seen: what every label repeats (frame,
+                # sender) is prepared once, and the rest is not held on to.
+                if item in seen:
+                    if len(cache) >= _OPS_CACHE:
+                        cache.clear()
+                    cache[item] = ops
                 else:
-                    painter.drawRect(geometry)
-    painter.restore()
+                    if len(seen) >= _OPS_CACHE:
+                        seen.clear()
+                    seen.add(item)
+            for op, style, geometry in ops:
+                if op == _TEXT:
+                    if font is not style:
+                        painter.setFont(style)
+                        font = style
+                    if pen is not black:
+                        painter.setPen(black)
+                        pen = black
+                    for point, line in geometry:
+                        painter.drawText(point, line)
+                elif op == _FILL:
+                    if pen is not None:
+                        painter.setPen(Qt.PenStyle.NoPen)
+                        pen = None
+                    painter.setBrush(black)
+                    painter.drawRects(geometry)
+                    painter.setBrush(no_brush)
+                else:
+                    if pen is not style:
+                        painter.setPen(style)
+                        pen = style
+                    if op == _LINE:
+                        painter.drawLine(geometry)
+                    else:
+                        painter.drawRect(geometry)
+    finally:
+        painter.restore()
+        dev.device = None           # not kept alive by the cache
 
 
 def page_layout(size: PageSize) -> QPageLayout:
@@ -299,6 +307,16 @@ def render_pdf(pages: Sequence[Page], path_or_bytesio) -> None:
     if not pages:
         raise ValueError("nothing to print: no pages")
     ensure_app()
+    with _painting:
+        pdf = _render(pages)
+    if isinstance(path_or_bytesio, (str, os.PathLike)):
+        with open(path_or_bytesio, "wb") as f:
+            f.write(pdf)
+    else:
+        path_or_bytesio.write(pdf)
+
+
+def _render(pages: list[Page]) -> bytes:
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -314,12 +332,7 @@ def render_pdf(pages: Sequence[Page], path_or_bytesio) -> None:
     finally:
         painter.end()
         buffer.close()
-    pdf = bytes(data)
-    if isinstance(path_or_bytesio, (str, os.PathLike)):
-        with open(path_or_bytesio, "wb") as f:
-            f.write(pdf)
-    else:
-        path_or_bytesio.write(pdf)
+    return bytes(data)
 
 
 def render_pdf_bytes(pages: Sequence[Page]) -> bytes:
