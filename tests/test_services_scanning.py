@@ -63,3 +63,11 @@ def test_a_station_cannot_open_the_districts_cases(ws, accepted):
     station = login(ws, "station", PASSWORD)
     result = understand(ws, station, accepted.receipt_no)
     assert not result.opens_case and "没有受理编号" in result.detail["message"]
+
+
+def test_a_domestic_waybill_is_not_taken_for_a_receipt(ws, clerk, accepted):
+    waybill = "1100000000001"                 # 13 digits: a receipt pattern could match too
+    mail(ws, clerk, accepted.cases[0]["id"], waybill, parse_mail_address(
+        {"name": "张伟", "phone": "13800138000", "address": "西安市新城区解放路1号", "postcode": "710004"}))
+    result = understand(ws, clerk, waybill)
+    assert result.kind == "waybill" and result.receipt_no == accepted.receipt_no

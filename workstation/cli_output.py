@@ -2,7 +2,7 @@
 
 Registered into workstation.cli's parser; exit codes as there (0 done, 2 bad
 input or refused, nothing changed), plus 3 for `scan` when the picture holds
-codes but none of ours.
+codes but none of ours. `found` says whether a case (or an enterprise) was found.
 """
 
 from __future__ import annotations
@@ -133,7 +133,8 @@ def cmd_scan(args) -> int:
         actor = cli._actor(ws, args, needed=False)
         results = scan_file(ws, actor, args.image)
     ours = [r for r in results if r.kind != "foreign"]
-    data = {"codes": [r.to_json() for r in results], "found": bool(ours),
+    found = any(r.opens_case or r.kind == "licence" for r in results)
+    data = {"codes": [r.to_json() for r in results], "found": found,
             "receipt_no": next((r.receipt_no for r in results if r.receipt_no), None)}
     if args.json:
         print(json.dumps(data, ensure_ascii=False))

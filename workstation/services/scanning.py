@@ -97,8 +97,8 @@ def understand(ws: Workstation, actor: Actor | None, text: str) -> ScanResult:
         receipt = up if looks_like_receipt_number(up) else _receipt_in_url(raw)
         if receipt:
             found, cases = _by_receipt(s, actor, receipt)
-            return ScanResult("receipt", raw, found, cases,
-                              {} if found else {"message": f"本机没有受理编号为 {receipt} 的案件"})
+            if found:
+                return ScanResult("receipt", raw, found, cases)
         if len(up) == 32 and all(c in "0123456789ABCDEF" for c in up):
             found, cases = _by_case(s, actor, raw.lower())
             if found:
@@ -107,12 +107,17 @@ def understand(ws: Workstation, actor: Actor | None, text: str) -> ScanResult:
             waybill = parse_waybill(up).number
         except DomainError:
             waybill = None
+        # A domestic waybill is 13 digits, and a receipt pattern may be all digits too:
+        # whichever of the two is on file wins; if neither, say what it looked like.
         if waybill:
             case_id = s.scalar(select(Delivery.case_id).where(Delivery.waybill == waybill))
             found, cases = _by_case(s, actor, case_id) if case_id else ("", ())
-            return ScanResult("waybill", raw, found, cases,
-                              {"waybill": waybill} if found else
-                              {"waybill": waybill, "message": f"本机没有运单号为 {waybill} 的邮件"})
+            if found or not receipt:
+                return ScanResult("waybill", raw, found, cases,
+                                  {"waybill": waybill} if found else
+                                  {"waybill": waybill, "message": f"本机没有运单号为 {waybill} 的邮件"})
+        if receipt:
+            return ScanResult("receipt", raw, "", (), {"message": f"本机没有受理编号为 {receipt} 的案件"})
     licence = parse_licence_qr(raw)
     if licence is not None:
         return ScanResult("licence", raw, detail={"credit_code": licence.credit_code,
