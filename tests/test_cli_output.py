@@ -83,7 +83,7 @@ def test_bad_deliveries_exit_2_and_change_nothing(capsys, files, tmp_path):
         (("--mail", "--waybill", waybill, "--address-file", ten_digits), "10"),
         (("--mail", "--waybill", waybill, "--address-file", long_name), "过长"),
         (("--mail", "--waybill", waybill, "--address-file", huge), "过大"),
-        (("--mail", "--waybill", waybill, "--address-file", hostile), ""),
+        (("--mail", "--waybill", waybill, "--address-file", hostile), "控制字符"),
         (("--mail", "--waybill", waybill, "--address-file", not_json), "JSON"),
         (("--mail", "--waybill", waybill, "--address-file", tmp_path / "none.json"), "找不到"),
     ]

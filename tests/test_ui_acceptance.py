@@ -77,8 +77,16 @@ def test_accept_by_keyboard_shows_receipt_and_due_date(qtbot, window, ws, clerk,
     assert "2026年10月13日" in text
     assert "受理通知书" in text
     assert [r.matter_name for r in search(ws, clerk, "好味道")] == ["食品经营许可"]
-    # The 受理 seal's certificate (from init) and this acceptance wait for the centre.
-    assert "待同步 2 条" in window.outbox_label.text()
+    # What waits for the centre, as this clerk sees it: their own events only (a shared
+    # PC does not show the next clerk someone else's stuck work); the 受理 seal's
+    # certificate from init waits too, but is not theirs.
+    import sqlite3
+
+    with sqlite3.connect(ws.db.path) as conn:
+        mine, everyone = conn.execute(
+            "SELECT sum(user_login = 'clerk'), count(*) FROM outbox WHERE acked_at IS NULL").fetchone()
+    assert mine >= 1 and everyone > mine
+    assert f"待同步 {mine} 条" in window.outbox_label.text()
 
 
 def test_next_applicant_clears_everything(qtbot, window, enterprise):

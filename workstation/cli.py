@@ -651,6 +651,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_output(sub, command)
 
+    from .cli_sync import register as register_sync
+
+    register_sync(sub, command)
+
     c = command("demo", cmd_demo, "生成演示数据库")
     c.add_argument("--cases", type=int, default=300)
     c.add_argument("--if-empty", action="store_true", help="数据目录已有数据时什么也不做")

@@ -28,7 +28,7 @@ from . import audit
 from .auth import Actor, require
 from .cases import CaseRow, _row_query, _visible
 from .context import Workstation
-from .documents import sign_in
+from .documents import file_ref, sign_in
 from .errors import NotFound, PermissionDenied
 from .numbers import next_document_no
 from .seals import SealVault
@@ -86,7 +86,8 @@ def _decide_in(s, ws: Workstation, actor: Actor, case_id: str, decision: str, re
     audit.record(s, actor.login, settings.terminal, now, f"case.{decision}", case.id,
                  {"document": number, "reason": reason})
     outbox.append(s, f"case.{decision}", {"case_id": case.id, "status": case.status,
-                                         "decided_on": today, "reason": reason, "document": number},
+                                         "decided_on": today, "reason": reason, "document": number,
+                                         "document_file": file_ref(document)},
                   user=actor.login, terminal=settings.terminal, at=now)
     return {"case_id": case.id, "status": case.status, "document": document}
 

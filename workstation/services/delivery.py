@@ -35,7 +35,7 @@ from ..store.models import Acceptance, Applicant, Case, Delivery, Document
 from . import audit
 from .auth import Actor, require
 from .context import Workstation
-from .documents import acceptance_seal, sign_in
+from .documents import acceptance_seal, file_ref, sign_in
 from .errors import NotFound, PermissionDenied
 from .numbers import next_document_no
 from .seals import SealVault
@@ -200,7 +200,8 @@ def pickup(ws: Workstation, actor: Actor, case_id: str, collector_id: str, vault
         audit.record(s, actor.login, settings.terminal, now, "case.pickup", case.id,
                      {"role": role, "document": number, "signature": signature != "tick"})
         outbox.append(s, "case.deliver", {"case_id": case.id, "method": "pickup", "role": role,
-                                          "document": number, "at": now}, user=actor.login,
+                                          "document": number, "document_file": file_ref(document),
+                                          "at": now}, user=actor.login,
                       terminal=settings.terminal, at=now)
         return {"case_id": case.id, "status": case.status, "collector": name,
                 "collector_role": role, "collector_role_label": COLLECTOR_ROLES[role],

@@ -10,6 +10,7 @@ local registry.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -150,7 +151,9 @@ def issue_pending(ws: Workstation, actor: Actor, receipt_no: str, vault: SealVau
             outbox.append(s, "document.sign", {"receipt_no": receipt_no, "kind": doc.kind,
                                                "number": doc.number, "seal_id": seal.id,
                                                "digest": row.digest, "signature": row.signature,
-                                               "path": row.path}, user=actor.login,
+                                               "path": row.path,
+                                               "sha256": hashlib.sha256(signed.docx).hexdigest()},
+                          user=actor.login,
                           terminal=terminal, at=now)
         issued.append({"kind": doc.kind, "number": doc.number, "path": str(path),
                        "qr": signed.qr_payload})
@@ -178,7 +181,9 @@ def sign_in(s, ws: Workstation, actor: Actor, acc: Acceptance, kind: str, number
     doc.path = str(path.relative_to(ws.data_dir))
     audit.record(s, actor.login, settings.terminal, now, "document.sign", number,
                  {"kind": kind, "seal": seal.id, "digest": doc.digest})
-    return {"kind": kind, "number": number, "path": str(path), "qr": signed.qr_payload}
+    return {"kind": kind, "number": number, "path": str(path), "qr": signed.qr_payload,
+            "sha256": hashlib.sha256(signed.docx).hexdigest(), "seal_id": seal.id,
+            "digest": doc.digest, "signature": doc.signature, "relpath": doc.path}
 
 
 def _acceptance_seal_id(ws: Workstation) -> str:
@@ -196,6 +201,14 @@ def acceptance_seal(ws: Workstation, actor: Actor, vault: SealVault) -> SealForS
     seal_id = _acceptance_seal_id(ws)
     unlocked = vault.get(seal_id) or vault.unlock(ws, actor, seal_id)
     return SealForSigning(unlocked.id, unlocked.algorithm, unlocked.private_key, unlocked.image_png)
+
+
+def file_ref(document: dict) -> dict:
+    """What an event tells the centre about a document file (the file itself goes up
+    separately, content-addressed, before the event)."""
+    return {"kind": document["kind"], "number": document["number"], "sha256": document["sha256"],
+            "seal_id": document["seal_id"], "digest": document["digest"],
+            "signature": document["signature"], "path": document["relpath"]}
 
 
 def unlock_acceptance_seal(ws: Workstation, actor: Actor, vault: SealVault, secret: str) -> str:

@@ -23,7 +23,7 @@ from sync import outbox
 from ..domain.errors import DomainError
 from ..domain.text import clean_text
 from ..store.models import Seal
-from . import audit
+from . import audit, keyring_store
 from .auth import Actor, require
 from .context import Workstation
 from .errors import NotFound, PermissionDenied
@@ -36,29 +36,12 @@ SECRET_ENV = "WORKSTATION_SEAL_SECRET"
 VALID_YEARS = 5
 
 
-def _keyring_user(ws: Workstation, seal_id: str) -> str:
-    return f"{ws.data_dir.resolve()}|{seal_id}"
-
-
 def _keyring_get(ws: Workstation, seal_id: str) -> str | None:
-    import keyring
-    from keyring.errors import KeyringError
-
-    try:
-        return keyring.get_password(KEYRING_SERVICE, _keyring_user(ws, seal_id))
-    except KeyringError:
-        return None
+    return keyring_store.get(KEYRING_SERVICE, ws, seal_id)
 
 
 def _keyring_set(ws: Workstation, seal_id: str, secret: str) -> bool:
-    import keyring
-    from keyring.errors import KeyringError
-
-    try:
-        keyring.set_password(KEYRING_SERVICE, _keyring_user(ws, seal_id), secret)
-    except KeyringError:
-        return False
-    return _keyring_get(ws, seal_id) == secret
+    return keyring_store.put(KEYRING_SERVICE, ws, seal_id, secret)
 
 
 def secret_available(ws: Workstation) -> bool:
@@ -68,12 +51,7 @@ def secret_available(ws: Workstation) -> bool:
     probe = "__probe__"
     ok = _keyring_set(ws, probe, "probe-secret")
     if ok:
-        import keyring
-
-        try:
-            keyring.delete_password(KEYRING_SERVICE, _keyring_user(ws, probe))
-        except Exception:  # noqa: BLE001 - a probe left behind holds nothing secret
-            pass
+        keyring_store.delete(KEYRING_SERVICE, ws, probe)
     return ok
 
 

@@ -230,6 +230,34 @@ class Delivery(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class SyncState(Base):
+    """The terminal's side of sync: server URL, pull cursor, last sync, last error."""
+
+    __tablename__ = "sync_state"
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Conflict(Base):
+    """Something the centre and this terminal disagree on, kept for a person to decide:
+    an event the centre refused, or a change from elsewhere to a case with unpushed
+    local work. Never resolved silently."""
+
+    __tablename__ = "conflicts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(10))          # push | pull
+    event_id: Mapped[str | None] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(40))
+    case_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    user_login: Mapped[str] = mapped_column(String(64))      # whose work it concerns
+    message: Mapped[str] = mapped_column(String(500))
+    detail: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    resolution: Mapped[str | None] = mapped_column(String(500))
+
+
 class Counter(Base):
     """Gap-free sequences, incremented inside the transaction that uses the number."""
 

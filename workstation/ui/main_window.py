@@ -12,6 +12,7 @@ from .scanner import ScannerFilter
 from .tasks import Runner
 
 STATUS_REFRESH_MS = 30_000
+SYNC_EVERY_MS = 60_000
 
 
 class MainWindow(QMainWindow):
@@ -68,7 +69,7 @@ class MainWindow(QMainWindow):
         self.network_label.setToolTip("尚未配置中心服务器：所有办理均保存在本机，联网后同步")
         self.outbox_label = QLabel(objectName="outbox")
         bar = self.statusBar()
-        bar.showMessage("Ctrl+Shift+V 验证文书的电子签章")
+        bar.showMessage("Ctrl+Shift+V 验证文书的电子签章　Ctrl+Shift+S 立即同步　Ctrl+Shift+C 同步冲突")
         for w in (self.terminal_label, self.user_label, self.network_label, self.outbox_label):
             bar.addPermanentWidget(w)
 
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         self.scanner.scanned.connect(self.on_scanned)
         self.cases.open_case.connect(self.open_case)
         self.acceptance.registered.connect(lambda _: (self.refresh_status(), self.cases.refresh()))
+        self.acceptance.documents_issued.connect(lambda _: self.refresh_status())
         # F2 stays free: it is the standard key for editing a table cell.
         QShortcut(QKeySequence("Ctrl+1"), self, activated=self._show_acceptance)
         QShortcut(QKeySequence("Ctrl+2"), self, activated=self._show_cases)
@@ -95,6 +97,10 @@ class MainWindow(QMainWindow):
             self.output.delivered.connect(self.refresh_status)
         self.timer = QTimer(self, interval=STATUS_REFRESH_MS, timeout=self.refresh_status)
         self.timer.start()
+        QShortcut(QKeySequence("Ctrl+Shift+S"), self, activated=self.sync_now)
+        QShortcut(QKeySequence("Ctrl+Shift+C"), self, activated=self.open_conflicts)
+        self.sync_timer = QTimer(self, interval=SYNC_EVERY_MS, timeout=self.sync_now)
+        self.sync_timer.start()
 
     def _show_acceptance(self) -> None:
         if self.actor.can("accept"):
@@ -102,6 +108,13 @@ class MainWindow(QMainWindow):
             self.acceptance.applicant.number.setFocus()
         elif self.approval is not None:
             self._show_approval()
+
+    def open_conflicts(self) -> None:
+        from .conflicts_dialog import ConflictsDialog
+
+        self.conflicts_dialog = ConflictsDialog(self.ws, self.actor, self.runner, self)
+        self.conflicts_dialog.finished.connect(lambda _: self.refresh_status())
+        self.conflicts_dialog.show()
 
     def open_verify(self) -> None:
         from .verify_dialog import VerifyDialog
@@ -126,14 +139,52 @@ class MainWindow(QMainWindow):
         self.cases.refresh()
 
     def refresh_status(self) -> None:
-        from sync.outbox import pending_count
+        from sync.client import status
 
-        def count():
-            with self.ws.reading() as s:
-                return pending_count(s)
-
-        self.runner.run(count, lambda n: self.outbox_label.setText(f"待同步 {n} 条"),
+        ws, login = self.ws, self.actor.login
+        self.runner.run(lambda: status(ws, user=login), self._show_sync_status,
                         lambda exc: self.outbox_label.setText("待同步 ?"))
+
+    def _show_sync_status(self, st: dict) -> None:
+        """离线/在线, this user's waiting events, the last sync and open conflicts."""
+        self.sync_status = st
+        self.network_label.setText("在线" if st["online"] else "离线")
+        if not st["enrolled"]:
+            tip = "尚未登记到中心服务器：所有办理均保存在本机（管理员运行 workstation enroll 登记）"
+        else:
+            tip = f"中心 {st['server']}；上次同步 {st['last_sync'] or '从未'}"
+            if st["last_error"]:
+                tip += f"\n{st['last_error']}"
+            if st["skew_seconds"] is not None and abs(st["skew_seconds"]) > 300:
+                tip += f"\n本机时钟与中心相差 {st['skew_seconds']} 秒，请校准"
+        self.network_label.setToolTip(tip)
+        text = f"待同步 {st['pending']} 条"
+        if st["last_sync"]:
+            text += f"　上次同步 {st['last_sync'][11:16]}"
+        if st["conflicts"]:
+            text += f"　冲突 {st['conflicts']} 件"
+        self.outbox_label.setText(text)
+
+    def sync_now(self) -> None:
+        """Sync in the background (a worker of its own: the network never holds up
+        the counter's database work, nor the window)."""
+        from sync.client import sync_once
+
+        from .tasks import Runner
+
+        ws = self.ws
+        # The last status read (on the database worker) says whether there is a centre.
+        if not getattr(self, "sync_status", {}).get("enrolled") or getattr(self, "_syncing", False):
+            return
+        if not hasattr(self, "sync_runner"):
+            self.sync_runner = Runner(self)
+        self._syncing = True
+
+        def finished(_):
+            self._syncing = False
+            self.refresh_status()
+
+        self.sync_runner.run(lambda: sync_once(ws), finished, finished)
 
     def on_scanned(self, code: str) -> None:
         """A hand scanner read a code anywhere in the window: open what it leads to."""
@@ -183,5 +234,8 @@ class MainWindow(QMainWindow):
         QApplication.instance().removeEventFilter(self.scanner)
         self.vault.lock_all()
         self.timer.stop()
+        self.sync_timer.stop()
+        if hasattr(self, "sync_runner"):
+            self.sync_runner.wait()
         self.runner.wait()
         super().closeEvent(event)

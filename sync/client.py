@@ -1,0 +1,395 @@
+"""The terminal's side of sync (sync/PROTOCOL.md): enrol, push the outbox, pull changes.
+
+- An outbox event leaves the outbox only when the centre acknowledged it
+  (applied, duplicate or conflict); a conflict is also kept here, for a person.
+- Files (signed documents) go up content-addressed before the events naming them;
+  an interrupted upload resumes where the centre says it stopped.
+- A pulled change to a case with unpushed local work is not applied: it becomes a
+  conflict that says who did what, when, on which terminal.
+- Each batch is acknowledged in one local transaction, so a terminal killed in the
+  middle of a sync resends at most one batch, which the centre answers `duplicate`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from workstation.domain.errors import DomainError
+from workstation.domain.states import CaseStatus, check_transition
+from workstation.services import audit, keyring_store
+from workstation.services.auth import Actor, require
+from workstation.services.context import Workstation
+from workstation.store import raw
+from workstation.store.models import Case, Conflict, Document, OutboxEvent, Seal, SyncState
+
+from .http import Central, Offline, Refused, check_server_url
+
+KEYRING_SERVICE = "workstation-sync"
+TOKEN_ENV = "WORKSTATION_SYNC_TOKEN"
+BATCH = 500
+PULL_PAGE = 500
+SKEW_WARN_SECONDS = 300
+CODE_MAX = 40
+
+
+# ---------------------------------------------------------------- local state
+
+def _get(s, key: str) -> str | None:
+    row = s.get(SyncState, key)
+    return row.value if row else None
+
+
+def _put(s, **values) -> None:
+    for key, value in values.items():
+        row = s.get(SyncState, key)
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+        if row is None:
+            s.add(SyncState(key=key, value=text))
+        else:
+            row.value = text
+
+
+def token(ws: Workstation) -> str | None:
+    return keyring_store.get(KEYRING_SERVICE, ws, "token") or os.environ.get(TOKEN_ENV) or None
+
+
+def _central(ws: Workstation) -> Central:
+    with ws.reading() as s:
+        server = _get(s, "server")
+    secret = token(ws)
+    if not server or not secret:
+        raise DomainError("本终端尚未登记到中心服务器：请管理员运行 workstation enroll --server URL --code CODE")
+    return Central(server, secret)
+
+
+# ---------------------------------------------------------------- enrolment
+
+def enroll(ws: Workstation, actor: Actor, server: str, code: str) -> dict:
+    """Trade a one-time code from the centre for this terminal's token (kept in the
+    OS keyring) and take the station the centre assigned."""
+    require(actor, "settings")
+    server = check_server_url(server)
+    if not isinstance(code, str) or not code.strip() or len(code.strip()) > CODE_MAX:
+        raise DomainError("请填写中心服务器给出的一次性登记码", "code")
+    settings = ws.settings()
+    with Central(server) as central:
+        answer = central.json("POST", "/enroll", expect=(201,), json={
+            "code": code.strip(), "terminal": settings.terminal, "device": platform.node()[:100]})
+    secret, station = answer.get("token"), answer.get("station")
+    if not isinstance(secret, str) or len(secret) < 16 or not isinstance(station, str) or not station:
+        raise Offline("中心服务器返回的登记结果无法识别")
+    if not keyring_store.put(KEYRING_SERVICE, ws, "token", secret) and os.environ.get(TOKEN_ENV) != secret:
+        raise DomainError("本机没有可用的系统钥匙串，无法保存终端令牌（令牌绝不写入磁盘）")
+    with ws.transaction() as s:
+        _put(s, server=server, station=station)
+        from workstation.services.settings import write
+
+        write(s, {"station": station})
+        audit.record(s, actor.login, settings.terminal, ws.clock.now(), "sync.enroll", server,
+                     {"station": station})
+    return {"server": server, "station": station, "terminal": settings.terminal}
+
+
+# ---------------------------------------------------------------- push
+
+def _pending(ws: Workstation, limit: int) -> list[dict]:
+    with ws.reading() as s:
+        rows = s.execute(select(OutboxEvent).where(OutboxEvent.acked_at.is_(None))
+                         .order_by(OutboxEvent.seq).limit(limit)).scalars().all()
+        return [{"id": e.id, "seq": e.seq, "kind": e.kind, "payload": json.loads(e.payload),
+                 "content_hash": e.content_hash, "user": e.user_login,
+                 "created_at": e.created_at.isoformat()} for e in rows]
+
+
+def _files_of(event: dict) -> list[tuple[str, str]]:
+    """(sha256, relative path) of the document files an event names."""
+    payload = event["payload"]
+    refs = [payload] if event["kind"] == "document.sign" else []
+    if isinstance(payload.get("document_file"), dict):
+        refs.append(payload["document_file"])
+    return [(r["sha256"], r["path"]) for r in refs if r.get("sha256") and r.get("path")]
+
+
+def _upload(ws: Workstation, central: Central, sha: str, relpath: str) -> None:
+    head = central.request("HEAD", f"/files/{sha}", expect=(200, 206, 404))
+    if head.status_code == 200:
+        return
+    offset = int(head.headers.get("Upload-Offset", 0)) if head.status_code == 206 else 0
+    data = (ws.data_dir / relpath).read_bytes()
+    if hashlib.sha256(data).hexdigest() != sha:
+        raise DomainError(f"本地文书文件 {relpath} 与签章时的内容不符，请管理员核查")
+    central.request("PUT", f"/files/{sha}", expect=(200, 201), content=data[offset:],
+                    headers={"Upload-Offset": str(offset), "Upload-Length": str(len(data))})
+
+
+def push(ws: Workstation, central: Central) -> dict:
+    """Send every unacknowledged event, oldest first, in batches."""
+    terminal = ws.settings().terminal
+    counts = {"applied": 0, "duplicate": 0, "conflict": 0, "retry": 0}
+    while True:
+        events = _pending(ws, BATCH)
+        if not events:
+            break
+        for event in events:
+            for sha, relpath in _files_of(event):
+                _upload(ws, central, sha, relpath)
+        answer = central.json("POST", "/events", json={"terminal": terminal, "events": events})
+        results = answer.get("results")
+        if not isinstance(results, list) or [r.get("id") if isinstance(r, dict) else None
+                                             for r in results] != [e["id"] for e in events]:
+            raise Offline("中心服务器的确认与所发事件对不上，未作任何确认，稍后重试")
+        _acknowledge(ws, events, results)
+        for r in results:
+            counts[r.get("status")] = counts.get(r.get("status"), 0) + 1
+        if any(r.get("status") not in ("applied", "duplicate", "conflict") for r in results):
+            break        # the centre wants something first: the next sync tries again
+    return counts
+
+
+def _acknowledge(ws: Workstation, events: list[dict], results: list[dict]) -> None:
+    by_id = {e["id"]: e for e in events}
+    with ws.transaction() as s:
+        now = ws.clock.now()
+        cur = raw.cursor(s)
+        for r in results:
+            status = r.get("status")
+            if status not in ("applied", "duplicate", "conflict"):
+                continue
+            cur.execute("UPDATE outbox SET acked_at = ? WHERE id = ? AND acked_at IS NULL",
+                        (raw.ts(now), r["id"]))
+            if status == "conflict":
+                e = by_id[r["id"]]
+                s.add(Conflict(source="push", event_id=e["id"], kind=e["kind"],
+                               case_id=e["payload"].get("case_id"), user_login=e["user"],
+                               message=str(r.get("message") or "中心拒绝了这项办理")[:500],
+                               detail={"event": e["kind"], "at": e["created_at"],
+                                       "payload": e["payload"]}, created_at=now))
+
+
+# ---------------------------------------------------------------- pull
+
+def _unpushed_cases(s) -> set[str]:
+    rows = s.execute(select(OutboxEvent.payload).where(OutboxEvent.acked_at.is_(None))).scalars()
+    out = set()
+    for payload in rows:
+        data = json.loads(payload)
+        if data.get("case_id"):
+            out.add(data["case_id"])
+        for case in data.get("cases") or []:
+            if isinstance(case, dict) and case.get("id"):
+                out.add(case["id"])
+    return out
+
+
+def _origin_text(origin: dict) -> str:
+    return (f"{origin.get('at', '?')} 终端 {origin.get('terminal', '?')}（{origin.get('station', '?')}）"
+            f"的 {origin.get('user', '?')}")
+
+
+def _apply_case(ws, s, central: Central, change: dict, unpushed: set[str]) -> str:
+    data, origin = change.get("data") or {}, change.get("origin") or {}
+    case = s.get(Case, change["key"])
+    if case is None:
+        return "skipped"            # not a case of this terminal
+    try:
+        target = CaseStatus(data.get("status"))
+    except ValueError:
+        return "skipped"
+    now = ws.clock.now()
+    if case.id in unpushed or (target.value != case.status
+                               and target not in _reachable(CaseStatus(case.status))):
+        label = target.label
+        s.add(Conflict(source="pull", event_id=None, kind="case", case_id=case.id,
+                       user_login=case.acceptance.clerk,
+                       message=f"{_origin_text(origin)}把案件改为“{label}”，"
+                               f"而本机的案件是“{CaseStatus(case.status).label}”"
+                               + ("且有尚未上传的办理" if case.id in unpushed else ""),
+                       detail={"change": change}, created_at=now))
+        return "conflict"
+    while case.status != target.value:          # e.g. approved → awaiting_delivery → delivered
+        step = _next_step(CaseStatus(case.status), target)
+        case.status = check_transition(CaseStatus(case.status), step).value
+    for name in ("decided_on", "due_date", "statutory_due_date"):
+        if data.get(name):
+            setattr(case, name, datetime.fromisoformat(data[name]).date())
+    case.updated_at = now
+    document = data.get("document")
+    if isinstance(document, dict) and document.get("sha256"):
+        _fetch_document(ws, s, central, case, document)
+    return "applied"
+
+
+def _reachable(start: CaseStatus) -> set[CaseStatus]:
+    from workstation.domain.states import TRANSITIONS
+
+    seen, todo = set(), [start]
+    while todo:
+        for nxt in TRANSITIONS[todo.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def _next_step(current: CaseStatus, target: CaseStatus) -> CaseStatus:
+    from workstation.domain.states import TRANSITIONS
+
+    if target in TRANSITIONS[current]:
+        return target
+    return next(n for n in TRANSITIONS[current] if target in _reachable(n))
+
+
+def _fetch_document(ws, s, central: Central, case: Case, document: dict) -> None:
+    if s.scalar(select(Document.id).where(Document.number == document.get("number"),
+                                          Document.kind == document.get("kind"))):
+        return
+    data = central.request("GET", f"/files/{document['sha256']}").content
+    if hashlib.sha256(data).hexdigest() != document["sha256"]:
+        raise Offline("从中心下载的文书与其摘要不符，稍后重试")
+    now = ws.clock.now()
+    rel = Path("documents") / f"{now:%Y}" / case.acceptance.receipt_no / f"{document['kind']}-{document['sha256'][:12]}.docx"
+    path = ws.data_dir / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    s.add(Document(acceptance_id=case.acceptance_id, case_id=case.id, kind=document["kind"],
+                   number=document["number"], issued_on=now.date(), seal_id=document.get("seal_id"),
+                   signed_at=now, digest=document.get("digest"), signature=document.get("signature"),
+                   path=str(rel)))
+
+
+def _apply_seal(ws, s, change: dict) -> str:
+    from forms.signing import _unb64url  # the certificate's own encoding
+
+    cert = (change.get("data") or {}).get("certificate") or {}
+    status = (change.get("data") or {}).get("status", "active")
+    row = s.get(Seal, change["key"])
+    if row is not None:
+        row.status = status if status in ("active", "revoked") else row.status
+        return "applied"
+    try:
+        s.add(Seal(id=change["key"], name=cert["name"], category=cert["category"],
+                   algorithm=cert["algorithm"], public_key=_unb64url(cert["public_key"]),
+                   private_key_blob=None, certificate=cert, image_png=b"",
+                   valid_from=datetime.fromisoformat(cert["valid_from"]).date(),
+                   valid_to=datetime.fromisoformat(cert["valid_to"]).date(),
+                   status=status, created_at=ws.clock.now(), created_by="(中心)"))
+    except (KeyError, ValueError, TypeError):
+        return "skipped"
+    return "applied"
+
+
+def _apply_catalog(ws, s, changes: list[dict]) -> str:
+    """Matters changed at the centre become a new local catalog version."""
+    from workstation.domain.catalog import parse_catalog
+    from workstation.services import catalog as catalog_service
+    from workstation.store.models import CatalogVersion
+
+    latest = s.scalar(select(CatalogVersion).order_by(CatalogVersion.id.desc()).limit(1))
+    data = json.loads(json.dumps(latest.data)) if latest else {"version": "", "matters": [], "bundles": []}
+    matters = {m["code"]: m for m in data.get("matters", [])}
+    for change in changes:
+        if change["kind"] == "catalog.matter":
+            matter = dict(change["data"])
+            matter.pop("version", None)
+            matters[change["key"]] = matter
+        elif change["kind"] == "catalog.removed":
+            matters.pop(change["key"], None)
+        elif change["kind"] == "catalog.version":
+            data["version"] = str((change.get("data") or {}).get("version") or change["key"])
+    data["matters"] = list(matters.values())
+    catalog = parse_catalog(data)           # the centre's catalog is checked like an import
+    catalog_service.store_version(s, catalog, data, "(中心)", ws.clock.now())
+    return "applied"
+
+
+def pull(ws: Workstation, central: Central) -> dict:
+    counts = {"applied": 0, "conflict": 0, "skipped": 0}
+    while True:
+        with ws.reading() as s:
+            cursor = int(_get(s, "cursor") or 0)
+        page = central.json("GET", "/changes", params={"since": cursor, "limit": PULL_PAGE})
+        changes = page.get("changes")
+        if not isinstance(changes, list) or not isinstance(page.get("cursor"), int):
+            raise Offline("中心服务器返回的变更无法识别，稍后重试")
+        with ws.transaction() as s:
+            unpushed = _unpushed_cases(s)
+            catalog = []
+            for change in changes:
+                kind = change.get("kind")
+                if kind == "case":
+                    outcome = _apply_case(ws, s, central, change, unpushed)
+                elif kind == "seal.certificate":
+                    outcome = _apply_seal(ws, s, change)
+                elif kind in ("catalog.matter", "catalog.removed", "catalog.version"):
+                    catalog.append(change)
+                    continue
+                else:
+                    outcome = "skipped"
+                counts[outcome] += 1
+            if catalog:
+                counts[_apply_catalog(ws, s, catalog)] += len(catalog)
+            _put(s, cursor=str(max(cursor, page["cursor"])))
+        if not page.get("more") or not changes:
+            return counts
+
+
+# ---------------------------------------------------------------- the whole round
+
+def sync_once(ws: Workstation) -> dict:
+    """Check the clock, push, pull; record how it went. Offline is not an error the
+    clerk must act on: the work stays local and the next round tries again."""
+    central = _central(ws)
+    started = ws.clock.now()
+    try:
+        with central:
+            time = central.json("GET", "/time")
+            skew = _skew(time.get("server_time"), started)
+            pushed = push(ws, central)
+            pulled = pull(ws, central)
+    except (Offline, Refused) as exc:
+        with ws.transaction() as s:
+            _put(s, last_error=str(exc), last_attempt=started.isoformat(timespec="seconds"),
+                 online="0")
+        raise
+    with ws.transaction() as s:
+        _put(s, last_sync=ws.clock.now().isoformat(timespec="seconds"), last_error="", online="1",
+             skew=str(skew if skew is not None else ""))
+    out = status(ws)
+    out.update({"pushed": pushed, "pulled": pulled, "skew_seconds": skew})
+    return out
+
+
+def _skew(server_time, local: datetime) -> int | None:
+    try:
+        server = datetime.fromisoformat(server_time)
+    except (TypeError, ValueError):
+        return None
+    if server.tzinfo is not None:
+        server = server.astimezone().replace(tzinfo=None)
+    return int((local - server).total_seconds())
+
+
+def status(ws: Workstation, user: str | None = None) -> dict:
+    """What the status bar and `workstation sync status` show. With `user`, the
+    waiting events and open conflicts are that user's (a shared PC shows each clerk
+    their own)."""
+    with ws.reading() as s:
+        state = {row.key: row.value for row in s.scalars(select(SyncState))}
+        pending = select(func.count()).select_from(OutboxEvent).where(OutboxEvent.acked_at.is_(None))
+        conflicts = select(func.count()).select_from(Conflict).where(Conflict.resolved_at.is_(None))
+        if user:
+            pending = pending.where(OutboxEvent.user_login == user)
+            conflicts = conflicts.where(Conflict.user_login == user)
+        skew = state.get("skew") or ""
+        return {"server": state.get("server"), "enrolled": bool(state.get("server")) and bool(token(ws)),
+                "station": state.get("station"), "online": state.get("online") == "1",
+                "pending": s.scalar(pending) or 0, "conflicts": s.scalar(conflicts) or 0,
+                "last_sync": state.get("last_sync"), "last_error": state.get("last_error") or None,
+                "skew_seconds": int(skew) if skew.lstrip("-").isdigit() else None}
