@@ -12,11 +12,6 @@ from .table_model import RowTableModel, row_table
 class ConflictModel(RowTableModel):
     COLUMNS = ("编号", "时间", "办理人", "案件", "情况")
 
-    def reset(self, rows: list[dict]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or index.row() >= len(self.rows):
             return None

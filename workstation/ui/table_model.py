@@ -14,6 +14,11 @@ class RowTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.rows: list = []
 
+    def reset(self, rows: list) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt's name
         return 0 if parent.isValid() else len(self.rows)
 

@@ -10,11 +10,6 @@ from ..table_model import RowTableModel
 class OutputModel(RowTableModel):
     COLUMNS = ("受理编号", "申请人", "事项", "决定", "决定日期", "出件", "运单号")
 
-    def reset(self, rows: list[OutputRow]) -> None:
-        self.beginResetModel()
-        self.rows = list(rows)
-        self.endResetModel()
-
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or index.row() >= len(self.rows):
             return None
