@@ -112,8 +112,8 @@ def _files_of(event: dict) -> list[tuple[str, str]]:
     """(sha256, relative path) of the document files an event names."""
     payload = event["payload"]
     refs = [payload] if event["kind"] == "document.sign" else []
-    if isinstance(payload.get("document_file"), dict):
-        refs.append(payload["document_file"])
+    if isinstance(payload.get("document"), dict):
+        refs.append(payload["document"])
     return [(r["sha256"], r["path"]) for r in refs if r.get("sha256") and r.get("path")]
 
 
@@ -258,8 +258,11 @@ def _fetch_document(ws, s, central: Central, case: Case, document: dict) -> None
     path = ws.data_dir / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
+    # A seal whose certificate has not come down yet is named in the file itself; the
+    # row keeps no reference to it (verification finds it once it arrives).
+    seal_id = document.get("seal_id") if s.get(Seal, document.get("seal_id") or "") else None
     s.add(Document(acceptance_id=case.acceptance_id, case_id=case.id, kind=document["kind"],
-                   number=document["number"], issued_on=now.date(), seal_id=document.get("seal_id"),
+                   number=document["number"], issued_on=now.date(), seal_id=seal_id,
                    signed_at=now, digest=document.get("digest"), signature=document.get("signature"),
                    path=str(rel)))
 

@@ -17,6 +17,9 @@ from workstation.services import Workstation
 from workstation.services.auth import Actor, add_user, login
 from workstation.services.setup import init
 
+# The private PostgreSQL server (tests/pg.py) for the central server's tests.
+pytest_plugins = ("tests.pg",)
+
 DATA = Path(__file__).parent / "data"
 TODAY = date(2026, 9, 30)
 PASSWORD = "secret123"

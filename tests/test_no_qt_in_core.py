@@ -26,7 +26,12 @@ imported += walk("workstation.domain")
 # Alembic's env.py runs migrations when imported; it is loaded by Alembic, not by us.
 imported += walk("workstation.store", skip=("migrations",))
 imported += walk("workstation.services")
-for name in ("workstation", "workstation.config", "workstation.cli", "forms", "sync", "sync.outbox"):
+# The sync client and the whole central server (a server has no Qt).
+imported += walk("sync", skip=("migrations",))
+# Printing lays out pages without Qt; only printing.render paints them.
+for name in ("workstation", "workstation.config", "workstation.cli", "workstation.cli_output",
+             "workstation.cli_sync", "forms", "printing.layout", "printing.items", "printing.xlsx",
+             "printing.codes"):
     importlib.import_module(name)
     imported.append(name)
 from workstation.cli import build_parser

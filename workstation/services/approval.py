@@ -86,8 +86,7 @@ def _decide_in(s, ws: Workstation, actor: Actor, case_id: str, decision: str, re
     audit.record(s, actor.login, settings.terminal, now, f"case.{decision}", case.id,
                  {"document": number, "reason": reason})
     outbox.append(s, f"case.{decision}", {"case_id": case.id, "status": case.status,
-                                         "decided_on": today, "reason": reason, "document": number,
-                                         "document_file": file_ref(document)},
+                                         "decided_on": today, "reason": reason, "document": file_ref(document)},
                   user=actor.login, terminal=settings.terminal, at=now)
     return {"case_id": case.id, "status": case.status, "document": document}
 

@@ -200,8 +200,7 @@ def pickup(ws: Workstation, actor: Actor, case_id: str, collector_id: str, vault
         audit.record(s, actor.login, settings.terminal, now, "case.pickup", case.id,
                      {"role": role, "document": number, "signature": signature != "tick"})
         outbox.append(s, "case.deliver", {"case_id": case.id, "method": "pickup", "role": role,
-                                          "document": number, "document_file": file_ref(document),
-                                          "at": now}, user=actor.login,
+                                          "document": file_ref(document), "at": now}, user=actor.login,
                       terminal=settings.terminal, at=now)
         return {"case_id": case.id, "status": case.status, "collector": name,
                 "collector_role": role, "collector_role_label": COLLECTOR_ROLES[role],

@@ -235,7 +235,8 @@ class MainWindow(QMainWindow):
         self.vault.lock_all()
         self.timer.stop()
         self.sync_timer.stop()
-        if hasattr(self, "sync_runner"):
-            self.sync_runner.wait()
-        self.runner.wait()
+        for runner in (getattr(self, "sync_runner", None), getattr(self.output, "printing", None),
+                       getattr(self.acceptance, "converter", None), self.runner):
+            if runner is not None:
+                runner.close()
         super().closeEvent(event)

@@ -51,14 +51,22 @@ class Runner(QObject):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
         self._pending: set[_Signals] = set()
+        # A dict, not an attribute: finish() may run after the C++ object is deleted.
+        self._state = {"closed": False}
 
     def run(self, fn: Callable[[], Any], done: Done, failed: Failed) -> None:
+        if self._state["closed"]:
+            return              # the screen that asked is gone: nobody to answer
         signals = _Signals()
         self._pending.add(signals)
         if len(self._pending) == 1:
             self.busy.emit(True)
 
+        state = self._state
+
         def finish(callback, value):
+            if state["closed"]:
+                return          # answers arriving after close would call into deleted widgets
             self._pending.discard(signals)
             if not self._pending:
                 self.busy.emit(False)
@@ -69,6 +77,12 @@ class Runner(QObject):
         self.pool.start(_Job(fn, signals))
 
     def wait(self) -> None:
+        self.pool.waitForDone()
+
+    def close(self) -> None:
+        """Finish what is running and drop every answer still on its way: the widgets
+        that would receive them are being closed."""
+        self._state["closed"] = True
         self.pool.waitForDone()
 
 

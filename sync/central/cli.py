@@ -1,0 +1,337 @@
+"""``workstation-central``: run the central server and look after it.
+
+    workstation-central serve --db URL --port N [--host 127.0.0.1] [--files DIR]
+    workstation-central terminal add --db URL --station CODE --terminal CODE [--region 610102] [--json]
+    workstation-central terminal revoke --db URL --terminal CODE [--json]
+    workstation-central terminal list --db URL [--json]
+    workstation-central cases --db URL [--station CODE] [--json]
+    workstation-central conflicts --db URL [--json]
+    workstation-central catalog publish --db URL FILE.json [--version LABEL] [--json]
+    workstation-central calendar publish --db URL FILE.json [--json]
+    workstation-central users publish --db URL FILE.json [--json]
+
+``--db`` may be left out when WORKSTATION_CENTRAL_DB is set. Exit codes: 0 done;
+2 bad input or a refused action (a Chinese message on stderr, nothing changed);
+1 an unexpected fault.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+import traceback
+from pathlib import Path
+
+from workstation.domain.errors import DomainError
+
+from .db import CentralError
+
+EXIT_OK, EXIT_FAULT, EXIT_BAD_INPUT = 0, 1, 2
+MAX_JSON_FILE = 512 * 1024 * 1024
+
+
+class CliError(DomainError):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors in Chinese with exit code 2."""
+
+    def error(self, message: str):
+        raise CliError(f"命令参数有误：{message}（用 -h 查看用法）")
+
+
+def _db_url(args) -> str:
+    url = args.db or os.environ.get("WORKSTATION_CENTRAL_DB")
+    if not url:
+        raise CliError("请用 --db 指定数据库，例如 --db postgresql+psycopg://用户:口令@主机/库名"
+                       " 或 --db sqlite:///central.sqlite3（也可设置环境变量 WORKSTATION_CENTRAL_DB）")
+    return url
+
+
+def _open(args):
+    from .db import CentralDB
+
+    return CentralDB(_db_url(args)).open()
+
+
+def _emit(args, data, human: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(data, ensure_ascii=False, default=str))
+    else:
+        print(human)
+
+
+def _read_json(path: str, what: str):
+    p = Path(path)
+    try:
+        if p.stat().st_size > MAX_JSON_FILE:
+            raise CliError(f"{what}文件过大")
+        return json.loads(p.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise CliError(f"找不到{what}文件：{path}") from None
+    except (IsADirectoryError, PermissionError) as exc:
+        raise CliError(f"无法读取{what}文件 {path}：{exc.strerror}") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise CliError(f"{what}文件 {p.name} 不是有效的 UTF-8 JSON：{exc}") from None
+
+
+# --------------------------------------------------------------------------- commands
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    if not 1 <= args.port <= 65535:
+        raise CliError("端口应在 1 至 65535 之间")
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((args.host, args.port))
+    except OSError as exc:
+        raise CliError(f"无法在 {args.host}:{args.port} 上监听：{exc.strerror}") from None
+    app = create_app(_db_url(args), files_dir=args.files)
+    print(f"中心服务器已启动：http://{args.host}:{args.port}/api/v1"
+          f"（文件目录 {app.state.files.root}）", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
+                timeout_keep_alive=30)
+    return EXIT_OK
+
+
+def cmd_terminal_add(args) -> int:
+    from .terminals import add_terminal
+
+    db = _open(args)
+    try:
+        result = db.write(lambda s: add_terminal(s, station=args.station, terminal=args.terminal,
+                                                 region=args.region))
+    finally:
+        db.close()
+    note = ""
+    if result["previous"]:
+        note = f"\n（终端原属站点 {result['previous']['station']}，旧令牌与未用的登记码已作废）"
+    _emit(args, result,
+          f"终端 {result['terminal']}（站点 {result['station']}）的一次性登记码：{result['code']}\n"
+          f"有效期至 {result['expires_at']}，只能使用一次；在终端上运行 "
+          f"workstation enroll --server URL --code {result['code']}{note}")
+    return EXIT_OK
+
+
+def cmd_terminal_revoke(args) -> int:
+    from .terminals import revoke_terminal
+    from workstation.domain.numbering import check_terminal
+
+    terminal = check_terminal(args.terminal)
+    db = _open(args)
+    try:
+        found = db.write(revoke_terminal, terminal)
+    finally:
+        db.close()
+    if not found:
+        raise CliError(f"中心没有登记终端 {terminal}")
+    _emit(args, {"terminal": terminal, "revoked": True}, f"终端 {terminal} 的令牌已吊销")
+    return EXIT_OK
+
+
+def cmd_terminal_list(args) -> int:
+    from .terminals import list_terminals
+
+    db = _open(args)
+    try:
+        with db.reading() as s:
+            rows = list_terminals(s)
+    finally:
+        db.close()
+    lines = [f"{r['terminal']}  站点 {r['station']:<10} {'已登记' if r['enrolled'] else '未登记'}  {r['device']}"
+             for r in rows]
+    _emit(args, {"count": len(rows), "terminals": rows}, "\n".join(lines) or "还没有终端")
+    return EXIT_OK
+
+
+def _day(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def cmd_cases(args) -> int:
+    from sqlalchemy import select
+
+    from workstation.domain.states import CaseStatus
+
+    from .models import CaseRecord
+
+    db = _open(args)
+    try:
+        with db.reading() as s:
+            q = select(CaseRecord).order_by(CaseRecord.received_at, CaseRecord.receipt_no, CaseRecord.id)
+            if args.station:
+                q = q.where(CaseRecord.station == args.station)
+            rows = s.scalars(q).all()
+    finally:
+        db.close()
+    cases = [{"id": c.id, "station": c.station, "status": c.status,
+              "status_label": CaseStatus(c.status).label, "receipt_no": c.receipt_no,
+              "applicant": c.applicant_name, "matter_code": c.matter_code, "matter_name": c.matter_name,
+              "due_date": _day(c.due_date), "statutory_due_date": _day(c.statutory_due_date),
+              "decided_on": _day(c.decided_on), "document_no": c.document_no,
+              "updated_at": c.updated_at.isoformat(timespec="seconds"), "terminal": c.last_terminal,
+              "user": c.last_user} for c in rows]
+    lines = [f"{c['receipt_no']}  {c['station']:<10} {c['status_label']:<8} {c['matter_name']}  "
+             f"{c['applicant']}  （终端 {c['terminal']} {c['user']} {c['updated_at']}）" for c in cases]
+    _emit(args, {"count": len(cases), "cases": cases},
+          "\n".join(lines + [f"共 {len(cases)} 件"]) if cases else "中心还没有案件")
+    return EXIT_OK
+
+
+def cmd_conflicts(args) -> int:
+    from sqlalchemy import select
+
+    from .models import ConflictRecord
+
+    db = _open(args)
+    try:
+        with db.reading() as s:
+            rows = s.scalars(select(ConflictRecord).order_by(ConflictRecord.id)).all()
+    finally:
+        db.close()
+    items = [{"id": c.id, "event_id": c.event_id, "terminal": c.terminal, "station": c.station,
+              "seq": c.seq, "kind": c.kind, "user": c.user_login,
+              "created_at": c.created_at.isoformat(), "received_at": c.received_at.isoformat(),
+              "reason": c.reason, "message": c.message, "case_id": c.case_id} for c in rows]
+    lines = [f"#{c['id']} 终端 {c['terminal']}（{c['station']}）{c['user']} {c['created_at'][:16]} "
+             f"{c['kind']}：{c['message']}" for c in items]
+    _emit(args, {"count": len(items), "conflicts": items},
+          "\n".join(lines) if items else "没有冲突")
+    return EXIT_OK
+
+
+def cmd_catalog_publish(args) -> int:
+    from workstation.domain.catalog import parse_catalog
+
+    from .changes import publish_catalog
+
+    data = _read_json(args.file, "事项目录")
+    parse_catalog(data)        # the same checks a terminal makes on import (DomainError → 2)
+    db = _open(args)
+    try:
+        result = db.write(publish_catalog, data, args.version)
+    finally:
+        db.close()
+    _emit(args, result, f"目录 {result['version']} 已发布：{result['matters']} 个事项，新增 {result['added']}，"
+                        f"变更 {result['changed']}，删除 {result['removed']}，未变 {result['unchanged']}")
+    return EXIT_OK
+
+
+def cmd_calendar_publish(args) -> int:
+    from .changes import publish_calendar
+
+    data = _read_json(args.file, "节假日安排")
+    db = _open(args)
+    try:
+        result = db.write(publish_calendar, data)
+    finally:
+        db.close()
+    _emit(args, result, f"{result['year']} 年节假日安排" + ("已发布" if result["changed"] else "没有变化，未重复发布"))
+    return EXIT_OK
+
+
+def cmd_users_publish(args) -> int:
+    from .changes import publish_user
+
+    data = _read_json(args.file, "用户")
+    users = data.get("users") if isinstance(data, dict) else data
+    if not isinstance(users, list):
+        raise CliError("用户文件应为用户对象的列表，或 {\"users\": [...]}")
+    db = _open(args)
+    try:
+        results = db.write(lambda s: [publish_user(s, u) for u in users])
+    finally:
+        db.close()
+    changed = sum(1 for r in results if r["changed"])
+    _emit(args, {"users": len(results), "changed": changed},
+          f"已发布 {len(results)} 个用户，其中 {changed} 个有变化")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="workstation-central", description="综合窗口工作台 · 区中心服务器")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="命令")
+    sub.required = True
+
+    def with_db(sp, json_flag=True):
+        sp.add_argument("--db", help="SQLAlchemy 数据库地址（或环境变量 WORKSTATION_CENTRAL_DB）")
+        if json_flag:
+            sp.add_argument("--json", action="store_true", help="以 JSON 输出")
+        return sp
+
+    s = with_db(sub.add_parser("serve", help="运行中心服务器"), json_flag=False)
+    s.add_argument("--port", type=int, required=True)
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--files", help="上传文件的存放目录（默认：SQLite 数据库旁，或当前目录下 central-files）")
+    s.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+    s.set_defaults(func=cmd_serve)
+
+    t = sub.add_parser("terminal", help="终端登记").add_subparsers(dest="action", parser_class=_Parser,
+                                                                 metavar="操作")
+    t.required = True
+    a = with_db(t.add_parser("add", help="登记终端并生成一次性登记码"))
+    a.add_argument("--station", required=True, help="站点编码；区政务服务中心为 district")
+    a.add_argument("--terminal", required=True, help="终端编码（3位数字）")
+    a.add_argument("--region", default="610102", help="行政区划代码（默认 610102）")
+    a.set_defaults(func=cmd_terminal_add)
+    r = with_db(t.add_parser("revoke", help="吊销终端的令牌"))
+    r.add_argument("--terminal", required=True)
+    r.set_defaults(func=cmd_terminal_revoke)
+    with_db(t.add_parser("list", help="列出终端")).set_defaults(func=cmd_terminal_list)
+
+    c = with_db(sub.add_parser("cases", help="中心持有的案件"))
+    c.add_argument("--station", help="只列出某个站点的案件")
+    c.set_defaults(func=cmd_cases)
+    with_db(sub.add_parser("conflicts", help="中心记录的冲突")).set_defaults(func=cmd_conflicts)
+
+    cat = sub.add_parser("catalog", help="事项目录").add_subparsers(dest="action", parser_class=_Parser,
+                                                                 metavar="操作")
+    cat.required = True
+    cp = with_db(cat.add_parser("publish", help="发布事项目录（只下发有变化的事项）"))
+    cp.add_argument("file", help="目录 JSON 文件")
+    cp.add_argument("--version", help="版本号（默认取文件中的 version）")
+    cp.set_defaults(func=cmd_catalog_publish)
+
+    cal = sub.add_parser("calendar", help="节假日安排").add_subparsers(dest="action", parser_class=_Parser,
+                                                                   metavar="操作")
+    cal.required = True
+    lp = with_db(cal.add_parser("publish", help="发布一年的节假日安排"))
+    lp.add_argument("file", help="节假日安排 JSON 文件（含 year）")
+    lp.set_defaults(func=cmd_calendar_publish)
+
+    us = sub.add_parser("users", help="下发给终端的用户").add_subparsers(dest="action", parser_class=_Parser,
+                                                                   metavar="操作")
+    us.required = True
+    up = with_db(us.add_parser("publish", help="发布用户（登录名、姓名、角色、站点；不含密码）"))
+    up.add_argument("file", help="用户 JSON 文件")
+    up.set_defaults(func=cmd_users_publish)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except (CliError, DomainError, CentralError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return EXIT_FAULT
+    except Exception:  # noqa: BLE001 - the operator gets a message, the log the trace
+        traceback.print_exc()
+        print("错误：发生了意外故障（详情见上方）", file=sys.stderr)
+        return EXIT_FAULT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""The shapes of requests and answers, for the OpenAPI description
+(``/api/v1/openapi.json``). Requests are checked by hand (apply.parse_batch and
+friends) so that every refusal carries a Chinese message in the protocol's
+``{"error", "message"}`` shape; these models only describe them."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(description="机器可读的错误代码，如 unauthorized、invalid、too_large")
+    message: str = Field(description="给用户看的中文说明")
+
+
+class TimeAnswer(BaseModel):
+    server_time: str
+    protocol: int = 1
+
+
+class EnrollRequest(BaseModel):
+    code: str = Field(examples=["ABCD-EFGH-JKLM"])
+    terminal: str = Field(examples=["001"], min_length=3, max_length=3)
+    device: str = Field("", max_length=100)
+
+
+class EnrollAnswer(BaseModel):
+    token: str
+    station: str
+    terminal: str
+    region: str
+    server_time: str
+    last_seq: int = Field(0, description="中心已收到的该终端事件的最大序号（新装终端应从其后继续编号）")
+
+
+class EventIn(BaseModel):
+    id: str = Field(description="UUID")
+    seq: int = Field(ge=1)
+    kind: str = Field(max_length=80)
+    payload: dict[str, Any]
+    content_hash: str = Field(pattern="^[0-9a-f]{64}$")
+    user: str = Field(max_length=64)
+    created_at: str = Field(description="设备本地时间 YYYY-MM-DDTHH:MM:SS[.ffffff]")
+
+
+class EventBatch(BaseModel):
+    terminal: str
+    events: list[EventIn] = Field(max_length=500)
+
+
+class EventResult(BaseModel):
+    id: str
+    status: Literal["applied", "duplicate", "conflict", "retry"]
+    message: str
+
+
+class BatchAnswer(BaseModel):
+    results: list[EventResult]
+    server_time: str
+
+
+class Origin(BaseModel):
+    terminal: str | None
+    station: str | None
+    user: str | None
+    at: str | None
+
+
+class ChangeOut(BaseModel):
+    cursor: int
+    kind: Literal["catalog.matter", "catalog.removed", "catalog.version", "calendar.year",
+                  "seal.certificate", "user", "case"]
+    key: str
+    data: dict[str, Any]
+    origin: Origin
+
+
+class ChangesAnswer(BaseModel):
+    changes: list[ChangeOut]
+    cursor: int
+    more: bool
+
+
+class BlockRequest(BaseModel):
+    authority: str = Field(examples=["新城审"], max_length=40)
+    act: str = Field(examples=["受"], max_length=10)
+    year: int = Field(ge=2000, le=2100)
+    size: int = Field(1000, ge=1, le=10_000)
+
+
+class BlockAnswer(BaseModel):
+    first: int
+    last: int
+
+
+class VerifyAnswer(BaseModel):
+    valid: bool
+    reason: str
+    document_no: str
+    receipt_no: str
+    kind: str
+    seal_id: str
+    seal: str
+    signed_at: str | None
+    digest: str
+
+
+class UploadAnswer(BaseModel):
+    sha256: str
+    size: int
+    offset: int
+    complete: bool
+
+
+REQUEST_MODELS = (EnrollRequest, EventBatch, BlockRequest)
