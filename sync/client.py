@@ -79,14 +79,19 @@ def enroll(ws: Workstation, actor: Actor, server: str, code: str) -> dict:
     if not isinstance(code, str) or not code.strip() or len(code.strip()) > CODE_MAX:
         raise DomainError("请填写中心服务器给出的一次性登记码", "code")
     settings = ws.settings()
+    # Before the code is spent: a token that cannot be kept would waste it.
+    if not keyring_store.put(KEYRING_SERVICE, ws, "probe", "probe"):
+        raise DomainError("本机没有可用的系统钥匙串，无法保存终端令牌（令牌绝不写入磁盘）："
+                          "请在已登录的桌面会话中登记，登记码仍然有效")
+    keyring_store.delete(KEYRING_SERVICE, ws, "probe")
     with Central(server) as central:
         answer = central.json("POST", "/enroll", expect=(201,), json={
             "code": code.strip(), "terminal": settings.terminal, "device": platform.node()[:100]})
     secret, station = answer.get("token"), answer.get("station")
     if not isinstance(secret, str) or len(secret) < 16 or not isinstance(station, str) or not station:
         raise Offline("中心服务器返回的登记结果无法识别")
-    if not keyring_store.put(KEYRING_SERVICE, ws, "token", secret) and os.environ.get(TOKEN_ENV) != secret:
-        raise DomainError("本机没有可用的系统钥匙串，无法保存终端令牌（令牌绝不写入磁盘）")
+    if not keyring_store.put(KEYRING_SERVICE, ws, "token", secret):
+        raise DomainError("系统钥匙串拒绝保存终端令牌，请重新生成登记码后再试")
     with ws.transaction() as s:
         _put(s, server=server, station=station)
         from workstation.services.settings import write

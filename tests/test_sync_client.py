@@ -287,3 +287,20 @@ def test_a_terminal_killed_mid_sync_loses_nothing_and_applies_nothing_twice(enro
     assert len(held) == total                          # every case there, none twice
     with sqlite3.connect(ws.db.path) as conn:
         assert conn.execute("SELECT count(*) FROM outbox WHERE acked_at IS NULL").fetchone()[0] == 0
+
+
+def test_enrolment_without_a_keyring_keeps_the_code_unspent(ws, admin, centre, monkeypatch):
+    import keyring
+    from keyring.backends.fail import Keyring as NoKeyring
+
+    from workstation.domain.errors import DomainError
+
+    code = centre.cli("terminal", "add", "--station", "S01", "--terminal", "001")["code"]
+    previous = keyring.get_keyring()
+    keyring.set_keyring(NoKeyring())
+    try:
+        with pytest.raises(DomainError, match="登记码仍然有效"):
+            enroll(ws, admin, centre.url, code)
+    finally:
+        keyring.set_keyring(previous)
+    assert enroll(ws, admin, centre.url, code)["station"] == "S01"     # the same code still works
