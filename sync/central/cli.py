@@ -23,7 +23,6 @@ import os
 import socket
 import sys
 import traceback
-from pathlib import Path
 
 from workstation.domain.errors import DomainError
 
@@ -66,17 +65,9 @@ def _emit(args, data, human: str) -> None:
 
 
 def _read_json(path: str, what: str):
-    p = Path(path)
-    try:
-        if p.stat().st_size > MAX_JSON_FILE:
-            raise CliError(f"{what}文件过大")
-        return json.loads(p.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise CliError(f"找不到{what}文件：{path}") from None
-    except (IsADirectoryError, PermissionError) as exc:
-        raise CliError(f"无法读取{what}文件 {path}：{exc.strerror}") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise CliError(f"{what}文件 {p.name} 不是有效的 UTF-8 JSON：{exc}") from None
+    from workstation.services.files import read_json
+
+    return read_json(path, max_bytes=MAX_JSON_FILE, what=what)
 
 
 # --------------------------------------------------------------------------- commands

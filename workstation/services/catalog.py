@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from ..config import RESOURCES
 from ..domain.catalog import Catalog, parse_catalog
-from ..domain.errors import DomainError
 from ..store import raw
 from ..store.models import CatalogVersion
 from . import audit
@@ -26,14 +25,9 @@ _cache: dict[tuple[str, int], Catalog] = {}
 
 
 def read_file(path: str | Path) -> dict:
-    from .files import read_input
+    from .files import read_json
 
-    path = Path(path)
-    raw = read_input(path, max_bytes=MAX_FILE_BYTES)
-    try:
-        return json.loads(raw.decode("utf-8-sig"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise DomainError(f"文件 {path.name} 不是有效的 UTF-8 JSON：{exc}") from None
+    return read_json(path, max_bytes=MAX_FILE_BYTES)
 
 
 def store_version(session: Session, catalog: Catalog, data: dict, by: str, now) -> CatalogVersion:
