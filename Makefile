@@ -10,13 +10,16 @@ STAMP  := $(VENV)/.installed
 RUN_DATA ?= $(CURDIR)/.run-data
 
 # Qt's xcb platform plugin and its libraries, fonts with CJK glyphs, zbar for
-# barcode reading, LibreOffice (headless) and poppler for turning documents into
+# barcode reading, Liberation fonts (metric-compatible with Times New Roman and
+# Arial, so LibreOffice lays a notice out on one page as Word does; without them
+# it falls back to the wider DejaVu and the notice spills onto a second page),
+# LibreOffice (headless) and poppler for turning documents into
 # PDF and pictures (print preview, and the tests that read a rendered page back),
 # PostgreSQL (the tests start a private server of their own for the central
 # server; nothing is configured system-wide), and Python's venv.
 APT_PACKAGES := python3 python3-venv python3-pip \
 	libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libglib2.0-0 libdbus-1-3 \
-	libzbar0 fonts-wqy-microhei libreoffice-writer-nogui poppler-utils postgresql \
+	libzbar0 fonts-wqy-microhei fonts-liberation libreoffice-writer-nogui poppler-utils postgresql \
 	libxcb1 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 	libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 \
 	libxcb-xfixes0 libxcb-shm0 libxcb-sync1 libxcb-render0

@@ -19,7 +19,7 @@ import platform
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from workstation.domain.errors import DomainError
 from workstation.domain.states import CaseStatus, check_transition
@@ -27,8 +27,9 @@ from workstation.services import audit, keyring_store
 from workstation.services.auth import Actor, require
 from workstation.services.context import Workstation
 from workstation.store import raw
-from workstation.store.models import Case, Conflict, Document, OutboxEvent, Seal, SyncState
+from workstation.store.models import Case, Conflict, Document, OutboxEvent, Seal, SyncState, User
 
+from . import incoming
 from .http import Central, Offline, Refused, check_server_url
 
 KEYRING_SERVICE = "workstation-sync"
@@ -37,6 +38,7 @@ BATCH = 500
 PULL_PAGE = 500
 SKEW_WARN_SECONDS = 300
 CODE_MAX = 40
+CATALOG_KINDS = ("catalog.matter", "catalog.removed", "catalog.version")
 
 
 # ---------------------------------------------------------------- local state
@@ -97,8 +99,16 @@ def enroll(ws: Workstation, actor: Actor, server: str, code: str) -> dict:
         from workstation.services.settings import write
 
         write(s, {"station": station})
+        # Users added before enrolment took the terminal's station of then (the default
+        # `district`); left there, every case they accept here would be another
+        # station's to the centre, which refuses it. They belong to this terminal's
+        # station now; users given a station of their own keep it.
+        moved = 0
+        if settings.station != station:
+            moved = s.execute(update(User).where(User.station == settings.station)
+                              .values(station=station)).rowcount
         audit.record(s, actor.login, settings.terminal, ws.clock.now(), "sync.enroll", server,
-                     {"station": station})
+                     {"station": station, **({"users_moved": moved} if moved else {})})
     return {"server": server, "station": station, "terminal": settings.terminal}
 
 
@@ -148,7 +158,8 @@ def push(ws: Workstation, central: Central) -> dict:
         answer = central.json("POST", "/events", json={"terminal": terminal, "events": events})
         results = answer.get("results")
         if not isinstance(results, list) or [r.get("id") if isinstance(r, dict) else None
-                                             for r in results] != [e["id"] for e in events]:
+                                             for r in results] != [e["id"] for e in events] \
+                or not all(isinstance(r.get("status"), str) for r in results):
             raise Offline("中心服务器的确认与所发事件对不上，未作任何确认，稍后重试")
         _acknowledge(ws, events, results)
         for r in results:
@@ -194,13 +205,24 @@ def _unpushed_cases(s) -> set[str]:
 
 
 def _origin_text(origin: dict) -> str:
-    return (f"{origin.get('at', '?')} 终端 {origin.get('terminal', '?')}（{origin.get('station', '?')}）"
-            f"的 {origin.get('user', '?')}")
+    at = str(origin.get("at") or "?")[:16].replace("T", " ")
+    if not origin.get("terminal"):
+        return f"{at} 中心"
+    return f"{at} 终端 {origin['terminal']}（{origin.get('station') or '?'}）的 {origin.get('user') or '?'}"
 
 
 def _apply_case(ws, s, central: Central, change: dict, unpushed: set[str]) -> str:
     data, origin = change.get("data") or {}, change.get("origin") or {}
     case = s.get(Case, change["key"])
+    if case is None and isinstance(data.get("acceptance"), dict):
+        # Accepted on another terminal of a station this terminal serves (委托受理
+        # reaching the district's queues): the acceptance comes with its first change.
+        try:
+            incoming.import_acceptance(ws, s, change)
+        except incoming.Unusable as exc:
+            return _unusable(ws, s, change, str(exc))
+        s.flush()
+        case = s.get(Case, change["key"])
     if case is None:
         return "skipped"            # not a case of this terminal
     try:
@@ -229,6 +251,17 @@ def _apply_case(ws, s, central: Central, change: dict, unpushed: set[str]) -> st
     if isinstance(document, dict) and document.get("sha256"):
         _fetch_document(ws, s, central, case, document)
     return "applied"
+
+
+def _unusable(ws, s, change: dict, reason: str) -> str:
+    """A change from the centre this terminal cannot take: kept for a person."""
+    origin = change.get("origin") or {}
+    s.add(Conflict(source="pull", event_id=None, kind=str(change.get("kind"))[:40],
+                   case_id=str(change.get("key"))[:32] if change.get("kind") == "case" else None,
+                   user_login=incoming.CENTRE,
+                   message=f"{_origin_text(origin)}的变更未能在本机采用：{reason}"[:500],
+                   detail={"change": change}, created_at=ws.clock.now()))
+    return "conflict"
 
 
 def _reachable(start: CaseStatus) -> set[CaseStatus]:
@@ -317,6 +350,15 @@ def _apply_catalog(ws, s, changes: list[dict]) -> str:
     return "applied"
 
 
+def _well_formed(change) -> bool:
+    """The shape every change has (PROTOCOL.md); anything else is garbage to retry
+    later, never half a page applied."""
+    return (isinstance(change, dict) and isinstance(change.get("kind"), str)
+            and isinstance(change.get("key"), str)
+            and isinstance(change.get("data"), (dict, type(None)))
+            and isinstance(change.get("origin"), (dict, type(None))))
+
+
 def pull(ws: Workstation, central: Central) -> dict:
     counts = {"applied": 0, "conflict": 0, "skipped": 0}
     while True:
@@ -324,25 +366,34 @@ def pull(ws: Workstation, central: Central) -> dict:
             cursor = int(_get(s, "cursor") or 0)
         page = central.json("GET", "/changes", params={"since": cursor, "limit": PULL_PAGE})
         changes = page.get("changes")
-        if not isinstance(changes, list) or not isinstance(page.get("cursor"), int):
+        if not isinstance(changes, list) or not isinstance(page.get("cursor"), int) \
+                or not all(_well_formed(c) for c in changes):
             raise Offline("中心服务器返回的变更无法识别，稍后重试")
         with ws.transaction() as s:
             unpushed = _unpushed_cases(s)
-            catalog = []
-            for change in changes:
-                kind = change.get("kind")
-                if kind == "case":
-                    outcome = _apply_case(ws, s, central, change, unpushed)
-                elif kind == "seal.certificate":
-                    outcome = _apply_seal(ws, s, change)
-                elif kind in ("catalog.matter", "catalog.removed", "catalog.version"):
-                    catalog.append(change)
-                    continue
-                else:
-                    outcome = "skipped"
-                counts[outcome] += 1
+            # The page's catalog first: a case accepted elsewhere may name a matter
+            # that arrives in the same page.
+            catalog = [c for c in changes if c.get("kind") in CATALOG_KINDS]
             if catalog:
                 counts[_apply_catalog(ws, s, catalog)] += len(catalog)
+            for change in changes:
+                kind = change.get("kind")
+                if kind in CATALOG_KINDS:
+                    continue
+                try:
+                    if kind == "case":
+                        outcome = _apply_case(ws, s, central, change, unpushed)
+                    elif kind == "seal.certificate":
+                        outcome = _apply_seal(ws, s, change)
+                    elif kind == "calendar.year":
+                        outcome = incoming.apply_calendar(ws, s, change)
+                    elif kind == "user":
+                        outcome = incoming.apply_user(ws, s, change)
+                    else:
+                        outcome = "skipped"
+                except incoming.Unusable as exc:
+                    outcome = _unusable(ws, s, change, str(exc))
+                counts[outcome] += 1
             _put(s, cursor=str(max(cursor, page["cursor"])))
         if not page.get("more") or not changes:
             return counts

@@ -98,7 +98,9 @@ def test_printed_page_verifies_from_its_qr_code(ws, issued, tmp_path, dpi):
                    check=True, capture_output=True, timeout=180)
     subprocess.run(["pdftoppm", "-r", str(dpi), "-png", str(tmp_path / "notice.pdf"),
                     str(tmp_path / "page")], check=True, timeout=60)
-    verdict = verify_image(ws, next(tmp_path.glob("page*.png")))
+    pages = sorted(tmp_path.glob("page*.png"))
+    assert len(pages) == 1, "the notice must fit on one A4 page"
+    verdict = verify_image(ws, pages[0])
     assert verdict.valid, verdict.reason
     assert verdict.document_no == docs[0]["number"]
 

@@ -133,7 +133,7 @@ def cmd_scan(args) -> int:
         actor = cli._actor(ws, args, needed=False)
         results = scan_file(ws, actor, args.image)
     ours = [r for r in results if r.kind != "foreign"]
-    found = any(r.opens_case or r.kind == "licence" for r in results)
+    found = any(r.opens_case or r.kind == "licence" or r.detail.get("known") for r in results)
     data = {"codes": [r.to_json() for r in results], "found": found,
             "receipt_no": next((r.receipt_no for r in results if r.receipt_no), None)}
     if args.json:
@@ -151,6 +151,11 @@ def cmd_scan(args) -> int:
 def _scan_line(r) -> str:
     if r.kind == "licence":
         return f"营业执照：{r.detail['credit_code']} {r.detail['name']}".rstrip()
+    if r.kind == "transfer":
+        d = r.detail
+        if not d.get("known"):
+            return f"材料流转单：{d.get('message', '')}"
+        return f"材料流转单 {d['transfer_no']}：{d['status_label']}，{d['cases']} 个案件"
     if r.kind == "foreign":
         return f"非本系统的码：{r.text[:60]}"
     if r.kind == "document":

@@ -82,3 +82,27 @@ def write_slip(acceptance: dict, settings: Settings, clerk_name: str, path: Path
     from printing.render import render_pdf
 
     render_pdf([receipt_slip(slip_data(acceptance, settings, clerk_name))], path)
+
+
+def transfer_slip_data(detail: dict, settings: Settings):
+    """The 材料流转单 of one slip (`transfers.show`'s shape)."""
+    from printing.transfer_slip import TransferSlipData, TransferSlipRow
+
+    return TransferSlipData(
+        organ=settings.authority, number=detail["number"], station=detail["station"],
+        created_at=detail["created_at"].replace("T", " ")[:16],
+        packed_by=detail["created_by_name"], qr_payload=detail["qr"], carrier=detail["carrier"] or "",
+        rows=tuple(TransferSlipRow(i["receipt_no"], i["matter"], i["applicant"], i["materials"],
+                                   i["copies"]) for i in detail["items"]))
+
+
+def transfer_slip_pages(detail: dict, settings: Settings) -> list:
+    from printing.transfer_slip import transfer_slip_pages as pages
+
+    return pages(transfer_slip_data(detail, settings))
+
+
+def write_transfer_slip(detail: dict, settings: Settings, path: Path) -> None:
+    from printing.render import render_pdf
+
+    render_pdf(transfer_slip_pages(detail, settings), path)

@@ -4,7 +4,8 @@ The same reading serves the hand scanner (its text arrives as keystrokes) and
 pictures or PDFs (decoded with pyzbar through printing.codes). Every code the
 workstation prints leads back to its case: the receipt number (slip barcode,
 notices), the progress QR of the receipt slip (a URL carrying the number), a
-document's signed QR (``WS1|…``), a waybill and the case id itself.
+document's signed QR (``WS1|…``), a waybill and the case id itself. A 材料流转单's
+barcode or QR code leads to the transfer.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from ..domain.errors import DomainError
 from ..domain.licence import parse_licence_qr
 from ..domain.mail import parse_waybill
 from ..domain.numbering import looks_like_receipt_number
+from ..domain.transfer import QR_PREFIX as TRANSFER_QR_PREFIX
+from ..domain.transfer import looks_like_slip_no
 from ..store.models import Acceptance, Case, Delivery
 from .auth import Actor
 from .context import Workstation
@@ -31,7 +34,7 @@ TEXT_MAX = 2000
 class ScanResult:
     """One code, read and understood."""
 
-    kind: str                  # receipt | document | waybill | case | licence | foreign
+    kind: str                  # receipt | document | waybill | case | transfer | licence | foreign
     text: str
     receipt_no: str = ""
     case_ids: tuple[str, ...] = ()
@@ -94,6 +97,11 @@ def understand(ws: Workstation, actor: Actor | None, text: str) -> ScanResult:
             verdict = verify_qr_text(ws, raw)
             receipt, cases = _by_receipt(s, actor, verdict.receipt_no) if verdict.receipt_no else ("", ())
             return ScanResult("document", raw, receipt, cases, {"verdict": verdict.to_json()})
+        if looks_like_slip_no(raw) or up.startswith(TRANSFER_QR_PREFIX + "/"):
+            from .transfers import scanned
+
+            # A 材料流转单's barcode (its number) or QR code (number and receipt numbers).
+            return ScanResult("transfer", raw, detail=scanned(s, actor, raw))
         receipt = up if looks_like_receipt_number(up) else _receipt_in_url(raw)
         if receipt:
             found, cases = _by_receipt(s, actor, receipt)

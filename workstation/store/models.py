@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary,
-                        String, Text, UniqueConstraint)
+                        String, Text, UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -305,3 +305,42 @@ class OutboxEvent(Base):
     terminal: Mapped[str] = mapped_column(String(3))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     acked_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+
+
+class MaterialTransfer(Base):
+    """A 材料流转单: the paper of a station's cases packed, handed over and signed for
+    at the district centre (packed → sent → received | discrepancy; packed → cancelled)."""
+
+    __tablename__ = "material_transfers"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    station: Mapped[str] = mapped_column(String(20), index=True)
+    terminal: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    carrier: Mapped[str] = mapped_column(String(50), default="")       # who carries the bundle
+    sent_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    received_by: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[datetime | None] = mapped_column(DateTime)
+    note: Mapped[str] = mapped_column(String(500), default="")         # at receipt, or why voided
+    items: Mapped[list[MaterialTransferItem]] = relationship(order_by="MaterialTransferItem.seq")
+
+
+class MaterialTransferItem(Base):
+    """One case's bundle on a slip, with what it held when packed. A case is on at most
+    one live item (pending or received): the partial unique index says so."""
+
+    __tablename__ = "material_transfer_items"
+    __table_args__ = (Index("ux_transfer_items_live_case", "case_id", unique=True,
+                            sqlite_where=text("state IN ('pending', 'received')")),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transfer_id: Mapped[str] = mapped_column(ForeignKey("material_transfers.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    receipt_no: Mapped[str] = mapped_column(String(40))
+    materials: Mapped[int] = mapped_column(Integer)                    # paper materials (件)
+    copies: Mapped[int] = mapped_column(Integer)                       # sheets' copies (份)
+    state: Mapped[str] = mapped_column(String(10))     # pending | received | missing | cancelled
+    note: Mapped[str] = mapped_column(String(500), default="")

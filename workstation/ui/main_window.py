@@ -89,6 +89,7 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+3"), self, activated=self._show_approval)
         QShortcut(QKeySequence("Ctrl+4"), self, activated=self._show_output)
         QShortcut(QKeySequence("Ctrl+Shift+V"), self, activated=self.open_verify)
+        QShortcut(QKeySequence("Ctrl+Shift+L"), self, activated=self.open_transfers)
         if self.approval is not None:
             self.approval.decided.connect(self.refresh_status)
             if self.output is not None:
@@ -115,6 +116,25 @@ class MainWindow(QMainWindow):
         self.conflicts_dialog = ConflictsDialog(self.ws, self.actor, self.runner, self)
         self.conflicts_dialog.finished.connect(lambda _: self.refresh_status())
         self.conflicts_dialog.show()
+
+    def open_transfers(self, number: str | None = None) -> None:
+        """材料流转: the station packs and hands over paper, the centre signs for it."""
+        from .transfer_dialog import TransferDialog
+
+        if not self.actor.can("accept"):
+            self.statusBar().showMessage("材料流转由受理人员办理", 8000)
+            return
+        dialog = getattr(self, "transfer_dialog", None)
+        if dialog is not None and dialog.isVisible():
+            if number:                  # a slip scanned while the dialog is open: show it there
+                dialog.number.setText(number)
+                dialog.open_slip()
+            dialog.raise_()
+            dialog.activateWindow()
+            return
+        self.transfer_dialog = TransferDialog(self.ws, self.actor, self.runner, self, number)
+        self.transfer_dialog.changed.connect(self.refresh_status)
+        self.transfer_dialog.show()
 
     def open_verify(self) -> None:
         from .verify_dialog import VerifyDialog
@@ -203,6 +223,8 @@ class MainWindow(QMainWindow):
                                                           result.detail["name"])
             self.statusBar().showMessage(
                 f"营业执照：{result.detail['credit_code']} {result.detail['name']}", 8000)
+        elif result.kind == "transfer" and result.detail.get("known"):
+            self.open_transfers(result.detail["transfer_no"])
         elif result.receipt_no:
             if self.output is not None and self.tabs.currentWidget() is self.output \
                     and self.output.select_receipt(result.receipt_no):

@@ -1,0 +1,237 @@
+"""What a pull brings that this terminal did not have: cases accepted on other
+terminals (a station's 委托受理 reaching the district's back office), holiday
+calendars and users published by the centre.
+
+Each function runs inside the pull's transaction and raises ``Unusable`` with a
+plain-language reason when the centre's data cannot be taken as it is; the pull
+then keeps the change as a conflict for a person instead of guessing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from workstation.domain.applicants import parse_applicant
+from workstation.domain.errors import DomainError
+from workstation.domain.states import OPEN, CaseStatus
+from workstation.domain.workdays import parse_schedule, schedule_to_json
+from workstation.services import audit
+from workstation.services import calendar as calendar_service
+from workstation.services import catalog as catalog_service
+from workstation.services.applicants import find_or_create
+from workstation.services.auth import ROLES
+from workstation.services.deadlines import refresh_due_dates
+from workstation.store.models import (Acceptance, Case, CaseMaterial, CatalogVersion, Document,
+                                      HolidayYear, User)
+
+CENTRE = "(中心)"
+# A user created from the centre has no password here until an admin sets one
+# (`workstation user password`): no scrypt string ever equals this.
+NO_PASSWORD = "!"
+MATERIAL_STATES = {"received", "missing", "promised", "defective", "absent"}
+
+
+class Unusable(Exception):
+    """The centre's data cannot be taken; the message says why, for a person."""
+
+
+def _day(value) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise Unusable(f"日期“{str(value)[:20]}”无效") from None
+
+
+def _text(value, limit: int) -> str:
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def _catalog_for(s, ws, label: str | None):
+    """The local catalog version the case was accepted under (by label), else the newest."""
+    version_id = None
+    if label:
+        version_id = s.scalar(select(CatalogVersion.id).where(CatalogVersion.label == label)
+                              .order_by(CatalogVersion.id.desc()).limit(1))
+    if version_id is None:
+        try:
+            return catalog_service.current(s, str(ws.data_dir))
+        except Exception:
+            raise Unusable("本机尚未导入事项目录，无法接收其他终端受理的案件") from None
+    return version_id, catalog_service.version(s, version_id, str(ws.data_dir))
+
+
+def import_acceptance(ws, s, change: dict) -> int:
+    """Create locally the acceptance (applicant, cases, materials, document numbers)
+    that another terminal registered, as the centre relays it with its first case
+    change. Returns the number of cases created."""
+    case_data = change.get("data") if isinstance(change.get("data"), dict) else {}
+    origin = change.get("origin") if isinstance(change.get("origin"), dict) else {}
+    payload = case_data.get("acceptance")
+    if not isinstance(payload, dict):
+        raise Unusable("中心的案件变更缺少受理记录")
+    acc_id = _text(payload.get("acceptance_id"), 32)
+    receipt = _text(payload.get("receipt_no"), 40)
+    station = _text(payload.get("station"), 20)
+    if not acc_id or not receipt or not station:
+        raise Unusable("中心发来的受理记录缺少编号或站点")
+    if s.get(Acceptance, acc_id) is not None:
+        return 0                            # already here (an earlier page, or our own)
+    if s.scalar(select(Acceptance.id).where(Acceptance.receipt_no == receipt)):
+        raise Unusable(f"受理编号 {receipt} 在本机已被另一条受理记录使用")
+    now = ws.clock.now()
+    received_on = _day(payload.get("received_on")) or now.date()
+    try:
+        applicant_in = parse_applicant(payload.get("applicant"), received_on)
+    except DomainError as exc:
+        raise Unusable(f"受理 {receipt} 的申请人信息无效：{exc}") from None
+    version_id, catalog = _catalog_for(s, ws, _text(payload.get("catalog_version"), 40))
+    items = payload.get("cases")
+    if not isinstance(items, list) or not items:
+        raise Unusable(f"受理 {receipt} 中没有案件")
+    planned = []
+    for seq, item in enumerate(items, start=1):
+        if not isinstance(item, dict) or not _text(item.get("id"), 32):
+            raise Unusable(f"受理 {receipt} 的案件信息不完整")
+        try:
+            matter = catalog.matter(_text(item.get("matter_code"), 40))
+        except DomainError:
+            raise Unusable(f"本机事项目录中没有事项 {_text(item.get('matter_code'), 40)}"
+                           f"（{_text(item.get('matter_name'), 100)}），请先同步或导入事项目录") from None
+        planned.append((seq, item, matter))
+    applicant = find_or_create(s, applicant_in, now)
+    bundle_code = _text(payload.get("bundle"), 40) or None
+    bundle_name = None
+    if bundle_code:
+        try:
+            bundle_name = catalog.bundle(bundle_code).name
+        except DomainError:
+            bundle_name = None
+    agent = payload.get("applicant", {}).get("agent") if isinstance(payload.get("applicant"), dict) else None
+    s.add(Acceptance(id=acc_id, receipt_no=receipt, outcome=_text(payload.get("outcome"), 20) or "accepted",
+                     applicant_id=applicant.id, agent=agent if isinstance(agent, dict) else None,
+                     bundle_code=bundle_code, bundle_name=bundle_name, station=station,
+                     terminal=_text(payload.get("terminal"), 3) or "?",
+                     clerk=_text(payload.get("clerk"), 64) or "?", received_on=received_on,
+                     created_at=_moment(origin.get("at")) or now,
+                     notice=payload.get("notice") if isinstance(payload.get("notice"), dict) else None))
+    s.flush()
+    materials = payload.get("materials") if isinstance(payload.get("materials"), dict) else {}
+    for seq, item, matter in planned:
+        case_id = item["id"].strip().lower()[:32]
+        # The status at acceptance: the pull then walks the case to the status the
+        # centre holds, as for any case change.
+        status = _status(item)
+        accepted = bool(item.get("due_date"))
+        s.add(Case(id=case_id, acceptance_id=acc_id, seq=seq, applicant_id=applicant.id,
+                   catalog_version_id=version_id, matter_code=matter.code, matter_name=matter.name,
+                   category=matter.category.value, matter_kind=matter.kind.value, status=status,
+                   station=station, accepted_on=received_on if accepted else None,
+                   statutory_days=matter.statutory_days, promised_days=matter.promised_days,
+                   extension_days=0, due_date=_day(item.get("due_date")),
+                   statutory_due_date=_day(item.get("statutory_due_date")),
+                   provisional=bool(item.get("provisional")), decided_on=None, updated_at=now))
+        for line in materials.get(item["id"]) or materials.get(case_id) or []:
+            if not isinstance(line, dict):
+                continue
+            try:
+                material = matter.material(_text(line.get("code"), 40))
+            except DomainError:
+                continue                     # a material the local catalog does not know
+            state = line.get("state") if line.get("state") in MATERIAL_STATES else "received"
+            s.add(CaseMaterial(case_id=case_id, code=material.code, name=material.name,
+                               form=material.form.value, copies=material.copies,
+                               required=material.required, state=state,
+                               promise_date=_day(line.get("promise_date")),
+                               note=_text(line.get("note"), 500)))
+    s.flush()
+    known_numbers = set(s.scalars(select(Document.number)))
+    for doc in payload.get("documents") or []:
+        number = _text(doc.get("number"), 60) if isinstance(doc, dict) else ""
+        if not number or number in known_numbers:
+            continue
+        case_id = _text(doc.get("case_id"), 32).lower() or None
+        s.add(Document(acceptance_id=acc_id, case_id=case_id if s.get(Case, case_id or "") else None,
+                       kind=_text(doc.get("kind"), 20) or "文书", number=number,
+                       issued_on=received_on))
+        known_numbers.add(number)
+    audit.record(s, CENTRE, ws.settings(s).terminal, now, "sync.case_imported", receipt,
+                 {"station": station, "terminal": payload.get("terminal"),
+                  "cases": [item["id"] for _, item, _ in planned],
+                  "origin": {k: origin.get(k) for k in ("terminal", "station", "user", "at")}})
+    return len(planned)
+
+
+def _status(data: dict) -> str:
+    try:
+        return CaseStatus(data.get("status")).value
+    except ValueError:
+        raise Unusable(f"未知的案件状态“{str(data.get('status'))[:20]}”") from None
+
+
+def _moment(value) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment.astimezone().replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def apply_calendar(ws, s, change: dict) -> str:
+    """A year's official holiday schedule from the centre; open cases' deadlines follow."""
+    data = change.get("data")
+    try:
+        schedule = parse_schedule({k: v for k, v in (data or {}).items()} if isinstance(data, dict) else data)
+    except (DomainError, TypeError, ValueError) as exc:
+        raise Unusable(f"中心发布的节假日安排无效：{exc}") from None
+    now = ws.clock.now()
+    body = schedule_to_json(schedule)
+    row = s.get(HolidayYear, schedule.year)
+    if row is not None and row.data == body:
+        return "applied"
+    if row is None:
+        s.add(HolidayYear(year=schedule.year, source=schedule.source or "中心发布", data=body,
+                          imported_at=now))
+    else:
+        row.source, row.data, row.imported_at = schedule.source or "中心发布", body, now
+    s.flush()
+    calendar = calendar_service.load(s)
+    open_cases = s.scalars(select(Case).where(Case.status.in_([st.value for st in OPEN]))).all()
+    changed = refresh_due_dates(calendar, open_cases, now)
+    audit.record(s, CENTRE, ws.settings(s).terminal, now, "calendar.import", str(schedule.year),
+                 {"source": "中心发布", "cases_recomputed": changed})
+    return "applied"
+
+
+def apply_user(ws, s, change: dict) -> str:
+    """A user as the centre publishes it (never a password): an existing account takes
+    the centre's role, station, categories and whether it is active; a new one is
+    created without a password, to be set here by an admin."""
+    login = change.get("key")
+    data = change.get("data") if isinstance(change.get("data"), dict) else {}
+    if not isinstance(login, str) or not 2 <= len(login) <= 32:
+        raise Unusable("中心发布的用户缺少有效的登录名")
+    role = data.get("role")
+    if role not in ROLES:
+        raise Unusable(f"中心发布的用户 {login} 角色“{str(role)[:20]}”本机不认识")
+    name = _text(data.get("name"), 50) or login
+    station = _text(data.get("station"), 20) or ws.settings(s).station
+    categories = data.get("categories")
+    categories = ",".join(categories) if isinstance(categories, list) else _text(categories, 100)
+    rights = data.get("rights")
+    rights = ",".join(sorted(rights)) if isinstance(rights, list) else _text(rights, 200)
+    now = ws.clock.now()
+    user = s.scalar(select(User).where(User.login == login))
+    fields = {"name": name, "role": role, "station": station, "categories": categories,
+              "rights": rights, "active": bool(data.get("active", True))}
+    if user is None:
+        s.add(User(login=login, password_hash=NO_PASSWORD, created_at=now, **fields))
+    else:
+        for key, value in fields.items():
+            setattr(user, key, value)
+    audit.record(s, CENTRE, ws.settings(s).terminal, now, "user.published", login,
+                 {k: v for k, v in fields.items()})
+    return "applied"

@@ -1,0 +1,195 @@
+"""Station mode end to end, against a real central server on a real PostgreSQL:
+a community station's terminal accepts on behalf of the district (委托受理); its
+cases reach the district's back office through the centre, where an approver
+decides and seals them; the decision comes back to the station, whose output
+window then hands the result over. Calendars and users published at the centre
+reach the terminals; what a terminal cannot take becomes a conflict, never a guess."""
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sync.client import enroll, sync_once
+from workstation.services.acceptance import Intake, accept
+from workstation.services.approval import decide, queue
+from workstation.services.auth import add_user, login
+from workstation.services.cases import show
+from workstation.services.conflicts import list_conflicts
+from workstation.services.context import Clock, Workstation
+from workstation.services.delivery import output_queue
+from workstation.services.seals import SealVault
+from workstation.services.setup import init
+from workstation.store.models import HolidayYear, User
+
+from .conftest import DATA, PASSWORD, TODAY
+from .pg import central_db_url, pg_url  # noqa: F401
+from .test_sync_client import centre  # noqa: F401
+
+
+@pytest.fixture
+def station(tmp_path, admin):
+    """A community station's terminal: terminal 002 of station S01."""
+    from workstation.services.catalog import import_catalog
+
+    w = Workstation(tmp_path / "station-data", Clock(TODAY)).open()
+    init(w, {"region": "610102", "terminal": "002", "station": "S01",
+             "authority": "西安市新城区行政审批服务局", "authority_short": "新城审"})
+    boss = add_user(w, None, "admin", "站点管理员", "admin", PASSWORD)
+    import_catalog(w, boss, json.loads((DATA / "catalog_small.json").read_text(encoding="utf-8")))
+    add_user(w, boss, "zhao", "赵强", "station_clerk", PASSWORD, station="S01")
+    yield w
+    w.close()
+
+
+def _enroll(ws, centre, station_code: str, terminal: str) -> None:
+    code = centre.cli("terminal", "add", "--station", station_code, "--terminal", terminal)["code"]
+    assert enroll(ws, login(ws, "admin", PASSWORD), centre.url, code)["station"] == station_code
+
+
+def test_a_station_case_is_decided_at_the_district_and_handed_over_at_the_station(
+        ws, station, centre, social_approver, enterprise):
+    district = ws
+    _enroll(station, centre, "S01", "002")
+    _enroll(district, centre, "district", "001")
+    zhao = login(station, "zhao", PASSWORD)
+    accepted = accept(station, zhao, Intake(["T-SP"], dict(enterprise), ["M01", "M02", "M03", "M04"]))
+    case_id = accepted.cases[0]["id"]
+    assert sync_once(station)["pending"] == 0
+
+    pulled = sync_once(district)
+    assert pulled["pulled"]["applied"] >= 1 and pulled["conflicts"] == 0
+    here = show(district, social_approver, case_id)
+    assert here["receipt_no"] == accepted.receipt_no
+    assert here["station"] == "S01" and here["terminal"] == "002" and here["cases"][0]["status"] == "accepted"
+    assert [m["code"] for m in here["cases"][0]["materials"]] == ["M01", "M02", "M03", "M04"]
+    assert case_id in [row.id for row in queue(district, social_approver, "社会民生")]
+
+    decide(district, social_approver, case_id, "approve", SealVault())
+    assert sync_once(district)["pending"] == 0
+    held = {c["id"]: c for c in centre.cli("cases")["cases"]}
+    assert held[case_id]["status"] == "approved" and held[case_id]["station"] == "S01"
+
+    back = sync_once(station)
+    assert back["conflicts"] == 0
+    data = show(station, zhao, case_id)
+    assert data["cases"][0]["status"] == "approved"
+    decision = next(d for d in data["documents"] if d["kind"] == "准予行政许可决定书")
+    assert case_id in [row.case_id for row in output_queue(station, zhao)]
+    from workstation.services.documents import verify_file
+
+    path = Path(station.data_dir) / _document_path(station, decision["number"])
+    verdict = verify_file(station, path)            # the district's seal came down with it
+    assert verdict.valid, verdict.reason
+    # Nothing went round twice: a second round moves nothing either way.
+    again = sync_once(district)
+    assert again["pushed"]["applied"] == 0 and again["conflicts"] == 0
+    assert len(show(district, social_approver, case_id)["cases"]) == 1
+
+
+def _document_path(ws, number: str) -> str:
+    import sqlite3
+
+    with sqlite3.connect(ws.db.path) as conn:
+        return conn.execute("SELECT path FROM documents WHERE number = ?", (number,)).fetchone()[0]
+
+
+def test_another_stations_cases_never_reach_a_station(ws, station, centre, clerk, person, tmp_path):
+    from workstation.services.catalog import import_catalog
+
+    other = Workstation(tmp_path / "other-station", Clock(TODAY)).open()
+    try:
+        init(other, {"region": "610102", "terminal": "003", "station": "S02",
+                     "authority": "西安市新城区行政审批服务局", "authority_short": "新城审"})
+        boss = add_user(other, None, "admin", "站点管理员", "admin", PASSWORD)
+        import_catalog(other, boss, json.loads((DATA / "catalog_small.json").read_text(encoding="utf-8")))
+        add_user(other, boss, "qian", "钱多", "station_clerk", PASSWORD, station="S02")
+        _enroll(station, centre, "S01", "002")
+        _enroll(other, centre, "S02", "003")
+        case_id = accept(other, login(other, "qian", PASSWORD),
+                         Intake(["T-GT"], dict(person), ["M01", "M02"])).cases[0]["id"]
+        sync_once(other)
+        sync_once(station)
+        with pytest.raises(Exception, match="找不到"):
+            show(station, login(station, "admin", PASSWORD), case_id)
+    finally:
+        other.close()
+
+
+def test_a_case_naming_a_matter_unknown_here_becomes_a_conflict(ws, station, centre, person):
+    """The district terminal's catalog lacks the station's matter: the case is not
+    half-imported; a person is told which matter is missing."""
+    _enroll(station, centre, "S01", "002")
+    zhao = login(station, "zhao", PASSWORD)
+    from workstation.services.catalog import import_catalog
+
+    catalog = json.loads((DATA / "catalog_small.json").read_text(encoding="utf-8"))
+    catalog["version"] = "test-station-only"
+    catalog["matters"].append(dict(catalog["matters"][0], code="T-NEW", name="站点新增事项"))
+    import_catalog(station, login(station, "admin", PASSWORD), catalog)
+    case_id = accept(station, zhao, Intake(["T-NEW"], dict(person), ["M01", "M02"])).cases[0]["id"]
+    sync_once(station)
+    _enroll(ws, centre, "district", "001")
+    out = sync_once(ws)
+    assert out["conflicts"] == 1
+    admin = login(ws, "admin", PASSWORD)
+    [conflict] = list_conflicts(ws, admin)
+    assert "T-NEW" in conflict["message"] and "事项目录" in conflict["message"]
+    with pytest.raises(Exception, match="找不到"):
+        show(ws, admin, case_id)
+
+
+def test_calendar_and_users_published_at_the_centre_reach_the_terminal(ws, centre, clerk, person, tmp_path):
+    _enroll(ws, centre, "district", "001")
+    case_id = accept(ws, clerk, Intake(["T-SP"], dict(person), ["M01", "M02", "M03", "M04"])).cases[0]["id"]
+    before = show(ws, clerk, case_id)["cases"][0]["due_date"]
+    sync_once(ws)
+    # The National Day holiday declared at the centre as 10-01 … 10-12 (three days longer): the open case's deadline moves.
+    schedule = {"year": 2026, "source": "国务院办公厅通知（测试）",
+                "holidays": [{"name": "国庆节（测试：延长至12日）", "from": "2026-10-01", "to": "2026-10-12"}], "workdays": []}
+    (tmp_path / "cal.json").write_text(json.dumps(schedule), encoding="utf-8")
+    centre.cli("calendar", "publish", str(tmp_path / "cal.json"))
+    users = {"login": "clerk", "name": "王敏", "role": "clerk", "station": None, "active": False}
+    (tmp_path / "user.json").write_text(json.dumps([users]), encoding="utf-8")
+    centre.cli("users", "publish", str(tmp_path / "user.json"))
+    (tmp_path / "new.json").write_text(json.dumps([{"login": "newbie", "name": "新人", "role": "clerk"}]),
+                                       encoding="utf-8")
+    centre.cli("users", "publish", str(tmp_path / "new.json"))
+    out = sync_once(ws)
+    assert out["conflicts"] == 0, [c["message"] for c in list_conflicts(ws, login(ws, "admin", PASSWORD))]
+    with ws.reading() as s:
+        assert s.get(HolidayYear, 2026).source == "国务院办公厅通知（测试）"
+        newbie = s.query(User).filter_by(login="newbie").one()
+        assert newbie.name == "新人" and newbie.role == "clerk"
+    after = show(ws, login(ws, "admin", PASSWORD), case_id)["cases"][0]["due_date"]
+    assert after > before
+    from workstation.services.errors import AuthenticationFailed
+
+    with pytest.raises(AuthenticationFailed, match="停用"):          # deactivated at the centre
+        login(ws, "clerk", PASSWORD)
+    with pytest.raises(AuthenticationFailed):                        # no password here yet
+        login(ws, "newbie", "")
+
+
+def test_garbage_from_the_centre_is_kept_as_a_conflict_not_applied(ws, centre, clerk, person):
+    """A user with an unknown role, a calendar that does not parse: each is kept for
+    a person; the rest of the page is applied."""
+    _enroll(ws, centre, "district", "001")
+    from sync import client as sync_client
+    from sync.incoming import Unusable, apply_calendar, apply_user
+
+    with ws.transaction() as s:
+        with pytest.raises(Unusable, match="角色"):
+            apply_user(ws, s, {"key": "evil", "data": {"role": "root", "name": "x"}})
+        with pytest.raises(Unusable, match="登录名"):
+            apply_user(ws, s, {"key": "x" * 500, "data": {"role": "clerk"}})
+        with pytest.raises(Unusable, match="节假日"):
+            apply_calendar(ws, s, {"key": "2026", "data": {"year": "两千"}})
+        with pytest.raises(Unusable, match="节假日"):
+            apply_calendar(ws, s, {"key": "2026", "data": None})
+        assert sync_client._unusable(ws, s, {"kind": "user", "key": "evil", "origin": {}},
+                                     "角色不认识") == "conflict"
+    with ws.reading() as s:
+        assert s.query(User).filter_by(login="evil").first() is None
+    assert any("角色不认识" in c["message"] for c in list_conflicts(ws, login(ws, "admin", PASSWORD)))
