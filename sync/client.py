@@ -389,6 +389,8 @@ def pull(ws: Workstation, central: Central) -> dict:
                         outcome = incoming.apply_calendar(ws, s, change)
                     elif kind == "user":
                         outcome = incoming.apply_user(ws, s, change)
+                    elif kind == "transfer":
+                        outcome = incoming.apply_transfer(ws, s, change)
                     else:
                         outcome = "skipped"
                 except incoming.Unusable as exc:

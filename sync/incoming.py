@@ -235,3 +235,77 @@ def apply_user(ws, s, change: dict) -> str:
     audit.record(s, CENTRE, ws.settings(s).terminal, now, "user.published", login,
                  {k: v for k, v in fields.items()})
     return "applied"
+
+
+def apply_transfer(ws, s, change: dict) -> str:
+    """A 材料流转单 step taken on another terminal: the district learns of a station's
+    slip (so it can sign for the bundle when it arrives), the station learns that the
+    district signed. A slip only moves forward: a step older than what this terminal
+    already holds (its own signature not yet pushed, say) changes nothing."""
+    from workstation.domain.transfer import FINAL, ItemState, TransferStatus
+    from workstation.domain.transfer import check_transition as transfer_transition
+    from workstation.store.models import MaterialTransfer, MaterialTransferItem
+
+    data = change.get("data") if isinstance(change.get("data"), dict) else {}
+    origin = change.get("origin") if isinstance(change.get("origin"), dict) else {}
+    number = _text(change.get("key"), 40)
+    transfer_id = _text(data.get("transfer_id"), 32)
+    try:
+        status = TransferStatus(data.get("status"))
+    except ValueError:
+        raise Unusable(f"材料流转单 {number} 的状态“{str(data.get('status'))[:20]}”本机不认识") from None
+    items = data.get("items") if isinstance(data.get("items"), list) else []
+    if not number or not transfer_id or not items:
+        raise Unusable("中心转来的材料流转单缺少单号或案件清单")
+    at = _moment(data.get("at")) or ws.clock.now()
+    slip = s.scalar(select(MaterialTransfer).where(MaterialTransfer.number == number))
+    if slip is not None and slip.id != transfer_id:
+        raise Unusable(f"材料流转单号 {number} 在本机已被另一张流转单使用")
+    states = {}
+    for item in items:
+        case_id = _text(item.get("case_id") if isinstance(item, dict) else None, 32).lower()
+        if not case_id or s.get(Case, case_id) is None:
+            raise Unusable(f"材料流转单 {number} 中的案件 {case_id[:32] or '?'} 本机没有（其受理记录尚未同步到本机）")
+        try:
+            states[case_id] = (ItemState(item.get("state")), item)
+        except ValueError:
+            raise Unusable(f"材料流转单 {number} 中案件的状态无效") from None
+    if slip is None:
+        live = set(s.scalars(select(MaterialTransferItem.case_id).where(
+            MaterialTransferItem.case_id.in_(list(states)),
+            MaterialTransferItem.state.in_([ItemState.PENDING.value, ItemState.RECEIVED.value]))))
+        if live and status not in FINAL:
+            raise Unusable(f"材料流转单 {number} 中的案件已在本机的另一张流转单上")
+        slip = MaterialTransfer(id=transfer_id, number=number, station=_text(data.get("station"), 20),
+                                terminal=_text(data.get("terminal"), 3) or "?", status=status.value,
+                                created_by=_text(origin.get("user"), 64) or "?", created_at=at,
+                                carrier="", note="")
+        s.add(slip)
+        for seq, (case_id, (state, item)) in enumerate(states.items(), start=1):
+            s.add(MaterialTransferItem(transfer_id=transfer_id, seq=seq, case_id=case_id,
+                                       receipt_no=_text(item.get("receipt_no"), 40),
+                                       materials=int(item.get("materials") or 0),
+                                       copies=int(item.get("copies") or 0), state=state.value,
+                                       note=""))
+    elif status.value != slip.status:
+        try:
+            transfer_transition(TransferStatus(slip.status), status)
+        except DomainError:
+            return "skipped"            # older than what is here: the slip only moves forward
+        slip.status = status.value
+        for item in slip.items:
+            if item.case_id in states:
+                item.state = states[item.case_id][0].value
+    else:
+        return "applied"                # this step is here already
+    if data.get("carrier"):
+        slip.carrier, slip.sent_by, slip.sent_at = _text(data["carrier"], 50), _text(origin.get("user"), 64), at
+    if status in (TransferStatus.RECEIVED, TransferStatus.DISCREPANCY):
+        slip.received_by, slip.received_at = _text(origin.get("user"), 64) or None, at
+        slip.note = _text(data.get("note"), 500)
+    if status is TransferStatus.CANCELLED:
+        slip.note = _text(data.get("reason"), 500)
+    s.flush()
+    audit.record(s, CENTRE, ws.settings(s).terminal, ws.clock.now(), "transfer.synced", number,
+                 {"status": status.value, "origin": {k: origin.get(k) for k in ("terminal", "station", "user", "at")}})
+    return "applied"

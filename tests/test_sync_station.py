@@ -193,3 +193,66 @@ def test_garbage_from_the_centre_is_kept_as_a_conflict_not_applied(ws, centre, c
     with ws.reading() as s:
         assert s.query(User).filter_by(login="evil").first() is None
     assert any("角色不认识" in c["message"] for c in list_conflicts(ws, login(ws, "admin", PASSWORD)))
+
+
+def test_a_transfer_slip_packed_at_the_station_is_signed_for_at_the_district(
+        ws, station, centre, clerk, person, enterprise):
+    """材料流转: the station packs and hands over the paper of two cases; the district
+    learns of the slip through the centre, signs for the bundle with one case missing,
+    and the station then sees the discrepancy and may pack the missing case again."""
+    from workstation.services import transfers
+
+    district = ws
+    _enroll(station, centre, "S01", "002")
+    _enroll(district, centre, "district", "001")
+    zhao = login(station, "zhao", PASSWORD)
+    first = accept(station, zhao, Intake(["T-SP"], dict(enterprise), ["M01", "M02", "M03", "M04"]))
+    second = accept(station, zhao, Intake(["T-GT"], dict(person), ["M01", "M02"]))
+    slip = transfers.create(station, zhao, [first.receipt_no, second.receipt_no])
+    transfers.send(station, zhao, slip["number"], "站点联络员 孙立")
+    assert sync_once(station)["pending"] == 0
+
+    assert sync_once(district)["conflicts"] == 0
+    here = transfers.show(district, clerk, slip["number"])
+    assert here["status"] == "sent" and here["carrier"] == "站点联络员 孙立"
+    assert sorted(i["receipt_no"] for i in here["items"]) == sorted([first.receipt_no, second.receipt_no])
+    signed = transfers.receive(district, clerk, slip["qr"], [second.receipt_no], "第二份未见")
+    assert signed["status"] == "discrepancy"
+    assert sync_once(district)["pending"] == 0
+
+    assert sync_once(station)["conflicts"] == 0
+    back = transfers.show(station, zhao, slip["number"])
+    assert back["status"] == "discrepancy" and back["note"] == "第二份未见"
+    assert {i["receipt_no"]: i["state"] for i in back["items"]} == {
+        first.receipt_no: "received", second.receipt_no: "missing"}
+    # The missing bundle can travel again on a new slip; the received one cannot.
+    again = transfers.create(station, zhao, [second.receipt_no])
+    assert [i["receipt_no"] for i in again["items"]] == [second.receipt_no]
+    with pytest.raises(Exception):
+        transfers.create(station, zhao, [first.receipt_no])
+    # A second round changes nothing anywhere.
+    assert sync_once(district)["pulled"]["conflict"] == 0
+    assert transfers.show(district, clerk, slip["number"])["status"] == "discrepancy"
+
+
+def test_the_centre_refuses_a_slip_step_from_the_wrong_side(centre):
+    """Only the slip's own station packs or hands it over; only the district signs."""
+    from .test_sync_client import _event
+
+    def token(station_code, terminal):
+        code = centre.cli("terminal", "add", "--station", station_code, "--terminal", terminal)["code"]
+        return httpx.post(centre.url + "/api/v1/enroll",
+                          json={"code": code, "terminal": terminal, "device": "t"}).json()["token"]
+
+    s02 = token("S02", "003")
+    slip = {"transfer_id": "a" * 32, "number": "LZ-S01-20260930-002001-X", "station": "S01",
+            "status": "packed", "at": "2026-09-30T10:00:00",
+            "items": [{"case_id": "b" * 32, "receipt_no": "R1", "materials": 2, "copies": 2,
+                       "state": "pending"}]}
+    answers = []
+    for seq, (kind, status) in enumerate([("transfer.packed", "packed"), ("transfer.received", "received")], 1):
+        answer = httpx.post(centre.url + "/api/v1/events", headers={"Authorization": f"Bearer {s02}"},
+                            json={"terminal": "003", "events": [_event(kind, dict(slip, status=status), seq)]})
+        answers.append(answer.json()["results"][0])
+    assert [a["status"] for a in answers] == ["conflict", "conflict"]
+    assert "S01" in answers[0]["message"]

@@ -647,7 +647,37 @@ def apply_seal_revoke(v: View, ev: Incoming) -> None:
                                "reason": seal["revoked_reason"]}, **v.origin(ev)})
 
 
+TRANSFER_KINDS = ("transfer.packed", "transfer.sent", "transfer.cancelled", "transfer.received")
+MAX_TRANSFER_ITEMS = 200
+
+
+def apply_transfer(v: View, ev: Incoming) -> None:
+    """A 材料流转单's step (packed, handed over, voided at the station; signed for at
+    the district): relayed to the terminals of its station and the district, which
+    keep the slip's state; the centre checks who may act and the slip's shape."""
+    p = ev.payload
+    number = _str(p, "number", 40, "流转单号")
+    station = _str(p, "station", 20, "站点")
+    if not STATION_RE.match(station):
+        raise Conflict("invalid", f"事件内容有误：站点编码“{station[:20]}”无效")
+    v.wall(station, f"材料流转单 {number}")
+    if ev.kind == "transfer.received" and not v.caller.district:
+        raise Conflict("station", f"材料流转单 {number} 只能由区政务服务中心签收")
+    if ev.kind != "transfer.received" and v.caller.station != station:
+        raise Conflict("station", f"材料流转单 {number} 属于站点 {station}，只能由该站点打包、交接或作废")
+    items = p.get("items")
+    if not isinstance(items, list) or not items or len(items) > MAX_TRANSFER_ITEMS:
+        raise Conflict("invalid", f"事件内容有误：材料流转单 {number} 没有案件清单")
+    for item in items:
+        if not isinstance(item, dict) or not _key(item.get("case_id")) or not _key(item.get("receipt_no"), 40):
+            raise Conflict("invalid", f"事件内容有误：材料流转单 {number} 的案件清单不完整")
+    v.changes.append({"station": station, "kind": "transfer", "key": number,
+                      "data": {**p, "event": ev.kind, "terminal": v.caller.terminal},
+                      **v.origin(ev)})
+
+
 HANDLERS: dict[str, Callable[[View, Incoming], None]] = {
+    **{kind: apply_transfer for kind in TRANSFER_KINDS},
     **{kind: apply_acceptance for kind in ACCEPTANCE_KINDS},
     **{kind: apply_case for kind in (*CASE_TARGETS, "case.extend", "case.deliver")},
     "document.sign": apply_document,
