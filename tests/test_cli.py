@@ -809,3 +809,42 @@ def test_approve_and_deny_commands(files, capsys, monkeypatch):
         code, stdout, err = run(capsys, *argv)
         assert code == 2 and fragment in err, (argv, err)
     assert snapshot(db_path(files / "data")) == before
+
+
+def test_user_password_lets_a_user_from_the_centre_log_in(cli, capsys, monkeypatch):
+    """A user published by the centre arrives without a password; an admin sets one."""
+    from sync.incoming import apply_user
+    from workstation.services.auth import login
+    from workstation.services.context import Workstation
+    from workstation.services.errors import AuthenticationFailed
+
+    ws = Workstation(cli).open()
+    try:
+        with ws.transaction() as s:
+            apply_user(ws, s, {"key": "newbie", "data": {"name": "新人", "role": "clerk"}})
+        with pytest.raises(AuthenticationFailed):
+            login(ws, "newbie", "")
+    finally:
+        ws.close()
+    before = snapshot(db_path(cli))
+    good = "a-good-password-1"
+    for password, argv, fragment in [
+        ("short", ("user", "password", "newbie", "--user", "admin"), "密码至少"),
+        ("", ("user", "password", "newbie", "--user", "admin"), "WORKSTATION_NEW_PASSWORD"),
+        ("x" * 10_000, ("user", "password", "newbie", "--user", "admin"), "密码最多"),
+        (good, ("user", "password", "nobody", "--user", "admin"), "没有登录名"),
+        (good, ("user", "password", "x\x00y", "--user", "admin"), "登录名"),
+        (good, ("user", "password", "n" * 10_000, "--user", "admin"), "登录名"),
+        (good, ("user", "password", "newbie", "--user", "clerk"), "权限"),
+    ]:
+        monkeypatch.setenv("WORKSTATION_NEW_PASSWORD", password)
+        code, _, err = run(capsys, *argv)
+        assert code == 2 and fragment in err, (argv[:3], err)
+    assert snapshot(db_path(cli)) == before
+    monkeypatch.setenv("WORKSTATION_NEW_PASSWORD", "a-good-password-1")
+    assert ok_json(capsys, "user", "password", "newbie", "--user", "admin") == {"login": "newbie"}
+    ws = Workstation(cli).open()
+    try:
+        assert login(ws, "newbie", "a-good-password-1").role == "clerk"
+    finally:
+        ws.close()

@@ -187,6 +187,15 @@ def cmd_user_categories(args) -> int:
     return EXIT_OK
 
 
+def cmd_user_password(args) -> int:
+    from .services.auth import set_password
+
+    with _workstation(args) as ws:
+        user = set_password(ws, _actor(ws, args), args.login, _new_password(False))
+    _print(args, {"login": user.login}, f"已设置 {user.name}（{user.login}）的密码")
+    return EXIT_OK
+
+
 def cmd_seal(args) -> int:
     from .services import seals
 
@@ -544,6 +553,9 @@ def build_parser() -> argparse.ArgumentParser:
     c = command("categories", cmd_user_categories, "修改审批员的业务类别", users)
     c.add_argument("login")
     c.add_argument("--categories", required=True)
+    c = command("password", cmd_user_password, "设置用户密码（新密码取自 WORKSTATION_NEW_PASSWORD 或终端输入）",
+                users)
+    c.add_argument("login")
 
     seal = sub.add_parser("seal", help="电子印章").add_subparsers(dest="sub", parser_class=_Parser,
                                                                 required=True)
