@@ -78,8 +78,13 @@ def enroll(ws: Workstation, actor: Actor, server: str, code: str) -> dict:
     OS keyring) and take the station the centre assigned."""
     require(actor, "settings")
     server = check_server_url(server)
-    if not isinstance(code, str) or not code.strip() or len(code.strip()) > CODE_MAX:
+    if not isinstance(code, str) or not code.strip():
         raise DomainError("请填写中心服务器给出的一次性登记码", "code")
+    if len(code.strip()) > CODE_MAX:
+        raise DomainError(f"登记码过长（至多{CODE_MAX}个字符）：请照中心打印的一次性登记码填写，"
+                          "如 ABCD-EFGH-JKLM", "code")
+    if not code.strip().isprintable():
+        raise DomainError("登记码中有控制字符或换行：请照中心打印的一次性登记码重新填写", "code")
     settings = ws.settings()
     # Before the code is spent: a token that cannot be kept would waste it.
     if not keyring_store.put(KEYRING_SERVICE, ws, "probe", "probe"):
@@ -211,7 +216,7 @@ def _origin_text(origin: dict) -> str:
     return f"{at} 终端 {origin['terminal']}（{origin.get('station') or '?'}）的 {origin.get('user') or '?'}"
 
 
-def _apply_case(ws, s, central: Central, change: dict, unpushed: set[str]) -> str:
+def _apply_case(ws, s, files: dict[str, bytes], change: dict, unpushed: set[str]) -> str:
     data, origin = change.get("data") or {}, change.get("origin") or {}
     case = s.get(Case, change["key"])
     if case is None and isinstance(data.get("acceptance"), dict):
@@ -249,7 +254,7 @@ def _apply_case(ws, s, central: Central, change: dict, unpushed: set[str]) -> st
     case.updated_at = now
     document = data.get("document")
     if isinstance(document, dict) and document.get("sha256"):
-        _fetch_document(ws, s, central, case, document)
+        _store_document(ws, s, files, case, document)
     return "applied"
 
 
@@ -284,13 +289,40 @@ def _next_step(current: CaseStatus, target: CaseStatus) -> CaseStatus:
     return next(n for n in TRANSITIONS[current] if target in _reachable(n))
 
 
-def _fetch_document(ws, s, central: Central, case: Case, document: dict) -> None:
-    if s.scalar(select(Document.id).where(Document.number == document.get("number"),
-                                          Document.kind == document.get("kind"))):
+def _document_held(s, document: dict) -> bool:
+    return bool(s.scalar(select(Document.id).where(Document.number == document.get("number"),
+                                                   Document.kind == document.get("kind"))))
+
+
+def _download_documents(ws, central: Central, changes: list[dict]) -> dict[str, bytes]:
+    """The decision documents a page names and this terminal lacks, fetched and checked
+    before the page's write transaction: a slow download never holds the database's
+    write lock (the counter keeps working during a sync)."""
+    wanted = [c["data"]["document"] for c in changes if c.get("kind") == "case"
+              and isinstance(c.get("data"), dict) and isinstance(c["data"].get("document"), dict)
+              and isinstance(c["data"]["document"].get("sha256"), str)]
+    if not wanted:
+        return {}
+    with ws.reading() as s:
+        wanted = [d for d in wanted if not _document_held(s, d)]
+    files = {}
+    for document in wanted:
+        sha = document["sha256"]
+        if sha in files:
+            continue
+        data = central.request("GET", f"/files/{sha}").content
+        if hashlib.sha256(data).hexdigest() != sha:
+            raise Offline("从中心下载的文书与其摘要不符，稍后重试")
+        files[sha] = data
+    return files
+
+
+def _store_document(ws, s, files: dict[str, bytes], case: Case, document: dict) -> None:
+    if _document_held(s, document):
         return
-    data = central.request("GET", f"/files/{document['sha256']}").content
-    if hashlib.sha256(data).hexdigest() != document["sha256"]:
-        raise Offline("从中心下载的文书与其摘要不符，稍后重试")
+    data = files.get(document["sha256"])
+    if data is None:            # named by a change the pre-fetch did not see: next round
+        raise Offline("中心的文书尚未下载完成，稍后重试")
     now = ws.clock.now()
     rel = Path("documents") / f"{now:%Y}" / case.acceptance.receipt_no / f"{document['kind']}-{document['sha256'][:12]}.docx"
     path = ws.data_dir / rel
@@ -369,6 +401,7 @@ def pull(ws: Workstation, central: Central) -> dict:
         if not isinstance(changes, list) or not isinstance(page.get("cursor"), int) \
                 or not all(_well_formed(c) for c in changes):
             raise Offline("中心服务器返回的变更无法识别，稍后重试")
+        files = _download_documents(ws, central, changes)
         with ws.transaction() as s:
             unpushed = _unpushed_cases(s)
             # The page's catalog first: a case accepted elsewhere may name a matter
@@ -382,7 +415,7 @@ def pull(ws: Workstation, central: Central) -> dict:
                     continue
                 try:
                     if kind == "case":
-                        outcome = _apply_case(ws, s, central, change, unpushed)
+                        outcome = _apply_case(ws, s, files, change, unpushed)
                     elif kind == "seal.certificate":
                         outcome = _apply_seal(ws, s, change)
                     elif kind == "calendar.year":

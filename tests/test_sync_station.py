@@ -49,7 +49,7 @@ def _enroll(ws, centre, station_code: str, terminal: str) -> None:
 
 
 def test_a_station_case_is_decided_at_the_district_and_handed_over_at_the_station(
-        ws, station, centre, social_approver, enterprise):
+        ws, station, centre, social_approver, enterprise, monkeypatch):
     district = ws
     _enroll(station, centre, "S01", "002")
     _enroll(district, centre, "district", "001")
@@ -71,8 +71,31 @@ def test_a_station_case_is_decided_at_the_district_and_handed_over_at_the_statio
     held = {c["id"]: c for c in centre.cli("cases")["cases"]}
     assert held[case_id]["status"] == "approved" and held[case_id]["station"] == "S01"
 
+    # The decision's file comes down while the station's database is free to write
+    # (the counter keeps accepting during a slow download).
+    import sqlite3
+
+    from sync.http import Central
+
+    downloads, real_request = [], Central.request
+
+    def request(self, method, path, *args, **kwargs):
+        if method == "GET" and path.startswith("/files/"):
+            other = sqlite3.connect(station.db.path, timeout=0)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.rollback()
+                downloads.append("free")
+            except sqlite3.OperationalError:
+                downloads.append("locked")
+            finally:
+                other.close()
+        return real_request(self, method, path, *args, **kwargs)
+
+    monkeypatch.setattr(Central, "request", request)
     back = sync_once(station)
     assert back["conflicts"] == 0
+    assert downloads == ["free"]
     data = show(station, zhao, case_id)
     assert data["cases"][0]["status"] == "approved"
     decision = next(d for d in data["documents"] if d["kind"] == "准予行政许可决定书")
