@@ -848,3 +848,15 @@ def test_user_password_lets_a_user_from_the_centre_log_in(cli, capsys, monkeypat
         assert login(ws, "newbie", "a-good-password-1").role == "clerk"
     finally:
         ws.close()
+
+
+def test_a_reader_that_goes_away_gets_no_traceback(cli):
+    """`workstation … --json | head -c1`: the pipe closes under the command; it ends
+    quietly, without the 内部错误 traceback meant for real faults."""
+    read, write = os.pipe()
+    os.close(read)                   # the reader is already gone
+    env = dict(os.environ, WORKSTATION_DATA_DIR=str(cli))
+    out = subprocess.run([sys.executable, "-m", "workstation", "catalog", "list", "--json"],
+                         stdout=write, stderr=subprocess.PIPE, env=env, timeout=60, text=True)
+    os.close(write)
+    assert out.returncode == 1 and "内部错误" not in out.stderr and "Traceback" not in out.stderr, out.stderr

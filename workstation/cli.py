@@ -680,6 +680,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已取消", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # The reader went away (`… | head`): what was done is done; say nothing more
+        # into a closed pipe (Python would complain again at exit).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAULT
     except Exception:  # noqa: BLE001 - the last line of defence: say so, keep the trace
         print("内部错误：操作未完成。详细信息如下，请反馈给管理员：", file=sys.stderr)
         traceback.print_exc()
