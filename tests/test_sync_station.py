@@ -253,6 +253,18 @@ def test_a_transfer_slip_packed_at_the_station_is_signed_for_at_the_district(
     assert [i["receipt_no"] for i in again["items"]] == [second.receipt_no]
     with pytest.raises(Exception):
         transfers.create(station, zhao, [first.receipt_no])
+    # The station now holds the district's seal certificates too (same names, same
+    # 受理 category): its next acceptance is still sealed with its own seal.
+    from workstation.services.documents import issue_pending
+
+    later = accept(station, zhao, Intake(["T-GT"], dict(person), ["M01", "M02"]))
+    issued = issue_pending(station, zhao, later.receipt_no, SealVault())
+    assert issued
+    from workstation.store.models import Acceptance, Document
+
+    with station.reading() as s:
+        acc_id = s.query(Acceptance.id).filter_by(receipt_no=later.receipt_no).scalar()
+        assert {d.seal_id for d in s.query(Document).filter_by(acceptance_id=acc_id)} == {"S-610102-002-1"}
     # A second round changes nothing anywhere.
     assert sync_once(district)["pulled"]["conflict"] == 0
     assert transfers.show(district, clerk, slip["number"])["status"] == "discrepancy"

@@ -23,7 +23,7 @@ from sync import outbox
 from ..domain.errors import DomainError
 from ..domain.states import CaseStatus, check_transition
 from ..domain.text import NOTE_MAX, clean_text
-from ..store.models import ApprovalJob, ApprovalJobItem, Case, Seal
+from ..store.models import ApprovalJob, ApprovalJobItem, Case
 from . import audit
 from .auth import Actor, require
 from .cases import CaseRow, _row_query, _visible
@@ -31,7 +31,7 @@ from .context import Workstation
 from .documents import file_ref, sign_in
 from .errors import NotFound, PermissionDenied
 from .numbers import next_document_no
-from .seals import SealVault
+from .seals import SealVault, usable_seal_id
 
 DECIDABLE = (CaseStatus.ACCEPTED.value, CaseStatus.REVIEWING.value)
 KINDS = {"approve": "准予行政许可决定书", "deny": "不予行政许可决定书"}
@@ -51,10 +51,9 @@ def queue(ws: Workstation, actor: Actor, category: str | None = None, *, limit: 
 
 def _seal_for(ws: Workstation, actor: Actor, vault: SealVault, category: str) -> SealForSigning:
     with ws.reading() as s:
-        seal_id = s.scalar(select(Seal.id).where(Seal.category == category, Seal.status == "active")
-                           .order_by(Seal.created_at.desc()).limit(1))
+        seal_id = usable_seal_id(s, category)
     if seal_id is None:
-        raise DomainError(f"没有有效的“{category}”印章，请管理员创建")
+        raise DomainError(f"本机没有有效的“{category}”印章（其他终端的印章只能用于验证），请管理员创建")
     unlocked = vault.get(seal_id) or vault.unlock(ws, actor, seal_id)
     return SealForSigning(unlocked.id, unlocked.algorithm, unlocked.private_key, unlocked.image_png)
 

@@ -27,7 +27,7 @@ from . import audit, catalog as catalog_service
 from .auth import Actor
 from .context import Workstation
 from .errors import NotFound
-from .seals import SealVault
+from .seals import SealVault, usable_seal_id
 from .settings import Settings
 
 FORM_LABELS = {"原件": "原件", "复印件": "复印件", "原件及复印件": "原件及复印件", "电子件": "电子件"}
@@ -188,10 +188,9 @@ def sign_in(s, ws: Workstation, actor: Actor, acc: Acceptance, kind: str, number
 
 def _acceptance_seal_id(ws: Workstation) -> str:
     with ws.reading() as s:
-        seal_id = s.scalar(select(Seal.id).where(Seal.category == "受理", Seal.status == "active")
-                           .order_by(Seal.created_at.desc()).limit(1))
+        seal_id = usable_seal_id(s, "受理")
     if seal_id is None:
-        raise DomainError("本机还没有有效的受理印章，请管理员运行 workstation seal create")
+        raise DomainError("本机还没有有效的受理印章（其他终端的印章只能用于验证），请管理员运行 workstation seal create")
     return seal_id
 
 

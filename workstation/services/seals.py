@@ -152,6 +152,15 @@ def revoke_seal(ws: Workstation, actor: Actor, seal_id: str, reason: str) -> dic
         return seal_json(seal)
 
 
+def usable_seal_id(session, category: str) -> str | None:
+    """The newest active seal of ``category`` whose private key is on this terminal.
+    Certificates pulled from the centre (other terminals' seals, same names and
+    categories) are for verifying only and are never chosen to seal with."""
+    return session.scalar(select(Seal.id).where(Seal.category == category, Seal.status == "active",
+                                                Seal.private_key_blob.is_not(None))
+                          .order_by(Seal.created_at.desc()).limit(1))
+
+
 def may_use(actor: Actor, category: str) -> bool:
     """Clerks use the 受理 seal; an approver only the seals of their categories."""
     if category == "受理":
