@@ -129,11 +129,14 @@ def _pending(ws: Workstation, limit: int) -> list[dict]:
 
 
 def _files_of(event: dict) -> list[tuple[str, str]]:
-    """(sha256, relative path) of the document files an event names."""
+    """(sha256, relative path) of the document files an event names (and the page
+    files of an electronic material, services/materials.py)."""
     payload = event["payload"]
     refs = [payload] if event["kind"] == "document.sign" else []
     if isinstance(payload.get("document"), dict):
         refs.append(payload["document"])
+    if event["kind"] == "material.pages" and isinstance(payload.get("pages"), list):
+        refs += [p for p in payload["pages"] if isinstance(p, dict)]
     return [(r["sha256"], r["path"]) for r in refs if r.get("sha256") and r.get("path")]
 
 
@@ -245,12 +248,15 @@ def _apply_case(ws, s, files: dict[str, bytes], change: dict, unpushed: set[str]
                                + ("且有尚未上传的办理" if case.id in unpushed else ""),
                        detail={"change": change}, created_at=now))
         return "conflict"
+    # Everything checked before anything changes: a bad date leaves the case as it was
+    # and the change kept as a conflict.
+    days = {name: incoming.parse_day(data.get(name), name) for name in
+            ("decided_on", "due_date", "statutory_due_date") if data.get(name)}
     while case.status != target.value:          # e.g. approved → awaiting_delivery → delivered
         step = _next_step(CaseStatus(case.status), target)
         case.status = check_transition(CaseStatus(case.status), step).value
-    for name in ("decided_on", "due_date", "statutory_due_date"):
-        if data.get(name):
-            setattr(case, name, datetime.fromisoformat(data[name]).date())
+    for name, day in days.items():
+        setattr(case, name, day)
     case.updated_at = now
     document = data.get("document")
     if isinstance(document, dict) and document.get("sha256"):

@@ -37,13 +37,16 @@ class Unusable(Exception):
     """The centre's data cannot be taken; the message says why, for a person."""
 
 
-def _day(value) -> date | None:
+def parse_day(value, what: str = "日期") -> date | None:
     if value in (None, ""):
         return None
     try:
-        return date.fromisoformat(str(value))
+        return date.fromisoformat(str(value)[:10])
     except ValueError:
-        raise Unusable(f"日期“{str(value)[:20]}”无效") from None
+        raise Unusable(f"中心发来的{what}“{str(value)[:20]}”不是有效日期") from None
+
+
+_day = parse_day
 
 
 def _text(value, limit: int) -> str:

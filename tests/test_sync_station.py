@@ -291,3 +291,20 @@ def test_the_centre_refuses_a_slip_step_from_the_wrong_side(centre):
         answers.append(answer.json()["results"][0])
     assert [a["status"] for a in answers] == ["conflict", "conflict"]
     assert "S01" in answers[0]["message"]
+
+
+def test_a_case_change_with_a_bad_date_changes_nothing(ws, clerk, person):
+    from sync import client as sync_client
+    from sync.incoming import Unusable
+
+    case_id = accept(ws, clerk, Intake(["T-SP"], dict(person), ["M01", "M02", "M03", "M04"])).cases[0]["id"]
+    before = show(ws, clerk, case_id)["cases"][0]
+    change = {"kind": "case", "key": case_id, "origin": {},
+              "data": {"status": "approved", "decided_on": "garbage", "due_date": "2026-13-45"}}
+    with ws.transaction() as s:
+        with pytest.raises(Unusable, match="decided_on"):
+            sync_client._apply_case(ws, s, {}, change, set())
+        # The pull goes on with the rest of the page and commits: nothing of this
+        # change may be left behind in the session.
+    after = show(ws, clerk, case_id)["cases"][0]
+    assert (after["status"], after["due_date"]) == (before["status"], before["due_date"]) == ("accepted", before["due_date"])

@@ -38,6 +38,7 @@ class CaseRow:
     due_date: date | None
     provisional: bool
     clerk: str
+    station: str          # where it was accepted: `district` (the hall) or a station's code
 
     @property
     def status_label(self) -> str:
@@ -49,13 +50,13 @@ class CaseRow:
                 "category": self.category, "status": self.status, "status_label": self.status_label,
                 "received_on": self.received_on.isoformat(),
                 "due_date": self.due_date.isoformat() if self.due_date else None,
-                "provisional": self.provisional, "clerk": self.clerk}
+                "provisional": self.provisional, "clerk": self.clerk, "station": self.station}
 
 
 def _row_query():
     return (select(Case.id, Acceptance.receipt_no, Applicant.name, Applicant.id_number,
                    Case.matter_name, Case.category, Case.status, Acceptance.received_on,
-                   Case.due_date, Case.provisional, Acceptance.clerk)
+                   Case.due_date, Case.provisional, Acceptance.clerk, Acceptance.station)
             .join(Acceptance, Case.acceptance_id == Acceptance.id)
             .join(Applicant, Case.applicant_id == Applicant.id))
 

@@ -8,7 +8,7 @@ from ...services.cases import CaseRow
 from ..table_model import RowTableModel
 from ..qt import QColor, QModelIndex, Qt
 
-COLUMNS = ("受理编号", "申请人", "证件号码", "事项", "类别", "状态", "收件日期", "承诺办结", "受理人")
+COLUMNS = ("受理编号", "申请人", "证件号码", "事项", "类别", "状态", "收件日期", "承诺办结", "受理人", "受理点")
 PAGE = 100
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -58,7 +58,8 @@ class CaseTableModel(RowTableModel):
             if r.due_date:
                 due = r.due_date.isoformat() + ("（暂定）" if r.provisional else "")
             return (r.receipt_no, r.applicant_name, r.applicant_number, r.matter_name, r.category,
-                    r.status_label, r.received_on.isoformat(), due, r.clerk)[index.column()]
+                    r.status_label, r.received_on.isoformat(), due, r.clerk,
+                    "区中心" if r.station == "district" else f"站点 {r.station}")[index.column()]
         if role == ROW_ROLE:
             return r
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == 5:
