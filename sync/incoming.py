@@ -151,7 +151,8 @@ def import_acceptance(ws, s, change: dict) -> int:
                                promise_date=_day(line.get("promise_date")),
                                note=_text(line.get("note"), 500)))
     s.flush()
-    known_numbers = set(s.scalars(select(Document.number)))
+    numbers = [_text(d.get("number"), 60) for d in payload.get("documents") or [] if isinstance(d, dict)]
+    known_numbers = set(s.scalars(select(Document.number).where(Document.number.in_(numbers))))
     for doc in payload.get("documents") or []:
         number = _text(doc.get("number"), 60) if isinstance(doc, dict) else ""
         if not number or number in known_numbers:
