@@ -29,7 +29,7 @@ from workstation.services.context import Workstation
 from workstation.store import raw
 from workstation.store.models import Case, Conflict, Document, OutboxEvent, Seal, SyncState, User
 
-from . import incoming
+from . import incoming, leases
 from .http import Central, Offline, Refused, check_server_url
 
 KEYRING_SERVICE = "workstation-sync"
@@ -453,16 +453,18 @@ def sync_once(ws: Workstation) -> dict:
             skew = _skew(time.get("server_time"), started)
             pushed = push(ws, central)
             pulled = pull(ws, central)
+            numbers = leases.lease_ahead(ws, central)     # 文号 blocks, ahead of need
     except (Offline, Refused) as exc:
         with ws.transaction() as s:
             _put(s, last_error=str(exc), last_attempt=started.isoformat(timespec="seconds"),
                  online="0")
         raise
     with ws.transaction() as s:
-        _put(s, last_sync=ws.clock.now().isoformat(timespec="seconds"), last_error="", online="1",
+        _put(s, last_sync=ws.clock.now().isoformat(timespec="seconds"),
+             last_error="；".join(numbers["errors"]), online="1",
              skew=str(skew if skew is not None else ""))
     out = status(ws)
-    out.update({"pushed": pushed, "pulled": pulled, "skew_seconds": skew})
+    out.update({"pushed": pushed, "pulled": pulled, "skew_seconds": skew, "leased": numbers["leased"]})
     return out
 
 
@@ -492,4 +494,5 @@ def status(ws: Workstation, user: str | None = None) -> dict:
                 "station": state.get("station"), "online": state.get("online") == "1",
                 "pending": s.scalar(pending) or 0, "conflicts": s.scalar(conflicts) or 0,
                 "last_sync": state.get("last_sync"), "last_error": state.get("last_error") or None,
-                "skew_seconds": int(skew) if skew.lstrip("-").isdigit() else None}
+                "skew_seconds": int(skew) if skew.lstrip("-").isdigit() else None,
+                "leases": leases.held(s)}

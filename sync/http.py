@@ -44,8 +44,22 @@ def check_server_url(url) -> str:
     if not isinstance(url, str):
         raise DomainError("中心服务器地址应为文字", "server")
     url = url.strip().rstrip("/")
-    if not url.startswith(("http://", "https://")) or len(url) > 200 or any(c.isspace() for c in url):
+    if not url:
+        raise DomainError("请填写中心服务器地址，如 https://zwfw.example.gov.cn:8443", "server")
+    if len(url) > 200:
+        raise DomainError("中心服务器地址过长（至多200个字符）", "server")
+    if not url.isprintable() or any(c.isspace() for c in url):
+        raise DomainError("中心服务器地址中有空格、换行或控制字符，请重新填写", "server")
+    if not url.lower().startswith(("http://", "https://")):
         raise DomainError("中心服务器地址应以 http:// 或 https:// 开头，如 https://zwfw.example.gov.cn:8443",
+                          "server")
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        parsed = None
+    if parsed is None or not parsed.host or parsed.userinfo or parsed.query or parsed.fragment \
+            or not (parsed.port is None or 0 < parsed.port < 65536):
+        raise DomainError("中心服务器地址写法有误：应为 https://主机名[:端口]，如 https://zwfw.example.gov.cn:8443",
                           "server")
     return url
 

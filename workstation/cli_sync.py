@@ -27,7 +27,9 @@ def cmd_sync(args) -> int:
         if args.what == "status":
             out = status(ws)
             text = (f"{'在线' if out['online'] else '离线'}；待同步 {out['pending']} 条；冲突 {out['conflicts']} 件；"
-                    f"上次同步 {out['last_sync'] or '从未'}" + (f"；{out['last_error']}" if out['last_error'] else ""))
+                    f"上次同步 {out['last_sync'] or '从未'}" + (f"；{out['last_error']}" if out['last_error'] else "")
+                    + "".join(f"\n号段 {b['authority']}{b['act']}字〔{b['year']}〕第{b['next']}–{b['last']}号"
+                              for b in out["leases"]))
         else:
             out = sync_once(ws)
             text = (f"已同步：上传 {out['pushed']}，下载 {out['pulled']}；待同步 {out['pending']} 条；"

@@ -111,6 +111,65 @@ def offline_block(terminal: str, size: int = 99_999) -> tuple[int, int]:
     return base + 1, base + size
 
 
+OFFLINE_RANGE = 100_000
+TERMINALS = range(1, 1000)
+
+
+@dataclass(frozen=True)
+class Block:
+    """A range of document sequences held by this terminal for one authority, act and
+    year: a block leased from the centre (`lease`) or its own offline range (`offline`).
+    `next` is the sequence the block gives out next; past `last` it is used up."""
+
+    first: int
+    last: int
+    next: int
+    source: str = "lease"
+
+    @property
+    def left(self) -> int:
+        return max(0, self.last - self.next + 1)
+
+
+def choose_block(blocks) -> int | None:
+    """Which block the next 文号 comes from (its index), or None when none has a number
+    left. Leased blocks first, lowest first (the centre's numbers are low and
+    coordinated across the district); the terminal's offline range only when every
+    lease is used up, so that numbering never waits for the network."""
+    usable = [(b.source == "offline", b.first, i) for i, b in enumerate(blocks) if b.left > 0]
+    return min(usable)[2] if usable else None
+
+
+def leased_left(blocks) -> int:
+    """Numbers still unused in the leased blocks (what decides leasing ahead of need)."""
+    return sum(b.left for b in blocks if b.source == "lease")
+
+
+def in_offline_range(first: int, last: int) -> bool:
+    """Whether any of first…last lies in some terminal's offline range
+    T×100000+1 … T×100000+99999 (T = 001…999): the centre never leases those."""
+    for t in range(max(first // OFFLINE_RANGE, TERMINALS.start),
+                   min(last // OFFLINE_RANGE, TERMINALS.stop - 1) + 1):
+        if first <= t * OFFLINE_RANGE + OFFLINE_RANGE - 1 and last >= t * OFFLINE_RANGE + 1:
+            return True
+    return False
+
+
+def check_lease(first, last, size: int, held=()) -> tuple[int, int]:
+    """A block the centre leased, checked before a number of it is used: whole numbers,
+    1 ≤ first ≤ last, at most the size asked, outside every offline range and apart
+    from the blocks already held (`held`: (first, last) pairs)."""
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (first, last)) \
+            or not 1 <= first <= last or last - first + 1 > size:
+        raise DomainError("中心服务器给出的号段无法识别")
+    if in_offline_range(first, last):
+        raise DomainError(f"中心服务器给出的号段 {first}–{last} 落在终端的离线号段内，未采用")
+    for lo, hi in held:
+        if first <= hi and last >= lo:
+            raise DomainError(f"中心服务器给出的号段 {first}–{last} 与本机已有号段重叠，未采用")
+    return first, last
+
+
 RECEIPT_RE = re.compile(r"^\d{12,30}$")
 
 

@@ -268,9 +268,10 @@ class Counter(Base):
 
 class NumberBlock(Base):
     """A range of document sequences this terminal may use: its own offline range,
-    or a block leased from the centre."""
+    or a block leased from the centre (a lease says when and from which server)."""
 
     __tablename__ = "number_blocks"
+    __table_args__ = (Index("ix_number_blocks_scope", "authority", "act", "year"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     authority: Mapped[str] = mapped_column(String(40))
     act: Mapped[str] = mapped_column(String(10))
@@ -279,6 +280,8 @@ class NumberBlock(Base):
     last: Mapped[int] = mapped_column(Integer)
     next: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(10))  # offline | lease
+    leased_at: Mapped[datetime | None] = mapped_column(DateTime)
+    server: Mapped[str | None] = mapped_column(String(200))
 
 
 class AuditEntry(Base):

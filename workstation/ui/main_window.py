@@ -7,7 +7,8 @@ from ..services import cases as case_service
 from ..services.errors import NotFound
 from .acceptance import AcceptanceScreen
 from .cases import CaseDialog, CasesScreen
-from .qt import QApplication, QKeySequence, QLabel, QMainWindow, QShortcut, QTabWidget, Qt, QTimer
+from .qt import (QAction, QApplication, QKeySequence, QLabel, QMainWindow, QShortcut, QTabWidget, Qt,
+                 QTimer)
 from .scanner import ScannerFilter
 from .tasks import Runner
 
@@ -30,6 +31,7 @@ class MainWindow(QMainWindow):
         self.resize(1400, 860)
         self._init_screens()
         self._init_status_bar()
+        self._init_menu()
         self._init_scanner()
         self._connect_signals()
         self.refresh_status()
@@ -69,9 +71,22 @@ class MainWindow(QMainWindow):
         self.network_label.setToolTip("尚未配置中心服务器：所有办理均保存在本机，联网后同步")
         self.outbox_label = QLabel(objectName="outbox")
         bar = self.statusBar()
-        bar.showMessage("Ctrl+Shift+V 验证文书的电子签章　Ctrl+Shift+S 立即同步　Ctrl+Shift+C 同步冲突")
+        bar.showMessage("Ctrl+Shift+V 验证文书的电子签章　Ctrl+Shift+S 立即同步　Ctrl+Shift+C 同步冲突"
+                        "　Ctrl+Shift+E 同步与登记")
         for w in (self.terminal_label, self.user_label, self.network_label, self.outbox_label):
             bar.addPermanentWidget(w)
+
+    def _init_menu(self) -> None:
+        """同步(&Y): the sync state and enrolment (its own shortcut), and the two sync
+        keys' entries (their QShortcuts stay; the menu only names them)."""
+        menu = self.menuBar().addMenu("同步(&Y)")
+        self.sync_dialog_action = QAction("同步状态与登记(&E)…", self, objectName="open_sync_dialog")
+        self.sync_dialog_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        self.sync_dialog_action.triggered.connect(self.open_sync_dialog)
+        menu.addAction(self.sync_dialog_action)
+        self.addAction(self.sync_dialog_action)      # its shortcut works with the menu closed
+        menu.addAction("立即同步(&S)\tCtrl+Shift+S", self.sync_now)
+        menu.addAction("同步冲突(&C)…\tCtrl+Shift+C", self.open_conflicts)
 
     def _init_scanner(self) -> None:
         self.scanner = ScannerFilter(self)
@@ -116,6 +131,26 @@ class MainWindow(QMainWindow):
         self.conflicts_dialog = ConflictsDialog(self.ws, self.actor, self.runner, self)
         self.conflicts_dialog.finished.connect(lambda _: self.refresh_status())
         self.conflicts_dialog.show()
+
+    def network_runner(self):
+        """The worker for network work (sync, enrolment): never the GUI thread, never the
+        database worker the counter waits on."""
+        if not hasattr(self, "sync_runner"):
+            self.sync_runner = Runner(self)
+        return self.sync_runner
+
+    def open_sync_dialog(self) -> None:
+        """同步与登记: everyone sees the state; an admin enrols (the service decides)."""
+        from .sync_dialog import SyncDialog
+
+        dialog = getattr(self, "sync_dialog", None)
+        if dialog is not None and dialog.isVisible():
+            dialog.raise_()
+            dialog.activateWindow()
+            return
+        self.sync_dialog = SyncDialog(self.ws, self.actor, self.runner, self.network_runner(), self)
+        self.sync_dialog.work_done.connect(self.refresh_status)
+        self.sync_dialog.show()
 
     def open_transfers(self, number: str | None = None) -> None:
         """材料流转: the station packs and hands over paper, the centre signs for it."""
@@ -170,7 +205,7 @@ class MainWindow(QMainWindow):
         self.sync_status = st
         self.network_label.setText("在线" if st["online"] else "离线")
         if not st["enrolled"]:
-            tip = "尚未登记到中心服务器：所有办理均保存在本机（管理员运行 workstation enroll 登记）"
+            tip = "尚未登记到中心服务器：所有办理均保存在本机（管理员按 Ctrl+Shift+E 登记）"
         else:
             tip = f"中心 {st['server']}；上次同步 {st['last_sync'] or '从未'}"
             if st["last_error"]:
@@ -190,21 +225,18 @@ class MainWindow(QMainWindow):
         the counter's database work, nor the window)."""
         from sync.client import sync_once
 
-        from .tasks import Runner
-
         ws = self.ws
         # The last status read (on the database worker) says whether there is a centre.
         if not getattr(self, "sync_status", {}).get("enrolled") or getattr(self, "_syncing", False):
             return
-        if not hasattr(self, "sync_runner"):
-            self.sync_runner = Runner(self)
+        runner = self.network_runner()
         self._syncing = True
 
         def finished(_):
             self._syncing = False
             self.refresh_status()
 
-        self.sync_runner.run(lambda: sync_once(ws), finished, finished)
+        runner.run(lambda: sync_once(ws), finished, finished)
 
     def on_scanned(self, code: str) -> None:
         """A hand scanner read a code anywhere in the window: open what it leads to."""
