@@ -663,6 +663,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     register_transfer(sub, command)
 
+    from .cli_material import register as register_material
+
+    register_material(sub, command)
+
     c = command("demo", cmd_demo, "生成演示数据库")
     c.add_argument("--cases", type=int, default=300)
     c.add_argument("--if-empty", action="store_true", help="数据目录已有数据时什么也不做")

@@ -9,7 +9,7 @@ from typing import Callable
 
 from sqlalchemy.orm import Session
 
-from ..domain import numbering
+from ..domain import materials as materials_rules, numbering
 from ..domain.errors import DomainError
 from ..domain.text import clean_phone, clean_text
 from ..store import raw
@@ -80,6 +80,12 @@ OPTIONS: dict[str, Option] = {o.key: o for o in [
            lambda v: _url_with_receipt(v, "进度查询网址")),
     Option("rating_url", "好差评网址", "https://zwfw.example.gov.cn/rate?no={receipt}",
            lambda v: _url_with_receipt(v, "好差评网址")),
+    # Electronic materials (services/materials.py): the largest file taken, and how long a
+    # stored material serves the applicant's later cases unless given its own expiry.
+    Option("material_max_mb", "材料文件大小上限（MB）", "300",
+           lambda v: str(materials_rules.check_max_mb(v))),
+    Option("material_validity_days", "材料默认有效期（天）", "365",
+           lambda v: str(materials_rules.check_validity_days(v))),
 ]}
 
 

@@ -347,3 +347,47 @@ class MaterialTransferItem(Base):
     copies: Mapped[int] = mapped_column(Integer)                       # sheets' copies (份)
     state: Mapped[str] = mapped_column(String(10))     # pending | received | missing | cancelled
     note: Mapped[str] = mapped_column(String(500), default="")
+
+
+class PageFile(Base):
+    """A stored page picture, content-addressed under the data folder
+    (materials/ab/abcdef….jpg|png); written before any row names it."""
+
+    __tablename__ = "page_files"
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    mime: Mapped[str] = mapped_column(String(20))                      # image/jpeg | image/png
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    dpi: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class MaterialPage(Base):
+    """One page of a case material's electronic copy, in order. Reused materials link
+    the same stored pages (never copies)."""
+
+    __tablename__ = "material_pages"
+    __table_args__ = (UniqueConstraint("case_material_id", "seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_material_id: Mapped[int] = mapped_column(ForeignKey("case_materials.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(ForeignKey("page_files.sha256"), index=True)
+    rotation: Mapped[int] = mapped_column(Integer, default=0)          # 0 | 90 | 180 | 270, clockwise
+    source: Mapped[str] = mapped_column(String(10))    # file | camera | scanner | folder | reuse
+    captured_by: Mapped[str] = mapped_column(String(64))
+    captured_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ElectronicMaterial(Base):
+    """A case material's electronic copy as a whole: how long it serves other cases,
+    where it was reused from, and the back office's check (未核验/已核验/有缺陷)."""
+
+    __tablename__ = "electronic_materials"
+    case_material_id: Mapped[int] = mapped_column(ForeignKey("case_materials.id"), primary_key=True)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    reused_from: Mapped[int | None] = mapped_column(ForeignKey("case_materials.id"))
+    check_state: Mapped[str] = mapped_column(String(12))   # unchecked | checked | defective
+    checked_by: Mapped[str | None] = mapped_column(String(64))
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    check_note: Mapped[str] = mapped_column(String(500), default="")
