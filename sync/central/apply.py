@@ -33,18 +33,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable, Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import select, union_all, update
 from sqlalchemy.orm import Session
 
 from workstation.domain.errors import DomainError
 from workstation.domain.states import OPEN, CaseStatus, check_transition
 
-from .bulk import insert_rows, one_of
+from .bulk import insert_rows, one_of, update_rows
 from .changes import write_changes
 from .models import (AcceptanceRecord, CaseRecord, ConflictRecord, DocumentRecord, Event,
                      SealRecord, StoredFile)
@@ -170,8 +171,10 @@ def _chunks(items: Iterable, size: int = CHUNK):
         yield items[i:i + size]
 
 
-def _row(obj) -> dict:
-    return {c.key: getattr(obj, c.key) for c in obj.__table__.columns}
+def _rows(session: Session, query) -> list[dict]:
+    """A table's rows as dicts keyed by column (plain rows, no ORM objects: the view
+    only reads and writes them back in bulk)."""
+    return [dict(row) for row in session.execute(query).mappings()]
 
 
 def _when(moment: datetime | None) -> str:
@@ -229,6 +232,8 @@ class View:
     def __init__(self, session: Session, caller: Caller, received_at: datetime):
         self.s, self.caller, self.received_at = session, caller, received_at
         self.cases: dict[str, dict] = {}
+        self._by_acceptance: dict[str, list[dict]] = {}   # see cases_of
+        self._indexed = 0
         self.new_cases: set[str] = set()
         self.dirty_cases: set[str] = set()
         self.acceptances: dict[str, dict] = {}        # id -> {id, station, receipt_no}
@@ -250,14 +255,14 @@ class View:
         acceptance_ids = {k for ev in events if ev.kind in ACCEPTANCE_KINDS
                           and (k := _key(ev.payload.get("acceptance_id")))}
         receipts = {k for ev in events if (k := _key(ev.payload.get("receipt_no"), 40))}
-        for chunk in _chunks(acceptance_ids):
-            self._add_acceptances(s.execute(select(AcceptanceRecord.id, AcceptanceRecord.station,
-                                                   AcceptanceRecord.receipt_no)
-                                            .where(one_of(s, AcceptanceRecord.id, chunk))))
-        for chunk in _chunks(receipts):
-            self._add_acceptances(s.execute(select(AcceptanceRecord.id, AcceptanceRecord.station,
-                                                   AcceptanceRecord.receipt_no)
-                                            .where(one_of(s, AcceptanceRecord.receipt_no, chunk))))
+        # By id and by receipt number, in one round trip.
+        lookups = [select(AcceptanceRecord.id, AcceptanceRecord.station, AcceptanceRecord.receipt_no)
+                   .where(one_of(s, column, chunk))
+                   for column, keys in ((AcceptanceRecord.id, acceptance_ids),
+                                        (AcceptanceRecord.receipt_no, receipts))
+                   for chunk in _chunks(keys)]
+        if lookups:
+            self._add_acceptances(s.execute(union_all(*lookups) if len(lookups) > 1 else lookups[0]))
         signed = [self.receipts[k] for ev in events if ev.kind == "document.sign"
                   and (k := _key(ev.payload.get("receipt_no"), 40)) in self.receipts]
         case_ids = {cid for ev in events for cid in _case_ids(ev)}
@@ -265,27 +270,37 @@ class View:
             case_ids.update(s.scalars(select(CaseRecord.id).where(one_of(s, CaseRecord.acceptance_id, chunk))))
         # Lock in id order: two batches touching the same cases never deadlock.
         for chunk in _chunks(sorted(case_ids)):
-            for case in s.scalars(select(CaseRecord).where(one_of(s, CaseRecord.id, chunk))
-                                  .order_by(CaseRecord.id).with_for_update()):
-                self.cases[case.id] = _row(case)
+            for case in _rows(s, select(CaseRecord.__table__).where(one_of(s, CaseRecord.id, chunk))
+                              .order_by(CaseRecord.id).with_for_update()):
+                self.cases[case["id"]] = case
         doc_acceptances = set(signed) | {c["acceptance_id"] for c in self.cases.values()}
         for chunk in _chunks(doc_acceptances):
-            for doc in s.scalars(select(DocumentRecord).where(one_of(s, DocumentRecord.acceptance_id, chunk))
-                                 .order_by(DocumentRecord.id)):
-                self.documents[(doc.acceptance_id, doc.number)] = _row(doc)
+            for doc in _rows(s, select(DocumentRecord.__table__)
+                             .where(one_of(s, DocumentRecord.acceptance_id, chunk))
+                             .order_by(DocumentRecord.id)):
+                self.documents[(doc["acceptance_id"], doc["number"])] = doc
         seal_ids = {k for ev in events if ev.kind.startswith("seal.")
                     and (k := _key(ev.payload.get("seal_id"), 60))}
         seal_ids |= {k for ev in events if ev.kind == "seal.create"
                      and isinstance(ev.payload.get("certificate"), dict)
                      and (k := _key(ev.payload["certificate"].get("issuer_id"), 60))}
         for chunk in _chunks(sorted(seal_ids)):
-            for seal in s.scalars(select(SealRecord).where(one_of(s, SealRecord.id, chunk))
-                                  .order_by(SealRecord.id).with_for_update()):
-                self.seals[seal.id] = _row(seal)
+            for seal in _rows(s, select(SealRecord.__table__).where(one_of(s, SealRecord.id, chunk))
+                              .order_by(SealRecord.id).with_for_update()):
+                self.seals[seal["id"]] = seal
         hashes = {h for ev in events for h in _file_hashes(ev) if HEX64.match(h)}
         for chunk in _chunks(hashes):
             self.files.update(s.scalars(select(StoredFile.sha256).where(
                 one_of(s, StoredFile.sha256, chunk), StoredFile.complete.is_(True))))
+
+    def cases_of(self, acceptance_id: str) -> list[dict]:
+        """The view's cases of an acceptance, in the view's order (cases are only ever
+        added to the view, so the index is brought up to date from where it stopped)."""
+        if self._indexed < len(self.cases):
+            for case in itertools.islice(self.cases.values(), self._indexed, None):
+                self._by_acceptance.setdefault(case["acceptance_id"], []).append(case)
+            self._indexed = len(self.cases)
+        return self._by_acceptance.get(acceptance_id, [])
 
     def _add_acceptances(self, rows) -> None:
         for acc_id, station, receipt in rows:
@@ -358,13 +373,11 @@ class View:
         s = self.s
         insert_rows(s, AcceptanceRecord, self.new_acceptances)
         insert_rows(s, CaseRecord, [self.cases[i] for i in sorted(self.new_cases)])
-        if self.dirty_cases:
-            s.execute(update(CaseRecord), [{k: self.cases[i][k] for k in CASE_STATE}
-                                           for i in sorted(self.dirty_cases)])
+        update_rows(s, CaseRecord, [{k: self.cases[i][k] for k in CASE_STATE}
+                                    for i in sorted(self.dirty_cases)])
         insert_rows(s, DocumentRecord, self.new_documents)
-        if self.dirty_documents:
-            s.execute(update(DocumentRecord), [d for d in self.documents.values()
-                                               if d.get("id") in self.dirty_documents])
+        update_rows(s, DocumentRecord, [d for d in self.documents.values()
+                                        if d.get("id") in self.dirty_documents])
         insert_rows(s, SealRecord, [self.seals[i] for i in sorted(self.new_seals)])
         if self.dirty_seals:
             s.execute(update(SealRecord), [self.seals[i] for i in sorted(self.dirty_seals)])
@@ -570,8 +583,7 @@ def apply_document(v: View, ev: Incoming) -> None:
         raise Conflict("invalid", "事件内容有误：文件摘要 sha256 应为64位十六进制数")
     v.need_files(ev)
     case_id = p.get("case_id").lower() if isinstance(p.get("case_id"), str) else None
-    cases = [c for c in v.cases.values() if c["acceptance_id"] == acc_id
-             and (c["id"] == case_id or c["document_no"] == number)]
+    cases = [c for c in v.cases_of(acc_id) if c["id"] == case_id or c["document_no"] == number]
     # All checked: change the view.
     row = _upsert_document(v, acc_id, acc["station"], number, p, ev, cases[0]["id"] if cases else None)
     if not row["kind"]:
@@ -709,11 +721,11 @@ def process_batch(session: Session, caller: Caller, events: list[Incoming]) -> l
                                                ConflictRecord.reason == "same_id")).all())
     wanted = sorted({ev.seq - 1 for ev in events if ev.seq > 1})
     present: set[int] = set()
-    for chunk in _chunks(wanted):
-        present.update(session.scalars(select(Event.seq).where(Event.terminal == caller.terminal,
-                                                               one_of(session, Event.seq, chunk))))
-        present.update(session.scalars(select(ConflictRecord.seq).where(
-            ConflictRecord.terminal == caller.terminal, one_of(session, ConflictRecord.seq, chunk))))
+    for chunk in _chunks(wanted):       # stored as events or as conflicts: one round trip
+        present.update(session.scalars(union_all(
+            select(Event.seq).where(Event.terminal == caller.terminal, one_of(session, Event.seq, chunk)),
+            select(ConflictRecord.seq).where(ConflictRecord.terminal == caller.terminal,
+                                             one_of(session, ConflictRecord.seq, chunk)))))
     view = View(session, caller, received)
     view.load([ev for ev in events if ev.id not in stored])
     limit = received + FUTURE_LIMIT

@@ -32,9 +32,15 @@ def write_changes(session: Session, changes: list[dict]) -> None:
     cursors under the counter's row lock (kept until the caller commits)."""
     if not changes:
         return
-    value = session.execute(select(Counter.value).where(Counter.name == "changes")
-                            .with_for_update()).scalar_one()
-    session.execute(update(Counter).where(Counter.name == "changes").values(value=value + len(changes)))
+    if is_pg(session):
+        # One statement: the UPDATE takes the row lock and says where the counter stood.
+        value = session.execute(update(Counter.__table__).where(Counter.name == "changes")
+                                .values(value=Counter.value + len(changes))
+                                .returning(Counter.value)).scalar_one() - len(changes)
+    else:
+        value = session.execute(select(Counter.value).where(Counter.name == "changes")
+                                .with_for_update()).scalar_one()
+        session.execute(update(Counter).where(Counter.name == "changes").values(value=value + len(changes)))
     at = now()
     insert_rows(session, Change, [{"cursor": value + i, "created_at": at, "origin_terminal": None,
                                    "origin_station": None, "origin_user": None, "origin_at": None,
