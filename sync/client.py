@@ -323,6 +323,19 @@ def _download_documents(ws, central: Central, changes: list[dict]) -> dict[str, 
     return files
 
 
+def _download_pages(ws, central: Central, changes: list[dict]) -> None:
+    """Material page files a page of changes names and this disk lacks, fetched,
+    checked and written content-addressed before the write transaction (a file no row
+    names yet is an orphan the materials sweep removes, never a half-written page)."""
+    from workstation.services.page_store import write_page
+
+    for sha, mime in incoming.page_files_wanted(ws, changes):
+        data = central.request("GET", f"/files/{sha}").content
+        if hashlib.sha256(data).hexdigest() != sha:
+            raise Offline("从中心下载的材料页面与其摘要不符，稍后重试")
+        write_page(ws.data_dir, data, mime)
+
+
 def _store_document(ws, s, files: dict[str, bytes], case: Case, document: dict) -> None:
     if _document_held(s, document):
         return
@@ -408,6 +421,7 @@ def pull(ws: Workstation, central: Central) -> dict:
                 or not all(_well_formed(c) for c in changes):
             raise Offline("中心服务器返回的变更无法识别，稍后重试")
         files = _download_documents(ws, central, changes)
+        _download_pages(ws, central, changes)
         with ws.transaction() as s:
             unpushed = _unpushed_cases(s)
             # The page's catalog first: a case accepted elsewhere may name a matter
@@ -430,6 +444,8 @@ def pull(ws: Workstation, central: Central) -> dict:
                         outcome = incoming.apply_user(ws, s, change)
                     elif kind == "transfer":
                         outcome = incoming.apply_transfer(ws, s, change)
+                    elif kind == "material":
+                        outcome = incoming.apply_material(ws, s, change)
                     else:
                         outcome = "skipped"
                 except incoming.Unusable as exc:

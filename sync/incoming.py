@@ -313,3 +313,117 @@ def apply_transfer(ws, s, change: dict) -> str:
     audit.record(s, CENTRE, ws.settings(s).terminal, ws.clock.now(), "transfer.synced", number,
                  {"status": status.value, "origin": {k: origin.get(k) for k in ("terminal", "station", "user", "at")}})
     return "applied"
+
+
+def page_files_wanted(ws, changes: list[dict]) -> list[tuple[str, str]]:
+    """(sha256, mime) of the material pages a page of changes names that are not on
+    this terminal's disk yet: fetched before the write transaction."""
+    from workstation.domain.materials import PAGE_MIMES
+    from workstation.services.page_store import relpath
+
+    out = {}
+    for change in changes:
+        data = change.get("data") if isinstance(change.get("data"), dict) else {}
+        if change.get("kind") != "material" or not isinstance(data.get("pages"), list):
+            continue
+        for page in data["pages"]:
+            if not isinstance(page, dict):
+                continue
+            sha, mime = str(page.get("sha256") or "").lower(), page.get("mime")
+            if len(sha) != 64 or mime not in PAGE_MIMES:
+                continue
+            path = ws.data_dir / relpath(sha, mime)
+            if not path.exists() or path.stat().st_size != page.get("size"):
+                out[sha] = mime
+    return list(out.items())
+
+
+def _unpushed_material(s, case_id: str, code: str) -> bool:
+    import json
+
+    from workstation.store.models import OutboxEvent
+
+    for payload in s.scalars(select(OutboxEvent.payload).where(OutboxEvent.acked_at.is_(None),
+                                                               OutboxEvent.kind.like("material.%"))):
+        data = json.loads(payload)
+        if data.get("case_id") == case_id and data.get("material") == code:
+            return True
+    return False
+
+
+def apply_material(ws, s, change: dict) -> str:
+    """A case material's pages or check made on another terminal: the district's
+    approver reads what the station captured, the station sees the approver's check.
+    The page files are already on disk (fetched and checked before the transaction);
+    the material's pages become the snapshot's, in order. Local pages or a local check
+    not yet pushed are never overwritten: that is a conflict for a person."""
+    from workstation.domain.materials import PAGE_MIMES
+    from workstation.services.page_store import relpath
+    from workstation.store.models import ElectronicMaterial, MaterialPage, PageFile
+
+    data = change.get("data") if isinstance(change.get("data"), dict) else {}
+    origin = change.get("origin") if isinstance(change.get("origin"), dict) else {}
+    case_id = _text(data.get("case_id"), 32).lower()
+    code = _text(data.get("material"), 40)
+    case = s.get(Case, case_id) if case_id else None
+    if case is None:
+        return "skipped"                 # a case this terminal does not hold
+    material = s.scalar(select(CaseMaterial).where(CaseMaterial.case_id == case_id,
+                                                   CaseMaterial.code == code))
+    if material is None:
+        raise Unusable(f"案件 {data.get('receipt_no') or case_id} 在本机没有材料 {code or '?'}")
+    if _unpushed_material(s, case_id, code):
+        raise Unusable(f"本机对案件 {data.get('receipt_no') or case_id} 的材料“{material.name}”"
+                       "有尚未上传的改动，未用其他终端的版本覆盖，请核对后处理")
+    now, who = ws.clock.now(), _text(origin.get("user"), 64) or "?"
+    at = _moment(origin.get("at")) or now
+    record = s.get(ElectronicMaterial, material.id)
+    if data.get("event") == "material.check":
+        state = data.get("state")
+        if state not in ("checked", "defective", "unchecked") or record is None:
+            raise Unusable(f"材料“{material.name}”的核验结果无法采用")
+        record.check_state, record.check_note = state, _text(data.get("note"), 500)
+        record.checked_by = _text(data.get("checked_by"), 64) or who
+        record.checked_at = _moment(data.get("checked_at")) or at
+    else:
+        pages = data.get("pages") if isinstance(data.get("pages"), list) else None
+        if pages is None:
+            raise Unusable(f"材料“{material.name}”的页面清单无效")
+        rows = []
+        for page in pages:
+            sha = str(page.get("sha256") or "").lower() if isinstance(page, dict) else ""
+            mime = page.get("mime") if isinstance(page, dict) else None
+            if len(sha) != 64 or mime not in PAGE_MIMES:
+                raise Unusable(f"材料“{material.name}”的页面信息无效")
+            path = ws.data_dir / relpath(sha, mime)
+            if not path.exists():
+                raise Unusable(f"材料“{material.name}”的页面文件尚未下载")
+            if s.get(PageFile, sha) is None:
+                s.add(PageFile(sha256=sha, size=path.stat().st_size, mime=mime,
+                               width=int(page.get("width") or 0), height=int(page.get("height") or 0),
+                               dpi=page.get("dpi") if isinstance(page.get("dpi"), int) else None,
+                               created_at=now))
+            rotation = page.get("rotation") if page.get("rotation") in (0, 90, 180, 270) else 0
+            source = page.get("source") if page.get("source") in ("file", "camera", "scanner", "folder",
+                                                                  "reuse") else "file"
+            rows.append((sha, rotation, source))
+        s.flush()
+        for old in s.scalars(select(MaterialPage).where(MaterialPage.case_material_id == material.id)):
+            s.delete(old)
+        s.flush()
+        for seq, (sha, rotation, source) in enumerate(rows, start=1):
+            s.add(MaterialPage(case_material_id=material.id, seq=seq, sha256=sha, rotation=rotation,
+                               source=source, captured_by=who, captured_at=at))
+        valid_until = parse_day(data.get("valid_until"), "材料有效期")
+        if record is None:
+            s.add(ElectronicMaterial(case_material_id=material.id, check_state="unchecked",
+                                     check_note="", valid_until=valid_until))
+        else:
+            record.check_state, record.checked_by, record.checked_at, record.check_note = \
+                "unchecked", None, None, ""
+            record.valid_until = valid_until or record.valid_until
+    s.flush()
+    audit.record(s, CENTRE, ws.settings(s).terminal, now, "material.synced", case_id,
+                 {"material": code, "event": data.get("event"),
+                  "origin": {k: origin.get(k) for k in ("terminal", "station", "user", "at")}})
+    return "applied"

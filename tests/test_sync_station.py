@@ -308,3 +308,65 @@ def test_a_case_change_with_a_bad_date_changes_nothing(ws, clerk, person):
         # change may be left behind in the session.
     after = show(ws, clerk, case_id)["cases"][0]
     assert (after["status"], after["due_date"]) == (before["status"], before["due_date"]) == ("accepted", before["due_date"])
+
+
+def test_pages_captured_at_the_station_are_read_and_checked_at_the_district(
+        ws, station, centre, social_approver, enterprise, tmp_path):
+    """不见面审批: the station scans a material; the district's approver reads the very
+    pages (same bytes, same order, the rotation kept) and marks one defective; the
+    station sees the check. A change on either side with unpushed local work on the
+    same material is kept as a conflict, not overwritten."""
+    from workstation.services import materials
+
+    from .material_samples import colour_page, line_art_page, write
+
+    district = ws
+    _enroll(station, centre, "S01", "002")
+    _enroll(district, centre, "district", "001")
+    zhao = login(station, "zhao", PASSWORD)
+    case_id = accept(station, zhao, Intake(["T-SP"], dict(enterprise), ["M01", "M02", "M03", "M04"])).cases[0]["id"]
+    added = materials.add_files(station, zhao, case_id, "M02", [
+        write(tmp_path / "licence.jpg", colour_page()), write(tmp_path / "back.png", line_art_page())])
+    materials.rotate(station, zhao, case_id, "M02", added["pages"][1]["id"], 90)
+    assert sync_once(station)["pending"] == 0
+
+    pulled = sync_once(district)
+    assert pulled["conflicts"] == 0, [c["message"] for c in list_conflicts(district, login(district, "admin", PASSWORD))]
+    there = next(m for m in materials.list_materials(district, social_approver, case_id)["materials"]
+                 if m["code"] == "M02")
+    assert [p["sha256"] for p in there["pages"]] == [p["sha256"] for p in added["pages"]]
+    assert [p["rotation"] for p in there["pages"]] == [0, 90]
+    for page in there["pages"]:
+        assert (Path(district.data_dir) / page["path"]).read_bytes() == \
+            (Path(station.data_dir) / page["path"]).read_bytes()
+    materials.check(district, social_approver, case_id, "M02", "defective", "营业执照已过期")
+    assert sync_once(district)["pending"] == 0
+
+    # The station meanwhile rescans M01 and has not synced: the district's check of
+    # M02 still lands; a district change to M01 would not overwrite the unpushed scan.
+    materials.add_files(station, zhao, case_id, "M01", [write(tmp_path / "form.png", line_art_page())])
+    back = sync_once(station)
+    assert back["conflicts"] == 0, [c["message"] for c in list_conflicts(station, login(station, "admin", PASSWORD))]
+    m02 = next(m for m in materials.list_materials(station, zhao, case_id)["materials"] if m["code"] == "M02")
+    assert (m02["check_state"], m02["check_note"]) == ("defective", "营业执照已过期")
+    assert sync_once(district)["conflicts"] == 0
+    m01 = next(m for m in materials.list_materials(district, social_approver, case_id)["materials"]
+               if m["code"] == "M01")
+    assert m01["page_count"] == 1
+
+
+def test_a_pulled_material_does_not_overwrite_unpushed_pages(ws, clerk, person, tmp_path):
+    from sync.incoming import Unusable, apply_material
+    from workstation.services import materials
+
+    from .material_samples import line_art_page, write
+
+    case_id = accept(ws, clerk, Intake(["T-GT"], dict(person), ["M01", "M02"])).cases[0]["id"]
+    mine = materials.add_files(ws, clerk, case_id, "M02", [write(tmp_path / "p.png", line_art_page())])
+    change = {"kind": "material", "key": f"{case_id}/M02", "origin": {"terminal": "009", "user": "x"},
+              "data": {"event": "material.pages", "case_id": case_id, "material": "M02", "pages": []}}
+    with ws.transaction() as s:
+        with pytest.raises(Unusable, match="尚未上传"):
+            apply_material(ws, s, change)
+    after = next(m for m in materials.list_materials(ws, clerk, case_id)["materials"] if m["code"] == "M02")
+    assert [p["sha256"] for p in after["pages"]] == [p["sha256"] for p in mine["pages"]]

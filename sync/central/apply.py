@@ -204,7 +204,7 @@ def _key(value, max_len: int = 64) -> str | None:
 
 def _case_ids(ev: Incoming) -> list[str]:
     p = ev.payload
-    if ev.kind.startswith("case.") or ev.kind == "document.sign":
+    if ev.kind.startswith(("case.", "material.")) or ev.kind == "document.sign":
         key = _key(p.get("case_id"))
         return [key.lower()] if key else []
     if ev.kind in ACCEPTANCE_KINDS and isinstance(p.get("cases"), list):
@@ -688,7 +688,36 @@ def apply_transfer(v: View, ev: Incoming) -> None:
                       **v.origin(ev)})
 
 
+MAX_MATERIAL_PAGES = 1000       # workstation.domain.materials allows 999
+
+
+def apply_material(v: View, ev: Incoming) -> None:
+    """A case material's electronic pages (a snapshot of its current pages, in order)
+    or its check by the back office: relayed to the other terminals that see the case,
+    so a district approver reads what a station captured (不见面审批). The page files
+    were uploaded first (``need_files``: retry until they are)."""
+    p = ev.payload
+    case = v.case(ev)
+    code = _str(p, "material", 40, "材料编码")
+    if ev.kind == "material.pages":
+        pages = p.get("pages")
+        if not isinstance(pages, list) or len(pages) > MAX_MATERIAL_PAGES:
+            raise Conflict("invalid", f"事件内容有误：材料 {code} 的页面清单无效", case["id"])
+        for page in pages:
+            if not isinstance(page, dict) or not isinstance(page.get("sha256"), str) \
+                    or not HEX64.match(page["sha256"].lower()):
+                raise Conflict("invalid", f"事件内容有误：材料 {code} 的页面摘要无效", case["id"])
+        v.need_files(ev)
+    elif p.get("state") not in ("checked", "defective", "unchecked"):
+        raise Conflict("invalid", f"事件内容有误：材料 {code} 的核验结果无效", case["id"])
+    v.changes.append({"station": case["station"], "kind": "material", "key": f"{case['id']}/{code}",
+                      "data": {**p, "event": ev.kind, "receipt_no": case["receipt_no"]},
+                      **v.origin(ev)})
+
+
 HANDLERS: dict[str, Callable[[View, Incoming], None]] = {
+    "material.pages": apply_material,
+    "material.check": apply_material,
     **{kind: apply_transfer for kind in TRANSFER_KINDS},
     **{kind: apply_acceptance for kind in ACCEPTANCE_KINDS},
     **{kind: apply_case for kind in (*CASE_TARGETS, "case.extend", "case.deliver")},
