@@ -16,7 +16,6 @@ from PIL import Image
 
 from sync.client import _files_of
 from workstation.config import Clock
-from workstation.domain.errors import DomainError
 from workstation.services import materials, page_store
 from workstation.services.acceptance import Intake, accept, notify
 from workstation.services.auth import login

@@ -13,15 +13,7 @@ from workstation.services import materials
 from workstation.services.acceptance import Intake, accept
 
 from .material_samples import colour_page, line_art_page, pdf_with_pages, write
-from .test_sync_client import Centre
-
-
-@pytest.fixture
-def centre(central_db_url, tmp_path):
-    c = Centre(central_db_url, tmp_path / "central-files")
-    c.start()
-    yield c
-    c.stop()
+from .test_sync_client import centre  # noqa: F401  (the fixture)
 
 
 def _held_by_centre(centre, sha: str) -> bytes | None:

@@ -43,7 +43,6 @@ def insert_rows(session: Session, model, rows: list[dict]) -> None:
     json_cols = {c.name for c in columns if isinstance(c.type, JSON)}
     conn = session.connection().connection.driver_connection
     quoted = ", ".join(f'"{n}"' for n in names)
-    plain = [n for n in names if n not in json_cols]
     with conn.cursor() as cur:
         with cur.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
             write = copy.write_row
