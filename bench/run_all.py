@@ -23,7 +23,7 @@ import benchlib  # noqa: E402
 BENCHES = ("accept", "search", "window")
 # Benchmarks that need no case database: each prints its own figures and PASS/FAIL
 # and exits 0 or 1 (issues 3, 4 and 5).
-STANDALONE = {"documents": [], "bulk": ["--freeze"], "labels": [], "scan": [], "sync": [], "materials": []}
+STANDALONE = {"documents": [], "bulk": ["--freeze"], "labels": [], "scan": [], "sync": [], "materials": [], "viewer": []}
 
 
 def verdict(ok: bool) -> str:
@@ -33,7 +33,7 @@ def verdict(ok: bool) -> str:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--cases", type=int, default=benchlib.DEFAULT_CASES)
-    p.add_argument("--skip", default="", help="comma-separated: accept,search,window,documents,bulk,labels,scan,sync,materials")
+    p.add_argument("--skip", default="", help="comma-separated: accept,search,window,documents,bulk,labels,scan,sync,materials,viewer")
     args = p.parse_args(argv)
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     print(f"== bench/run_all.py — {args.cases:,} 件 — {benchlib.machine()}", flush=True)
@@ -112,7 +112,8 @@ def main(argv=None) -> int:
     labels = {"documents": "4 盖章签名一份文书 ≤ 1.4× 裸填充保存", "bulk": "5 批量签章 1,000 件 ≤ 1.2×，卡顿 ≤ 100 ms",
               "labels": "6 1,000 张面单 PDF ≤ 2× 裸 QPdfWriter", "scan": "7 识别扫描件 ≤ 1.3× 裸 pyzbar",
               "sync": "8 推送 10,000 事件 ≥ 50% 裸 COPY，目录增量拉取",
-              "materials": "9 附 20 页 300 dpi 扫描件 ≤ 1.5× 裸解码+写入"}
+              "materials": "9 附 20 页 300 dpi 扫描件 ≤ 1.5× 裸解码+写入",
+              "viewer": "10 查看器打开一页 ≤ 100 ms"}
     for name, extra in STANDALONE.items():
         if name in skip:
             continue

@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence("Ctrl+Shift+V"), self, activated=self.open_verify)
         QShortcut(QKeySequence("Ctrl+Shift+L"), self, activated=self.open_transfers)
         if self.approval is not None:
+            self.approval.materials_requested.connect(self.open_materials)
             self.approval.decided.connect(self.refresh_status)
             if self.output is not None:
                 self.approval.decided.connect(self.output.refresh)
@@ -272,8 +273,21 @@ class MainWindow(QMainWindow):
                             str(exc) if isinstance(exc, (NotFound, DomainError)) else f"内部错误：{exc}",
                             8000))
 
+    def open_materials(self, case_id: str) -> None:
+        """电子材料 of one case: the checklist beside its pages; clerks may capture there,
+        and F7 turns the defects found into a 一次性告知 through the 受理 screen."""
+        from .materials import MaterialsViewer
+
+        notifier = self.acceptance.issue_notice if self.actor.can("accept") else None
+        viewer = MaterialsViewer(self.ws, self.actor, self.runner, case_id, notifier=notifier, parent=self)
+        viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if self.approval is not None:
+            viewer.changed.connect(lambda _: self.approval.refresh())
+        self.materials_viewer = viewer
+        viewer.show()
+
     def _show_case(self, data: dict) -> None:
-        self.last_case_dialog = CaseDialog(data, self)
+        self.last_case_dialog = CaseDialog(data, self, open_materials=self.open_materials)
         self.last_case_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.last_case_dialog.show()
 

@@ -10,8 +10,10 @@ from ..table_model import RowTableModel
 from ..qt import (QAbstractItemView, QColor, QDate, QDateEdit, Qt,
                   QStyledItemDelegate, QTableView)
 
-COLUMNS = ("收到", "事项", "材料", "形式", "份数", "必需", "容缺补交日期", "需补正的原因")
-COL_RECEIVED, COL_MATTER, COL_NAME, COL_FORM, COL_COPIES, COL_REQUIRED, COL_PROMISE, COL_DEFECT = range(8)
+COLUMNS = ("收到", "事项", "材料", "形式", "份数", "必需", "容缺补交日期", "需补正的原因", "电子材料")
+(COL_RECEIVED, COL_MATTER, COL_NAME, COL_FORM, COL_COPIES, COL_REQUIRED, COL_PROMISE, COL_DEFECT,
+ COL_PAGES) = range(9)
+WITH_PAGES = QColor("#a8dca2")       # a line with electronic pages: a clear green
 
 
 @dataclass
@@ -21,6 +23,11 @@ class Row:
     received: bool = False
     promise: date | None = None
     defect: str = ""
+    # Electronic materials, once the acceptance is registered (the case exists):
+    case_id: str | None = None
+    pages: int = 0
+    check_label: str = ""
+    offer: dict | None = None        # a reusable material of the same applicant
 
     @property
     def code(self) -> str:
@@ -77,11 +84,18 @@ class ChecklistModel(RowTableModel):
                 return "" if role == Qt.ItemDataRole.EditRole else ("可容缺" if m.tolerable else "")
             if col == COL_DEFECT:
                 return row.defect
+            if col == COL_PAGES and role == Qt.ItemDataRole.DisplayRole:
+                return self._pages_text(row)
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_NAME:
             return m.standard or None
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_PAGES:
+            return ("F3 采集电子页面（高拍仪、文件、监视文件夹）" if row.case_id else
+                    "登记受理（F5/F6/F7）后即可为本行采集电子页面") + ("；F4 复用已有材料" if row.offer else "")
         if role == Qt.ItemDataRole.BackgroundRole:
             if row.defect:
                 return QColor("#fde2e1")
+            if row.pages:
+                return WITH_PAGES
             if row.received:
                 return QColor("#e3f4e1")
             if row.promise:
@@ -116,6 +130,45 @@ class ChecklistModel(RowTableModel):
         first, last = self.index(index.row(), 0), self.index(index.row(), len(COLUMNS) - 1)
         self.dataChanged.emit(first, last)
         return True
+
+    @staticmethod
+    def _pages_text(row: Row) -> str:
+        if row.pages:
+            return f"✔ {row.pages}页" + (f" {row.check_label}" if row.check_label else "")
+        if row.offer:
+            return f"可复用 {row.offer['pages']}页 F4"
+        return "F3 采集" if row.case_id else ""
+
+    def bind_cases(self, case_of_matter: dict[str, str]) -> None:
+        """After registration: each line knows its case, so pages can be captured for it."""
+        for row in self.rows:
+            row.case_id = case_of_matter.get(row.matter.code)
+            row.pages, row.check_label, row.offer = 0, "", None
+        self._changed_all()
+
+    def set_electronic(self, case_id: str, material: dict) -> int:
+        """A material as ``materials.list_materials`` gives it: its line shows the page
+        count (and turns green when it has pages). Returns the line, or -1."""
+        for i, row in enumerate(self.rows):
+            if row.case_id == case_id and row.material.code == material["code"]:
+                row.pages = material["page_count"]
+                row.check_label = material["check_label"] if row.pages and material["check_state"] != "unchecked" else ""
+                if row.pages:
+                    row.offer = None
+                self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
+                return i
+        return -1
+
+    def set_offers(self, case_id: str, offers: list[dict]) -> None:
+        """Reuse offers (``materials.offers``), the newest per line."""
+        for i, row in enumerate(self.rows):
+            if row.case_id == case_id and not row.pages:
+                row.offer = next((o for o in offers if o["material"] == row.material.code), None)
+        self._changed_all()
+
+    def _changed_all(self) -> None:
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.rows) - 1, len(COLUMNS) - 1))
 
     def toggle(self, row_index: int) -> None:
         row = self.rows[row_index]

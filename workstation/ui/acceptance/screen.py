@@ -1,5 +1,7 @@
 """The 受理 screen, keyboard first: F5 受理, F6 容缺受理, F7 一次性告知, F8 不予受理,
-Ctrl+N 下一位. Space ticks a material; Enter in the matter search picks it."""
+Ctrl+N 下一位. Space ticks a material; Enter in the matter search picks it. Once the
+outcome is registered each checklist line is bound to its case: F3 captures that
+line's electronic pages, F4 attaches a material offered for reuse."""
 
 from __future__ import annotations
 
@@ -95,7 +97,8 @@ class AcceptanceScreen(QWidget):
         m.addWidget(self.matter_search)
         m.addWidget(self.matter_list, 1)
         m.addWidget(self.chosen_label)
-        right = QGroupBox("材料清单（空格键勾选已收，可容缺材料可填补交日期，有问题的材料填补正原因）")
+        right = QGroupBox("材料清单（空格键勾选已收，可容缺材料可填补交日期，有问题的材料填补正原因；"
+                          "登记后 F3 采集电子材料、F4 复用）")
         r = QVBoxLayout(right)
         r.addWidget(self.table, 1)
         r.addWidget(self.summary)
@@ -134,6 +137,8 @@ class AcceptanceScreen(QWidget):
         QShortcut(QKeySequence("F9"), self, activated=self.preview_documents)
         self.buttons["preview"].clicked.connect(self.preview_documents)
         QShortcut(QKeySequence("F10"), self, activated=self.print_slip)
+        QShortcut(QKeySequence("F3"), self, activated=self.capture_current)
+        QShortcut(QKeySequence("F4"), self, activated=self.reuse_current)
         self.buttons["slip"].clicked.connect(self.print_slip)
         self.matter_search.installEventFilter(self)
 
@@ -238,7 +243,87 @@ class AcceptanceScreen(QWidget):
             values = dialog.values()
             call = lambda: acceptance_service.refuse(ws, actor, intake, **values)
         self._set_busy(True)
-        self.runner.run(call, self._registered, self._failed)
+        self.runner.run(call, self._registered_here, self._failed)
+
+    def _registered_here(self, result) -> None:
+        self._registered(result)
+        self._bind_materials(result)
+
+    # ---- electronic materials ----------------------------------------------------------------
+
+    def _bind_materials(self, result) -> None:
+        """The checklist's lines now have cases: show what each may reuse."""
+        if result.status == CaseStatus.REFUSED.value:
+            return
+        self.checklist.bind_cases({c["matter_code"]: c["id"] for c in result.cases})
+        from ...services import materials
+
+        ws, actor, ids = self.ws, self.actor, [c["id"] for c in result.cases]
+        self.runner.run(lambda: {cid: materials.offers(ws, actor, cid) for cid in ids},
+                        lambda found: [self.checklist.set_offers(cid, o) for cid, o in found.items()],
+                        self._failed)
+
+    def _current_line(self):
+        index = self.table.currentIndex()
+        if not index.isValid() or not self.checklist.rows:
+            self.show_error("请先在材料清单中选中一项材料")
+            return None
+        row = self.checklist.rows[index.row()]
+        if row.case_id is None:
+            self.show_error("请先登记受理（F5 受理、F6 容缺受理或 F7 一次性告知），"
+                            "登记后即可为清单各项材料采集电子页面（F3）")
+            return None
+        return row
+
+    def capture_current(self) -> None:
+        """F3: the capture panel for the current checklist line."""
+        row = self._current_line()
+        if row is None:
+            return
+        from ..materials import CaptureDialog
+
+        dialog = CaptureDialog(self.ws, self.actor, self.runner, row.case_id, row.material.code,
+                               title=row.material.name, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.changed.connect(lambda m, cid=row.case_id: self.checklist.set_electronic(cid, m))
+        dialog.finished.connect(lambda _: self.table.setFocus())
+        self.capture_dialog = dialog
+        dialog.show()
+
+    def reuse_current(self) -> None:
+        """F4: attach the material offered for the current line (same applicant, still valid)."""
+        row = self._current_line()
+        if row is None:
+            return
+        if row.offer is None:
+            self.show_error(f"“{row.material.name}”没有可复用的材料")
+            return
+        from ...services import materials
+
+        ws, actor, cid, code, offer = self.ws, self.actor, row.case_id, row.material.code, row.offer
+        self.runner.run(lambda: materials.reuse(ws, actor, cid, code, offer["source_id"]),
+                        lambda m: (self.checklist.set_electronic(cid, m),
+                                   self.show_info(f"已复用受理编号 {offer['receipt_no']} 的“{m['name']}”，"
+                                                  f"共 {m['page_count']} 页")),
+                        self._failed)
+
+    def issue_notice(self, intake, done=None, failed=None) -> None:
+        """一次性告知 asked from elsewhere (the materials viewer's F7, from the defects
+        found in a case's pages): the same service and the same result panel, sealed
+        documents and F9 preview as F7 here. The checklist on screen is left alone."""
+        ws, actor = self.ws, self.actor
+
+        def ok(result):
+            self._registered(result)
+            if done is not None:
+                done(result)
+
+        def bad(exc):
+            self._failed(exc)
+            if failed is not None:
+                failed(exc)
+
+        self.runner.run(lambda: acceptance_service.notify(ws, actor, intake), ok, bad)
 
     def _focus_column(self, column: int) -> None:
         for i, row in enumerate(self.checklist.rows):
@@ -374,6 +459,10 @@ class AcceptanceScreen(QWidget):
 
     def show_error(self, text: str) -> None:
         self.message.setStyleSheet("color: #b00020; font-weight: bold")
+        self.message.setText(text)
+
+    def show_info(self, text: str) -> None:
+        self.message.setStyleSheet("color: #1b5e20")
         self.message.setText(text)
 
     def _set_busy(self, busy: bool) -> None:

@@ -46,9 +46,11 @@ class ApprovalScreen(QWidget):
         last_summary: what the last run reported.
     Signals:
         decided(): cases were decided (lists elsewhere refresh).
+        materials_requested(str): open the case's electronic materials (Enter, Ctrl+M).
     """
 
     decided = pyqtSignal()
+    materials_requested = pyqtSignal(str)
 
     def __init__(self, ws, actor, runner, vault, parent=None):
         super().__init__(parent)
@@ -64,12 +66,14 @@ class ApprovalScreen(QWidget):
         self.resume_button = QPushButton("继续未完成的任务 F6", objectName="resume", enabled=False)
         self.cancel_button = QPushButton("取消", objectName="cancel", enabled=False)
         self.refresh_button = QPushButton("刷新", objectName="refresh")
+        self.materials_button = QPushButton("电子材料 Ctrl+M", objectName="materials")
         self.progress = QProgressBar(objectName="progress")
         self.progress.setFormat("%v / %m")
         self.message = QLabel(objectName="message", wordWrap=True)
         categories = "、".join(sorted(actor.categories)) or "（未分派业务类别，请联系管理员）"
         buttons = QHBoxLayout()
-        for b in (self.approve_button, self.deny_button, self.resume_button, self.refresh_button):
+        for b in (self.materials_button, self.approve_button, self.deny_button, self.resume_button,
+                  self.refresh_button):
             buttons.addWidget(b)
         buttons.addStretch()
         buttons.addWidget(self.progress, 1)
@@ -92,6 +96,17 @@ class ApprovalScreen(QWidget):
         QShortcut(QKeySequence("F5"), self, activated=self.approve_selected)
         QShortcut(QKeySequence("F6"), self, activated=self.resume)
         QShortcut(QKeySequence("F8"), self, activated=self.deny_current)
+        QShortcut(QKeySequence("Ctrl+M"), self, activated=self.open_materials)
+        self.materials_button.clicked.connect(self.open_materials)
+        self.table.activated.connect(lambda index: self.materials_requested.emit(self.model.rows[index.row()].id))
+
+    def open_materials(self) -> None:
+        """The current case's electronic materials, to read and check before deciding."""
+        index = self.table.currentIndex()
+        if not index.isValid():
+            self.show_message("请先选择一件案件", error=True)
+            return
+        self.materials_requested.emit(self.model.rows[index.row()].id)
 
     # ---- the queue ---------------------------------------------------------------------------
 

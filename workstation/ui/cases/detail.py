@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ..qt import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout
+from ..qt import QDialog, QDialogButtonBox, QKeySequence, QPushButton, QShortcut, QTextBrowser, QVBoxLayout
 
 
 def render(data: dict) -> str:
@@ -43,7 +43,11 @@ def render(data: dict) -> str:
 
 
 class CaseDialog(QDialog):
-    def __init__(self, data: dict, parent=None):
+    """Attributes:
+        material_buttons: one 电子材料 button per case (Ctrl+M opens the first).
+    """
+
+    def __init__(self, data: dict, parent=None, open_materials=None):
         super().__init__(parent)
         self.setWindowTitle(f"案件 {data['receipt_no']}")
         self.resize(760, 640)
@@ -51,6 +55,18 @@ class CaseDialog(QDialog):
         self.view.setHtml(render(data))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
+        self.material_buttons = []
+        if open_materials is not None:
+            many = len(data["cases"]) > 1
+            for i, c in enumerate(data["cases"]):
+                label = f"电子材料{'：' + c['matter_name'] if many else ''}{' Ctrl+M' if i == 0 else ''}"
+                button = QPushButton(label, objectName=f"materials_{i}")
+                button.clicked.connect(lambda _=False, cid=c["id"]: open_materials(cid))
+                buttons.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
+                self.material_buttons.append(button)
+            if data["cases"]:
+                first = data["cases"][0]["id"]
+                QShortcut(QKeySequence("Ctrl+M"), self, activated=lambda: open_materials(first))
         layout = QVBoxLayout(self)
         layout.addWidget(self.view)
         layout.addWidget(buttons)
