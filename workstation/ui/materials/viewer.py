@@ -14,7 +14,7 @@ shows a page from the cache.
 from __future__ import annotations
 
 from ...services import materials
-from ..qt import (QColor, QDialog, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QHBoxLayout,
+from ..qt import (QColor, QDialog, QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QHBoxLayout, QHeaderView,
                   QInputDialog, QKeySequence, QLabel, QMessageBox, QPainter, QPixmap, QPushButton,
                   QShortcut, QSplitter, Qt, QTransform, QVBoxLayout, QWidget, pyqtSignal)
 from ..table_model import RowTableModel, row_table
@@ -196,7 +196,13 @@ class MaterialsViewer(QDialog):
         self.heading = QLabel(objectName="heading", wordWrap=True)
         self.model = MaterialTableModel(self)
         self.table = row_table(self.model, "materials", multi=False)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # Long material names must not push 页数/核验 out of sight: names and notes
+        # share the width (elided), the short columns keep theirs.
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        for column in range(self.model.columnCount()):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch if column in (0, 3)
+                                        else QHeaderView.ResizeMode.ResizeToContents)
         self.pages_model = PageListModel(self.images, self)
         self.strip = page_strip(self.pages_model, "thumbnails", vertical=True)
         self.strip.setSelectionMode(self.strip.SelectionMode.SingleSelection)
