@@ -16,6 +16,7 @@ from sync.http import Offline
 from ..domain.errors import DomainError
 from .qt import (QDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, Qt,
                  QVBoxLayout, pyqtSignal)
+from .messages import say
 
 SERVER_MAX = 300        # the widget cuts a paste here; the service allows 200 and says so
 CODE_MAX = 100
@@ -168,8 +169,7 @@ class SyncDialog(QDialog):
         self.state_loaded.emit(st)
 
     def _say(self, text: str, *, error: bool = False) -> None:
-        self.message.setStyleSheet("color: #b00020" if error else "color: #1b5e20")
-        self.message.setText(text)
+        say(self.message, text, error=error)
 
     def _set_busy(self, busy: bool, text: str = "") -> None:
         self.busy = busy

@@ -13,13 +13,13 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from ..domain.errors import DomainError
 from ..domain.transfer import CENTRE_STATION
 from ..services import transfers
 from .qt import (QDialog, QFormLayout, QHBoxLayout, QKeySequence, QLabel, QLineEdit, QShortcut,
                  Qt, QVBoxLayout, pyqtSignal)
 from .scanner import SCAN_TARGET
 from .table_model import RowTableModel, row_table
+from .messages import error_text, say
 
 
 class CheckRowsModel(RowTableModel):
@@ -268,11 +268,10 @@ class TransferDialog(QDialog):
     # ---- messages and keys -----------------------------------------------------------------
 
     def _failed(self, exc: BaseException) -> None:
-        self.show_message(str(exc) if isinstance(exc, DomainError) else f"内部错误：{exc}", error=True)
+        self.show_message(error_text(exc), error=True)
 
     def show_message(self, text: str, *, error: bool = False) -> None:
-        self.message.setStyleSheet("color: #b00020" if error else "color: #1b5e20")
-        self.message.setText(text)
+        say(self.message, text, error=error)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
         if event.key() == Qt.Key.Key_Escape and self.slip is not None and not self.centre:

@@ -19,6 +19,7 @@ from .checklist import (COL_MATTER, COL_NAME, COL_PROMISE, ChecklistModel, Check
                         PromiseDateDelegate)
 from .matters import ITEM_ROLE, MatterFilter, MatterListModel
 from .refuse_dialog import RefuseDialog
+from ..messages import say
 
 
 class AcceptanceScreen(QWidget):
@@ -458,12 +459,10 @@ class AcceptanceScreen(QWidget):
             self.show_error(f"内部错误，操作未完成：{exc}")
 
     def show_error(self, text: str) -> None:
-        self.message.setStyleSheet("color: #b00020; font-weight: bold")
-        self.message.setText(text)
+        say(self.message, text, error=True)
 
     def show_info(self, text: str) -> None:
-        self.message.setStyleSheet("color: #1b5e20")
-        self.message.setText(text)
+        say(self.message, text)
 
     def _set_busy(self, busy: bool) -> None:
         for key in ("accept", "tolerate", "notify", "refuse"):

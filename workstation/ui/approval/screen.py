@@ -7,12 +7,12 @@ from __future__ import annotations
 import threading
 from datetime import date
 
-from ...domain.errors import DomainError
 from ...services import approval
 from ..cases.model import CaseTableModel
 from ..qt import (QColor, QHBoxLayout, QInputDialog, QKeySequence, QLabel, QObject, QProgressBar,
                   QPushButton, QShortcut, Qt, QVBoxLayout, QWidget, pyqtSignal)
 from ..table_model import row_table
+from ..messages import error_text, say
 
 DUE_COLUMN = 7
 
@@ -185,7 +185,7 @@ class ApprovalScreen(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         self._set_running(False)
-        self.show_message(str(exc) if isinstance(exc, DomainError) else f"内部错误：{exc}", error=True)
+        self.show_message(error_text(exc), error=True)
 
     def _set_running(self, running: bool) -> None:
         self.approve_button.setEnabled(not running)
@@ -194,5 +194,4 @@ class ApprovalScreen(QWidget):
         self.cancel_button.setEnabled(running)
 
     def show_message(self, text: str, *, error: bool = False) -> None:
-        self.message.setStyleSheet("color: #b00020" if error else "color: #1b5e20")
-        self.message.setText(text)
+        say(self.message, text, error=error)

@@ -34,14 +34,11 @@ from .camera import CameraPanel
 from .images import PageImages
 from .pages import PageListModel, page_strip
 from .scanner_hook import sane_source
+from ..messages import error_text, say
 
 # Names a document camera or a browser gives a file it is still writing.
 _UNFINISHED = (".tmp", ".part", ".crdownload", ".partial", ".download")
 FILE_FILTER = "材料文件 (*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.webp *.pdf);;所有文件 (*)"
-
-
-def error_text(exc: BaseException) -> str:
-    return str(exc) if isinstance(exc, DomainError) else f"内部错误，操作未完成：{exc}"
 
 
 class _Progress(QObject):
@@ -523,13 +520,11 @@ class CaptureDialog(QDialog):
     # ---- messages and closing ----------------------------------------------------------------
 
     def show_error(self, exc_or_text) -> None:
-        text = exc_or_text if isinstance(exc_or_text, str) else error_text(exc_or_text)
-        self.message.setStyleSheet("color: #b00020; font-weight: bold")
-        self.message.setText(text)
+        say(self.message, exc_or_text if isinstance(exc_or_text, str) else error_text(exc_or_text),
+            error=True)
 
     def show_info(self, text: str) -> None:
-        self.message.setStyleSheet("color: #1b5e20")
-        self.message.setText(text)
+        say(self.message, text)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
         # Esc while pages are being read cancels the reading; otherwise it closes.

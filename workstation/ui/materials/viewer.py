@@ -18,9 +18,9 @@ from ..qt import (QColor, QDialog, QGraphicsPixmapItem, QGraphicsScene, QGraphic
                   QInputDialog, QKeySequence, QLabel, QMessageBox, QPainter, QPixmap, QPushButton,
                   QShortcut, QSplitter, Qt, QTransform, QVBoxLayout, QWidget, pyqtSignal)
 from ..table_model import RowTableModel, row_table
-from .capture import error_text
 from .images import FULL, VIEW_SIDE, PageImages, key_of
 from .pages import PageListModel, page_strip
+from ..messages import error_text, say
 
 ZOOM_STEP = 1.25
 ZOOM_MIN, ZOOM_MAX = 0.05, 8.0
@@ -556,13 +556,11 @@ class MaterialsViewer(QDialog):
         self.show_error(exc)
 
     def show_error(self, exc_or_text) -> None:
-        text = exc_or_text if isinstance(exc_or_text, str) else error_text(exc_or_text)
-        self.message.setStyleSheet("color: #b00020; font-weight: bold")
-        self.message.setText(text)
+        say(self.message, exc_or_text if isinstance(exc_or_text, str) else error_text(exc_or_text),
+            error=True)
 
     def show_info(self, text: str) -> None:
-        self.message.setStyleSheet("color: #1b5e20")
-        self.message.setText(text)
+        say(self.message, text)
 
     def done(self, result: int) -> None:
         self._close_images()

@@ -11,12 +11,12 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from ...domain.errors import DomainError
 from ...services import delivery
 from ..qt import QHBoxLayout, QKeySequence, QLabel, QPushButton, QShortcut, QVBoxLayout, QWidget, pyqtSignal
 from ..table_model import row_table
 from .dialogs import MailDialog, PickupDialog
 from .model import OutputModel
+from ..messages import error_text, say
 
 
 class OutputScreen(QWidget):
@@ -228,11 +228,10 @@ class OutputScreen(QWidget):
     # ---- messages ----------------------------------------------------------------------------
 
     def _failed(self, exc: BaseException) -> None:
-        self.show_message(str(exc) if isinstance(exc, DomainError) else f"内部错误：{exc}", error=True)
+        self.show_message(error_text(exc), error=True)
 
     def show_message(self, text: str, *, error: bool = False) -> None:
-        self.message.setStyleSheet("color: #b00020" if error else "color: #1b5e20")
-        self.message.setText(text)
+        say(self.message, text, error=error)
 
 
 def _known_address(ws, actor, receipt_no: str) -> dict:
