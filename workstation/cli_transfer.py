@@ -76,45 +76,33 @@ def cmd_list(args) -> int:
     return cli.EXIT_OK
 
 
-def cmd_show(args) -> int:
+def _slip_step(args, step, head) -> int:
+    """Run one use case on a slip (``step(transfers, ws, actor)``) and print the slip."""
     from .services import transfers
 
     cli = _cli()
     with cli._workstation(args) as ws:
-        out = transfers.show(ws, cli._actor(ws, args), args.number)
-    cli._print(args, out, _detail_text(out, "材料流转单"))
+        out = step(transfers, ws, cli._actor(ws, args))
+    cli._print(args, out, _detail_text(out, head(out) if callable(head) else head))
     return cli.EXIT_OK
+
+
+def cmd_show(args) -> int:
+    return _slip_step(args, lambda t, ws, actor: t.show(ws, actor, args.number), "材料流转单")
 
 
 def cmd_send(args) -> int:
-    from .services import transfers
-
-    cli = _cli()
-    with cli._workstation(args) as ws:
-        out = transfers.send(ws, cli._actor(ws, args), args.number, args.carrier)
-    cli._print(args, out, _detail_text(out, "已交接出站"))
-    return cli.EXIT_OK
+    return _slip_step(args, lambda t, ws, actor: t.send(ws, actor, args.number, args.carrier), "已交接出站")
 
 
 def cmd_receive(args) -> int:
-    from .services import transfers
-
-    cli = _cli()
-    with cli._workstation(args) as ws:
-        out = transfers.receive(ws, cli._actor(ws, args), args.number, args.missing or (),
-                                args.note or "")
-    cli._print(args, out, _detail_text(out, "已签收" if not out["missing"] else "签收有差异"))
-    return cli.EXIT_OK
+    return _slip_step(args, lambda t, ws, actor: t.receive(ws, actor, args.number, args.missing or (),
+                                                           args.note or ""),
+                      lambda out: "签收有差异" if out["missing"] else "已签收")
 
 
 def cmd_cancel(args) -> int:
-    from .services import transfers
-
-    cli = _cli()
-    with cli._workstation(args) as ws:
-        out = transfers.cancel(ws, cli._actor(ws, args), args.number, args.reason)
-    cli._print(args, out, _detail_text(out, "已作废"))
-    return cli.EXIT_OK
+    return _slip_step(args, lambda t, ws, actor: t.cancel(ws, actor, args.number, args.reason), "已作废")
 
 
 def cmd_slip(args) -> int:
