@@ -81,8 +81,7 @@ class SyncDialog(QDialog):
         self.refresh()
 
     def _init_state(self) -> None:
-        settings = self.ws.settings()
-        self.state_box = QGroupBox(f"本终端 {settings.terminal} 的同步状态")
+        self.state_box = QGroupBox("本终端的同步状态")     # the terminal's code comes with the state
         form = QFormLayout(self.state_box)
         self.values: dict[str, QLabel] = {}
         for key, title in STATE_ROWS:
@@ -143,14 +142,19 @@ class SyncDialog(QDialog):
 
     def refresh(self) -> None:
         ws = self.ws
-        self.runner.run(lambda: client.status(ws), self._show_state,
+        def read() -> dict:
+            settings = ws.settings()          # on the worker, like the state itself
+            return {**client.status(ws), "terminal": settings.terminal, "local_station": settings.station}
+
+        self.runner.run(read, self._show_state,
                         lambda exc: self._say(failure_text(exc, "读取同步状态"), error=True))
 
     def _show_state(self, st: dict) -> None:
         self.state = st
         v = self.values
         v["server"].setText(st["server"] or "（未设置）")
-        v["station"].setText(st["station"] or self.ws.settings().station)
+        self.state_box.setTitle(f"本终端 {st['terminal']} 的同步状态")
+        v["station"].setText(st["station"] or st["local_station"])
         v["enrolled"].setText("已登记" if st["enrolled"] else "未登记：所有办理保存在本机，登记后自动同步")
         v["online"].setText("在线" if st["online"] else "离线")
         v["pending"].setText(f"{st['pending']} 条")

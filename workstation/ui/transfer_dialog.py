@@ -252,9 +252,10 @@ class TransferDialog(QDialog):
             return
         from ..services.printouts import write_transfer_slip
 
-        slip, settings = self.slip, self.ws.settings()
+        slip, ws = self.slip, self.ws
         out = Path(tempfile.mkdtemp(prefix="ws-print-")) / f"{slip['number']}.pdf"
-        self.runner.run(lambda: (write_transfer_slip(slip, settings, out), str(out))[1],
+        # The settings are read on the worker too: nothing touches the database here.
+        self.runner.run(lambda: (write_transfer_slip(slip, ws.settings(), out), str(out))[1],
                         self._preview, self._failed)
 
     def _preview(self, pdf: str) -> None:
