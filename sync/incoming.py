@@ -9,20 +9,20 @@ then keeps the change as a conflict for a person instead of guessing.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 
 from sqlalchemy import select
 
 from workstation.domain.applicants import parse_applicant
 from workstation.domain.errors import DomainError
-from workstation.domain.states import OPEN, CaseStatus
+from workstation.domain.states import CaseStatus
 from workstation.domain.workdays import parse_schedule, schedule_to_json
 from workstation.services import audit
 from workstation.services import calendar as calendar_service
 from workstation.services import catalog as catalog_service
 from workstation.services.applicants import find_or_create
 from workstation.services.auth import ROLES
-from workstation.services.deadlines import refresh_due_dates
 from workstation.store.models import (Acceptance, Case, CaseMaterial, CatalogVersion, Document,
                                       HolidayYear, User)
 
@@ -45,8 +45,6 @@ def parse_day(value, what: str = "日期") -> date | None:
     except ValueError:
         raise Unusable(f"中心发来的{what}“{str(value)[:20]}”不是有效日期") from None
 
-
-_day = parse_day
 
 
 def _text(value, limit: int) -> str:
@@ -86,7 +84,7 @@ def import_acceptance(ws, s, change: dict) -> int:
     if s.scalar(select(Acceptance.id).where(Acceptance.receipt_no == receipt)):
         raise Unusable(f"受理编号 {receipt} 在本机已被另一条受理记录使用")
     now = ws.clock.now()
-    received_on = _day(payload.get("received_on")) or now.date()
+    received_on = parse_day(payload.get("received_on")) or now.date()
     try:
         applicant_in = parse_applicant(payload.get("applicant"), received_on)
     except DomainError as exc:
@@ -134,8 +132,8 @@ def import_acceptance(ws, s, change: dict) -> int:
                    category=matter.category.value, matter_kind=matter.kind.value, status=status,
                    station=station, accepted_on=received_on if accepted else None,
                    statutory_days=matter.statutory_days, promised_days=matter.promised_days,
-                   extension_days=0, due_date=_day(item.get("due_date")),
-                   statutory_due_date=_day(item.get("statutory_due_date")),
+                   extension_days=0, due_date=parse_day(item.get("due_date")),
+                   statutory_due_date=parse_day(item.get("statutory_due_date")),
                    provisional=bool(item.get("provisional")), decided_on=None, updated_at=now))
         for line in materials.get(item["id"]) or materials.get(case_id) or []:
             if not isinstance(line, dict):
@@ -148,7 +146,7 @@ def import_acceptance(ws, s, change: dict) -> int:
             s.add(CaseMaterial(case_id=case_id, code=material.code, name=material.name,
                                form=material.form.value, copies=material.copies,
                                required=material.required, state=state,
-                               promise_date=_day(line.get("promise_date")),
+                               promise_date=parse_day(line.get("promise_date")),
                                note=_text(line.get("note"), 500)))
     s.flush()
     numbers = [_text(d.get("number"), 60) for d in payload.get("documents") or [] if isinstance(d, dict)]
@@ -188,25 +186,15 @@ def apply_calendar(ws, s, change: dict) -> str:
     """A year's official holiday schedule from the centre; open cases' deadlines follow."""
     data = change.get("data")
     try:
-        schedule = parse_schedule({k: v for k, v in (data or {}).items()} if isinstance(data, dict) else data)
+        schedule = parse_schedule(data)
     except (DomainError, TypeError, ValueError) as exc:
         raise Unusable(f"中心发布的节假日安排无效：{exc}") from None
-    now = ws.clock.now()
-    body = schedule_to_json(schedule)
     row = s.get(HolidayYear, schedule.year)
-    if row is not None and row.data == body:
-        return "applied"
-    if row is None:
-        s.add(HolidayYear(year=schedule.year, source=schedule.source or "中心发布", data=body,
-                          imported_at=now))
-    else:
-        row.source, row.data, row.imported_at = schedule.source or "中心发布", body, now
-    s.flush()
-    calendar = calendar_service.load(s)
-    open_cases = s.scalars(select(Case).where(Case.status.in_([st.value for st in OPEN]))).all()
-    changed = refresh_due_dates(calendar, open_cases, now)
-    audit.record(s, CENTRE, ws.settings(s).terminal, now, "calendar.import", str(schedule.year),
-                 {"source": "中心发布", "cases_recomputed": changed})
+    if row is not None and row.data == schedule_to_json(schedule):
+        return "applied"                # the same schedule again: nothing to recompute
+    if not schedule.source:
+        schedule = dataclasses.replace(schedule, source="中心发布")
+    calendar_service.store_schedule(s, ws, schedule, CENTRE)
     return "applied"
 
 

@@ -32,24 +32,31 @@ def load(session: Session) -> WorkCalendar:
     return _calendars[key]
 
 
+def store_schedule(s: Session, ws: Workstation, schedule: YearSchedule, by: str) -> int:
+    """Keep a year's schedule (an import, or one published by the centre) in the
+    caller's transaction and recompute every open case's deadlines; audited. Returns
+    how many cases changed."""
+    now = ws.clock.now()
+    row = s.get(HolidayYear, schedule.year)
+    body = schedule_to_json(schedule)
+    if row is None:
+        s.add(HolidayYear(year=schedule.year, source=schedule.source, data=body, imported_at=now))
+    else:
+        row.source, row.data, row.imported_at = schedule.source, body, now
+    s.flush()
+    calendar = load(s)
+    open_cases = s.scalars(select(Case).where(Case.status.in_([st.value for st in OPEN]))).all()
+    changed = refresh_due_dates(calendar, open_cases, now)
+    audit.record(s, by, ws.settings(s).terminal, now, "calendar.import", str(schedule.year),
+                 {"source": schedule.source, "holidays": len(schedule.holidays),
+                  "workdays": len(schedule.workdays), "cases_recomputed": changed})
+    return changed
+
+
 def import_calendar(ws: Workstation, actor: Actor, data: dict) -> dict:
     require(actor, "import_calendar")
     schedule: YearSchedule = parse_schedule(data)
     with ws.transaction() as s:
-        settings = ws.settings(s)
-        now = ws.clock.now()
-        row = s.get(HolidayYear, schedule.year)
-        body = schedule_to_json(schedule)
-        if row is None:
-            s.add(HolidayYear(year=schedule.year, source=schedule.source, data=body, imported_at=now))
-        else:
-            row.source, row.data, row.imported_at = schedule.source, body, now
-        s.flush()
-        calendar = load(s)
-        open_cases = s.scalars(select(Case).where(Case.status.in_([st.value for st in OPEN]))).all()
-        changed = refresh_due_dates(calendar, open_cases, now)
-        audit.record(s, actor.login, settings.terminal, now, "calendar.import", str(schedule.year),
-                     {"source": schedule.source, "holidays": len(schedule.holidays),
-                      "workdays": len(schedule.workdays), "cases_recomputed": changed})
+        changed = store_schedule(s, ws, schedule, actor.login)
         return {"year": schedule.year, "holidays": len(schedule.holidays),
                 "workdays": len(schedule.workdays), "cases_recomputed": changed}
