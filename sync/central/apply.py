@@ -34,6 +34,7 @@ from __future__ import annotations
 import base64
 import binascii
 import itertools
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -72,6 +73,10 @@ class Incoming:
     content_hash: str     # as sent
     user: str
     created_at: datetime
+    files: list[str] | None = None    # the file hashes it names (_file_hashes)
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 
 
 def _bad(index: int, message: str) -> ApiError:
@@ -98,12 +103,15 @@ def parse_batch(data, caller: Caller) -> list[Incoming]:
         if not isinstance(ev, dict):
             raise _bad(i, "不是 JSON 对象")
         sent_id = ev.get("id")
-        try:
-            if not isinstance(sent_id, str) or len(sent_id) > 40:
-                raise ValueError
-            event_id = str(uuid.UUID(sent_id))
-        except ValueError:
-            raise _bad(i, "的编号 id 不是 UUID") from None
+        if isinstance(sent_id, str) and _UUID.match(sent_id):
+            event_id = sent_id          # already the canonical text
+        else:
+            try:
+                if not isinstance(sent_id, str) or len(sent_id) > 40:
+                    raise ValueError
+                event_id = str(uuid.UUID(sent_id))
+            except ValueError:
+                raise _bad(i, "的编号 id 不是 UUID") from None
         seq = ev.get("seq")
         if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= 2 ** 53:
             raise _bad(i, "的序号 seq 应为不小于1的整数")
@@ -174,7 +182,9 @@ def _chunks(items: Iterable, size: int = CHUNK):
 def _rows(session: Session, query) -> list[dict]:
     """A table's rows as dicts keyed by column (plain rows, no ORM objects: the view
     only reads and writes them back in bulk)."""
-    return [dict(row) for row in session.execute(query).mappings()]
+    result = session.execute(query)
+    keys = tuple(result.keys())
+    return [dict(zip(keys, row)) for row in result]
 
 
 def _when(moment: datetime | None) -> str:
@@ -214,6 +224,12 @@ def _case_ids(ev: Incoming) -> list[str]:
 
 
 def _file_hashes(ev: Incoming) -> list[str]:
+    if ev.files is None:            # asked for up to three times an event: worked out once
+        ev.files = _files_named(ev)
+    return ev.files
+
+
+def _files_named(ev: Incoming) -> list[str]:
     p, out = ev.payload, []
     for holder in (p, p.get("document") if isinstance(p.get("document"), dict) else {}):
         value = holder.get("sha256")

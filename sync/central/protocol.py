@@ -41,8 +41,12 @@ def server_time() -> str:
 
 def canonical(payload: dict) -> str:
     """Exactly sync.outbox.canonical (a test holds the two together)."""
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                      default=str)
+    return _canonical(payload)
+
+
+# json.dumps with these options, without building an encoder for every event.
+_canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                              default=str).encode
 
 
 def content_hash(kind: str, body: str) -> str:
@@ -74,12 +78,14 @@ def text(value, max_len: int, default: str = "") -> str:
         return default
     if not isinstance(value, str):
         value = str(value)
+    if value.isprintable():         # the usual case, decided in C: nothing to remove
+        return value[:max_len]
     return _CONTROL.sub("", value)[:max_len]
 
 
 def clean_label(value) -> bool:
     """A short identifier-like string from a request (kind, user, station)."""
-    return isinstance(value, str) and not _CONTROL.search(value)
+    return isinstance(value, str) and (value.isprintable() or not _CONTROL.search(value))
 
 
 def parse_day(value) -> date | None:
