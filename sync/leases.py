@@ -13,6 +13,7 @@ is only a gap in the numbers, never a number given twice.
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from sqlalchemy import select
 
@@ -26,17 +27,24 @@ from .http import Central, Offline
 LEASE_SIZE = 100          # numbers asked for at a time (the centre grants at most 10,000)
 LEASE_LOW = 20            # lease again when fewer leased numbers than this are left
 LEASES_PER_ROUND = 3      # per act and round: a block may come back shorter than asked
+NEXT_YEAR_DAYS = 15       # from 17 December on, next year's numbers are leased as well
 
 
 def wanted(ws: Workstation) -> list[tuple[str, str, int]]:
-    """(authority, act, year) this terminal should hold leased numbers for now."""
+    """(authority, act, year) this terminal should hold leased numbers for now: this
+    year's, and in the last NEXT_YEAR_DAYS of December next year's too, so that a
+    station that is offline over New Year still starts January on leased numbers."""
     settings = ws.settings()
-    year = ws.clock.today().year
+    today = ws.clock.today()
+    years = [today.year]
+    if (date(today.year, 12, 31) - today).days < NEXT_YEAR_DAYS:
+        years.append(today.year + 1)
     configured = set(json.loads(settings.get("document_acts")).values())
     with ws.reading() as s:
-        acts = s.scalars(select(NumberBlock.act).where(NumberBlock.year.in_((year, year - 1)))
+        acts = s.scalars(select(NumberBlock.act).where(NumberBlock.year.in_((today.year, today.year - 1)))
                          .distinct()).all()
-    return [(settings.authority_short, act, year) for act in sorted(set(acts) & configured)]
+    return [(settings.authority_short, act, year) for year in years
+            for act in sorted(set(acts) & configured)]
 
 
 def _blocks(s, authority: str, act: str, year: int) -> list[NumberBlock]:

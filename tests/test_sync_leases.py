@@ -154,3 +154,30 @@ def test_a_refused_lease_does_not_fail_the_sync(ws, admin, centre, person, monke
     out = sync_once(ws)
     assert out["online"] and out["leased"] == [] and "号段大小" in out["last_error"]
     assert _accept(ws, person)[0][1] == offline_block("001")[0] + 1
+
+
+def test_late_in_december_next_years_numbers_are_leased_too(ws, admin, centre, person):
+    """A station offline over New Year starts January on leased numbers: from
+    17 December a sync leases next year's blocks as well (not before)."""
+    from datetime import date
+
+    from workstation.services.context import Clock
+
+    _enroll(ws, centre, "001")
+    ws.clock = Clock(date(2026, 12, 16))
+    _accept(ws, person)
+    sync_once(ws)
+    assert {b["year"] for b in status(ws)["leases"]} == {2026}
+
+    ws.clock = Clock(date(2026, 12, 17))
+    sync_once(ws)
+    years = sorted((b["act"], b["year"]) for b in status(ws)["leases"])
+    assert years == [("受", 2026), ("受", 2027), ("收", 2026), ("收", 2027)]
+
+    ws.clock = Clock(date(2027, 1, 2))          # New Year, and the network is gone
+    centre.stop()
+    result = accept(ws, login(ws, "clerk", PASSWORD), Intake(["T-GT"], dict(person), ["M01", "M02"]))
+    for doc in result.documents:
+        m = re.match(r"^新城审(.+?)字〔2027〕第(\d{5,})号$", doc["number"])
+        assert m, doc["number"]
+        assert not in_offline_range(int(m.group(2)), int(m.group(2))), doc["number"]
