@@ -219,7 +219,7 @@ class Day:
     """The events of one terminal, in seq order, and the rows the centre writes for them.
 
     ``events`` are the protocol's events; for each one ``rows`` holds what a correct
-    centre persists (built here from the payload, the way sync/central/apply.py
+    centre persists (built here from the payload, the way sync/central/handlers.py
     describes it): the events row, new acceptance/case/document rows, the changed case
     state and the change rows."""
 

@@ -14,7 +14,8 @@ import uuid
 import pytest
 from sqlalchemy import create_engine
 
-from sync.central.apply import parse_batch, process_batch
+from sync.central.apply import process_batch
+from sync.central.batch import parse_batch
 from sync.central.changes import publish_calendar, publish_user, pull
 from sync.central.db import CentralDB, head_revision, known_revisions
 from sync.central.numbers import block_from, reserved
@@ -303,7 +304,7 @@ def test_junk_in_any_payload_field_is_a_conflict_never_a_fault(db_url):
     from datetime import date
 
     from forms import signing
-    from sync.central.apply import HANDLERS
+    from sync.central.handlers import HANDLERS
 
     private, public = signing.generate_keypair("ecdsa-p256")
     cert = signing.make_certificate(seal_id="S-1", name="章", category="受理", organ="局",

@@ -27,7 +27,8 @@ from workstation.domain.errors import DomainError
 
 from . import changes as change_feed
 from . import numbers, schemas
-from .apply import parse_batch, process_batch
+from .apply import process_batch
+from .batch import parse_batch
 from .db import CentralDB
 from .files import FileStore, check_lengths, check_sha, default_dir, header_int
 from .models import DocumentRecord, SealRecord, StoredFile
