@@ -259,3 +259,17 @@ def test_scanning_a_slip_leads_to_it(ws, station, other_station, clerk, enterpri
     damaged = understand(ws, clerk, slip["number"][:-1] + ("0" if slip["number"][-1] != "0" else "1"))
     assert damaged.kind == "transfer" and not damaged.detail["known"]
     assert understand(ws, clerk, a.receipt_no).kind == "receipt"
+
+
+def test_a_slip_not_yet_synced_tells_the_district_why_and_changes_nothing(ws, clerk, station):
+    """The station handed the paper over while offline: the district's terminal does
+    not know the slip yet, and says so in words the clerk can act on."""
+    unknown = slip_qr_payload(format_slip_no("S01", "002", TODAY, 9), ["610102202609300020001"])
+    before = state(ws)
+    with pytest.raises(NotFound) as caught:
+        receive(ws, clerk, unknown)
+    assert "尚未同步到本机" in str(caught.value) and "保管纸质材料" in str(caught.value)
+    assert state(ws) == before
+    assert "尚未同步到本机" in understand(ws, clerk, unknown).detail["message"]
+    # A station's clerk is told only that the slip is not known here.
+    assert "尚未同步" not in understand(ws, station, unknown).detail["message"]

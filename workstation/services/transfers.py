@@ -197,8 +197,18 @@ def _find(s: Session, actor: Actor, key) -> tuple[MaterialTransfer, tuple[str, .
     number = qr.slip_no if qr else parse_slip_no(key).text
     t = s.scalar(select(MaterialTransfer).where(MaterialTransfer.number == number))
     if t is None or not _visible(actor, t.station):
-        raise NotFound(f"本机没有材料流转单 {number} 的记录")
+        raise NotFound(_unknown(actor, number))
     return t, qr.receipts if qr else None
+
+
+def _unknown(actor: Actor | None, number: str) -> str:
+    """Why this terminal does not know a slip. At the district the usual reason is a
+    station that handed the paper over while offline: its slip comes with its sync."""
+    message = f"本机没有材料流转单 {number} 的记录"
+    if actor is not None and actor.station == CENTRE_STATION:
+        message += ("：服务站的移交记录可能尚未同步到本机。请服务站联网同步，本机再同步一次后即可签收；"
+                    "在此之前请按流转单二维码上的受理编号清点并保管纸质材料")
+    return message
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -419,7 +429,7 @@ def scanned(s: Session, actor: Actor | None, text: str) -> dict:
     out = {"transfer_no": number, "known": False, "receipts": list(qr.receipts) if qr else []}
     t = s.scalar(select(MaterialTransfer).where(MaterialTransfer.number == number))
     if t is None or (actor is not None and not _visible(actor, t.station)):
-        out["message"] = f"本机没有材料流转单 {number} 的记录"
+        out["message"] = _unknown(actor, number)
         return out
     status = TransferStatus(t.status)
     out.update(known=True, station=t.station, status=status.value, status_label=status.label,
