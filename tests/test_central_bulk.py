@@ -76,3 +76,16 @@ def test_one_of_finds_exactly_the_named_rows(engine):
     assert found == also == {f"id-{i}-{key}" for i, key in enumerate(AWKWARD)}
     assert by_seq == {1, 3}
     assert none == []
+
+
+def test_a_longer_value_never_matches_the_row_it_starts_with(engine):
+    """ids are String(36): a 40-character value must not be cut to 36 and find a row."""
+    from datetime import datetime
+
+    at, row_id = datetime(2026, 12, 2, 9, 0), "x" * 36
+    with Session(engine) as s, s.begin():
+        s.add(Event(id=row_id, terminal="001", seq=1, kind="k", payload="{}", content_hash="0" * 64,
+                    user_login="u", created_at=at, received_at=at, status="applied", message=""))
+    with Session(engine) as s:
+        assert s.scalars(select(Event.id).where(one_of(s, Event.id, [row_id + "yyyy"]))).all() == []
+        assert s.scalars(select(Event.id).where(one_of(s, Event.id, [row_id]))).all() == [row_id]

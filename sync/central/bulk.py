@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from operator import itemgetter
 
-from sqlalchemy import Text, any_, bindparam, cast, func, insert, update
+from sqlalchemy import BigInteger, Integer, String, Text, any_, bindparam, cast, func, insert, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.types import JSON, LargeBinary
@@ -33,6 +33,12 @@ def one_of(session: Session, column, values):
     if joined is None:
         return column == any_(bindparam(None, values, type_=ARRAY(column.type), unique=True))
     parts = func.string_to_array(bindparam(None, joined, type_=Text, unique=True), _SEP)
+    if isinstance(column.type, String):
+        # Compared as text: a cast to varchar(n)[] would cut a longer value short
+        # (and so match another row); the column's index serves text comparisons.
+        return column == any_(parts)
+    if isinstance(column.type, Integer):
+        return column == any_(cast(parts, ARRAY(BigInteger)))
     return column == any_(cast(parts, ARRAY(column.type)))
 
 
