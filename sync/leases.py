@@ -36,15 +36,13 @@ def wanted(ws: Workstation) -> list[tuple[str, str, int]]:
     station that is offline over New Year still starts January on leased numbers."""
     settings = ws.settings()
     today = ws.clock.today()
-    years = [today.year]
-    if (date(today.year, 12, 31) - today).days < NEXT_YEAR_DAYS:
-        years.append(today.year + 1)
+    year = today.year
+    years = [year, year + 1] if (date(year, 12, 31) - today).days < NEXT_YEAR_DAYS else [year]
     configured = set(json.loads(settings.get("document_acts")).values())
     with ws.reading() as s:
-        acts = s.scalars(select(NumberBlock.act).where(NumberBlock.year.in_((today.year, today.year - 1)))
+        acts = s.scalars(select(NumberBlock.act).where(NumberBlock.year.in_((year, year - 1)))
                          .distinct()).all()
-    return [(settings.authority_short, act, year) for year in years
-            for act in sorted(set(acts) & configured)]
+    return [(settings.authority_short, act, y) for y in years for act in sorted(set(acts) & configured)]
 
 
 def _blocks(s, authority: str, act: str, year: int) -> list[NumberBlock]:

@@ -31,7 +31,7 @@ class Incoming:
     content_hash: str     # as sent
     user: str
     created_at: datetime
-    files: list[str] | None = None    # the file hashes it names (file_hashes)
+    files: list[str]      # the file hashes it names (uploaded before it is applied)
 
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
@@ -95,7 +95,7 @@ def parse_batch(data, caller: Caller) -> list[Incoming]:
         except UnicodeEncodeError:
             raise _bad(i, "的内容含有无效的 Unicode 字符") from None
         out.append(Incoming(sent_id, event_id, seq, kind, payload, body, digest.lower(), user,
-                            created_at))
+                            created_at, _files_named(payload)))
     return out
 
 
@@ -154,14 +154,8 @@ def case_ids_of(ev: Incoming) -> list[str]:
     return []
 
 
-def file_hashes(ev: Incoming) -> list[str]:
-    if ev.files is None:            # asked for up to three times an event: worked out once
-        ev.files = _files_named(ev)
-    return ev.files
-
-
-def _files_named(ev: Incoming) -> list[str]:
-    p, out = ev.payload, []
+def _files_named(p: dict) -> list[str]:
+    out = []
     for holder in (p, p.get("document") if isinstance(p.get("document"), dict) else {}):
         value = holder.get("sha256")
         if isinstance(value, str):

@@ -10,7 +10,7 @@ from typing import Iterable
 from sqlalchemy import select, union_all, update
 from sqlalchemy.orm import Session
 
-from .batch import (ACCEPTANCE_KINDS, Conflict, Incoming, Retry, case_ids_of, file_hashes, lookup_key,
+from .batch import (ACCEPTANCE_KINDS, Conflict, Incoming, Retry, case_ids_of, lookup_key,
                     payload_str)
 from .bulk import insert_rows, one_of, update_rows
 from .models import AcceptanceRecord, CaseRecord, DocumentRecord, SealRecord, StoredFile
@@ -104,7 +104,7 @@ class View:
             for seal in plain_rows(s, select(SealRecord.__table__).where(one_of(s, SealRecord.id, chunk))
                               .order_by(SealRecord.id).with_for_update()):
                 self.seals[seal["id"]] = seal
-        hashes = {h for ev in events for h in file_hashes(ev) if HEX64.match(h)}
+        hashes = {h for ev in events for h in ev.files if HEX64.match(h)}
         for chunk in chunks(hashes):
             self.files.update(s.scalars(select(StoredFile.sha256).where(
                 one_of(s, StoredFile.sha256, chunk), StoredFile.complete.is_(True))))
@@ -140,7 +140,7 @@ class View:
         return case
 
     def need_files(self, ev: Incoming) -> None:
-        for digest in file_hashes(ev):
+        for digest in ev.files:
             if not HEX64.match(digest):
                 raise Conflict("invalid", "事件内容有误：文件摘要 sha256 应为64位十六进制数")
             if digest not in self.files:

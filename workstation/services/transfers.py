@@ -195,10 +195,16 @@ def _find(s: Session, actor: Actor, key) -> tuple[MaterialTransfer, tuple[str, .
         raise DomainError("流转单编号过长", "transfer")
     qr = parse_slip_qr(key)
     number = qr.slip_no if qr else parse_slip_no(key).text
-    t = s.scalar(select(MaterialTransfer).where(MaterialTransfer.number == number))
-    if t is None or not _visible(actor, t.station):
+    t = _slip(s, actor, number)
+    if t is None:
         raise NotFound(_unknown(actor, number))
     return t, qr.receipts if qr else None
+
+
+def _slip(s: Session, actor: Actor | None, number: str) -> MaterialTransfer | None:
+    """The slip `number` if this terminal holds it and `actor` (None: anyone) may see it."""
+    t = s.scalar(select(MaterialTransfer).where(MaterialTransfer.number == number))
+    return t if t is not None and (actor is None or _visible(actor, t.station)) else None
 
 
 def _unknown(actor: Actor | None, number: str) -> str:
@@ -427,8 +433,8 @@ def scanned(s: Session, actor: Actor | None, text: str) -> dict:
     except DomainError as exc:
         return {"transfer_no": None, "known": False, "receipts": [], "message": str(exc)}
     out = {"transfer_no": number, "known": False, "receipts": list(qr.receipts) if qr else []}
-    t = s.scalar(select(MaterialTransfer).where(MaterialTransfer.number == number))
-    if t is None or (actor is not None and not _visible(actor, t.station)):
+    t = _slip(s, actor, number)
+    if t is None:
         out["message"] = _unknown(actor, number)
         return out
     status = TransferStatus(t.status)
