@@ -7,7 +7,7 @@
    and document rows, and the case transitions that follow: review, suspend/resume,
    extend, approve/deny with their sealed documents, delivery) go over loopback to
    ``python -m sync.central.cli serve`` in the protocol's batches (500 per POST, like
-   sync/client.py), one after another. Floor, in the same run on the same PostgreSQL
+   workstation/services/sync/client.py), one after another. Floor, in the same run on the same PostgreSQL
    server: the rows the centre ends up writing for those events (events, acceptances,
    cases, documents, changes and the change counter), built from the same payloads
    before the clock starts, written with psycopg COPY in the same batches, one
@@ -57,8 +57,8 @@ from sync.central.protocol import CST, canonical, content_hash  # noqa: E402
 from tests.pg import _find_bin, _PgServer, free_port  # noqa: E402  (the tests' private server)
 
 MIN_RATIO = 0.5
-BATCH = 500            # sync/client.py BATCH: events per POST
-PULL_PAGE = 500        # sync/client.py PULL_PAGE
+BATCH = 500            # workstation/services/sync/client.py BATCH: events per POST
+PULL_PAGE = 500        # workstation/services/sync/client.py PULL_PAGE
 PG_USER = "ws"
 STATION = "district"   # the hall: accepts and decides (委托受理 cases included)
 TERMINAL = "001"

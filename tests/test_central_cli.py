@@ -149,7 +149,7 @@ def test_a_newer_schema_is_refused(tmp_path):
 
 def test_canonical_json_is_the_outbox_s():
     from sync.central.protocol import canonical
-    from sync.outbox import canonical as outbox_canonical
+    from workstation.services.sync.outbox import canonical as outbox_canonical
 
     payload = {"b": [1, 2.5, None, True], "a": "中文", "d": {"z": 1, "y": "2026-10-01"}, "e": "\u0000"}
     assert canonical(payload) == outbox_canonical(payload)

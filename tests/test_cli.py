@@ -813,7 +813,7 @@ def test_approve_and_deny_commands(files, capsys, monkeypatch):
 
 def test_user_password_lets_a_user_from_the_centre_log_in(cli, capsys, monkeypatch):
     """A user published by the centre arrives without a password; an admin sets one."""
-    from sync.incoming import apply_user
+    from workstation.services.sync.incoming import apply_user
     from workstation.services.auth import login
     from workstation.services.context import Workstation
     from workstation.services.errors import AuthenticationFailed

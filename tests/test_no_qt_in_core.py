@@ -53,6 +53,6 @@ def test_core_imports_without_qt():
                  "workstation.domain.intake", "workstation.store.db", "workstation.store.models",
                  "workstation.services.acceptance", "workstation.services.demo",
                  "workstation.services.cases", "workstation.services.calendar",
-                 "workstation.cli", "forms", "sync.outbox"):
+                 "workstation.cli", "forms", "workstation.services.sync.outbox"):
         assert name in imported
     assert "PyQt6" not in out["qt"]

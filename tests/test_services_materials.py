@@ -14,7 +14,7 @@ import pypdfium2
 import pytest
 from PIL import Image
 
-from sync.client import _files_of
+from workstation.services.sync.client import _files_of
 from workstation.config import Clock
 from workstation.services import materials, page_store
 from workstation.services.acceptance import Intake, accept, notify

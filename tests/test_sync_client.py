@@ -19,9 +19,9 @@ import pytest
 from forms import signing
 from forms.seal_image import draw_round_seal
 from forms.stamp import SealForSigning, stamp_and_sign
-from sync.client import enroll, status, sync_once
-from sync.http import Offline
-from sync.outbox import canonical
+from workstation.services.sync.client import enroll, status, sync_once
+from workstation.services.sync.http import Offline
+from workstation.services.sync.outbox import canonical
 from workstation.services.acceptance import Intake, accept
 from workstation.services.auth import login
 from workstation.services.case_clock import start_review
@@ -261,7 +261,7 @@ def test_a_terminal_killed_mid_sync_loses_nothing_and_applies_nothing_twice(enro
     total = 1200                                       # three batches of 500 and a rest
     for _ in range(total):
         accept(ws, clerk, Intake(["T-GT"], dict(person), ["M01", "M02"]))
-    from sync.client import TOKEN_ENV, token
+    from workstation.services.sync.client import TOKEN_ENV, token
 
     # The other process has no access to this test's in-memory keyring: the token goes
     # by the environment, as on a headless machine.

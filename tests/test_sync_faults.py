@@ -12,9 +12,9 @@ import time
 
 import pytest
 
-from sync import http as sync_http
-from sync.client import enroll, status, sync_once
-from sync.http import Offline, Refused
+from workstation.services.sync import http as sync_http
+from workstation.services.sync.client import enroll, status, sync_once
+from workstation.services.sync.http import Offline, Refused
 from workstation.services.auth import login
 from workstation.services.case_clock import start_review
 
@@ -85,9 +85,9 @@ def _sync_until_empty(ws, deadline: float, *, stop_below: int = 0) -> dict:
 
 def test_ten_thousand_events_through_a_faulty_network_arrive_exactly_once(terminal, centre, proxy, clerk,
                                                                           monkeypatch):
-    import sync.client
+    import workstation.services.sync.client
 
-    monkeypatch.setattr(sync.client, "BATCH", BATCH)
+    monkeypatch.setattr(workstation.services.sync.client, "BATCH", BATCH)
     ws = terminal
     started = time.monotonic()
     deadline = started + DEADLINE

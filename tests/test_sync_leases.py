@@ -9,9 +9,9 @@ import sqlite3
 
 import pytest
 
-from sync import leases
-from sync.client import enroll, status, sync_once
-from sync.http import Offline
+from workstation.services.sync import leases
+from workstation.services.sync.client import enroll, status, sync_once
+from workstation.services.sync.http import Offline
 from workstation.domain.numbering import in_offline_range, offline_block
 from workstation.services.acceptance import Intake, accept
 from workstation.services.auth import add_user, login

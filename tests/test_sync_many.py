@@ -46,7 +46,7 @@ def _terminal(i: int, data_dir: str, server: str, code: str, setup_gate, ready, 
         tmp.rename(out_dir / f"{i}-{name}.json")
 
     try:
-        from sync.client import enroll, sync_once
+        from workstation.services.sync.client import enroll, sync_once
         from workstation.config import Clock
         from workstation.services import Workstation
         from workstation.services.auth import add_user, login

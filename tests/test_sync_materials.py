@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from sync.client import enroll, sync_once
+from workstation.services.sync.client import enroll, sync_once
 from workstation.services import materials
 from workstation.services.acceptance import Intake, accept
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sync.client import enroll, sync_once
+from workstation.services.sync.client import enroll, sync_once
 from workstation.services.acceptance import Intake, accept
 from workstation.services.approval import decide, queue
 from workstation.services.auth import add_user, login
@@ -75,7 +75,7 @@ def test_a_station_case_is_decided_at_the_district_and_handed_over_at_the_statio
     # (the counter keeps accepting during a slow download).
     import sqlite3
 
-    from sync.http import Central
+    from workstation.services.sync.http import Central
 
     downloads, real_request = [], Central.request
 
@@ -199,8 +199,8 @@ def test_garbage_from_the_centre_is_kept_as_a_conflict_not_applied(ws, centre, c
     """A user with an unknown role, a calendar that does not parse: each is kept for
     a person; the rest of the page is applied."""
     _enroll(ws, centre, "district", "001")
-    from sync import client as sync_client
-    from sync.incoming import Unusable, apply_calendar, apply_user
+    from workstation.services.sync import client as sync_client
+    from workstation.services.sync.incoming import Unusable, apply_calendar, apply_user
 
     with ws.transaction() as s:
         with pytest.raises(Unusable, match="角色"):
@@ -294,8 +294,8 @@ def test_the_centre_refuses_a_slip_step_from_the_wrong_side(centre):
 
 
 def test_a_case_change_with_a_bad_date_changes_nothing(ws, clerk, person):
-    from sync import client as sync_client
-    from sync.incoming import Unusable
+    from workstation.services.sync import client as sync_client
+    from workstation.services.sync.incoming import Unusable
 
     case_id = accept(ws, clerk, Intake(["T-SP"], dict(person), ["M01", "M02", "M03", "M04"])).cases[0]["id"]
     before = show(ws, clerk, case_id)["cases"][0]
@@ -356,7 +356,7 @@ def test_pages_captured_at_the_station_are_read_and_checked_at_the_district(
 
 
 def test_a_pulled_material_does_not_overwrite_unpushed_pages(ws, clerk, person, tmp_path):
-    from sync.incoming import Unusable, apply_material
+    from workstation.services.sync.incoming import Unusable, apply_material
     from workstation.services import materials
 
     from .material_samples import line_art_page, write

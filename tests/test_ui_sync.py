@@ -11,8 +11,8 @@ import httpx
 import pytest
 from PyQt6.QtCore import Qt
 
-import sync.client as client
-from sync.client import token
+import workstation.services.sync.client as client
+from workstation.services.sync.client import token
 from workstation.ui.sync_dialog import SyncDialog
 from workstation.ui.tasks import Runner, SyncRunner
 

@@ -10,7 +10,7 @@ def _cli():
 
 
 def cmd_enroll(args) -> int:
-    from sync.client import enroll
+    from workstation.services.sync.client import enroll
 
     cli = _cli()
     with cli._workstation(args) as ws:
@@ -20,7 +20,7 @@ def cmd_enroll(args) -> int:
 
 
 def cmd_sync(args) -> int:
-    from sync.client import status, sync_once
+    from workstation.services.sync.client import status, sync_once
 
     cli = _cli()
     with cli._workstation(args) as ws:

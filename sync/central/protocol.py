@@ -40,7 +40,7 @@ def server_time() -> str:
 
 
 def canonical(payload: dict) -> str:
-    """Exactly sync.outbox.canonical (a test holds the two together)."""
+    """Exactly workstation.services.sync.outbox.canonical (a test holds the two together)."""
     return _canonical(payload)
 
 

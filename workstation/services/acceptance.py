@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from forms import DOCUMENTS_BY_OUTCOME
-from sync import outbox
+from .sync import outbox
 
 from ..domain.applicants import ApplicantInput, parse_applicant
 from ..domain.catalog import Catalog, Matter

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from forms.stamp import SealForSigning
-from sync import outbox
+from .sync import outbox
 
 from ..domain.errors import DomainError
 from ..domain.states import CaseStatus, check_transition

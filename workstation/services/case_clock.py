@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from sync import outbox
+from .sync import outbox
 
 from ..domain.errors import DomainError
 from ..domain.states import OPEN, CaseStatus, check_transition

@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from sync import outbox
+from .sync import outbox
 
 from ..domain.delivery import (
     COLLECTOR_ROLES,

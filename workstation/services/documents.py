@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from forms.stamp import SealForSigning, SealRecord, Verdict, stamp_and_sign, verify_docx, verify_qr
-from sync import outbox
+from .sync import outbox
 
 from ..domain.catalog import Matter
 from ..domain.errors import DomainError

@@ -36,7 +36,7 @@ from typing import Callable, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sync import outbox
+from .sync import outbox
 
 from ..domain import materials as rules
 from ..domain.errors import DomainError

@@ -18,7 +18,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from forms import signing
-from sync import outbox
+from .sync import outbox
 
 from ..domain.errors import DomainError
 from ..domain.text import clean_text

@@ -24,7 +24,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sync import outbox
+from .sync import outbox
 
 from ..domain.catalog import MaterialForm
 from ..domain.errors import DomainError

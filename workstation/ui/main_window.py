@@ -195,7 +195,7 @@ class MainWindow(QMainWindow):
         self.cases.refresh()
 
     def refresh_status(self) -> None:
-        from sync.client import status
+        from workstation.services.sync.client import status
 
         ws, login = self.ws, self.actor.login
         self.runner.run(lambda: status(ws, user=login), self._show_sync_status,
@@ -224,7 +224,7 @@ class MainWindow(QMainWindow):
     def sync_now(self) -> None:
         """Sync in the background (a worker of its own: the network never holds up
         the counter's database work, nor the window)."""
-        from sync.client import sync_once
+        from workstation.services.sync.client import sync_once
 
         ws = self.ws
         # The last status read (on the database worker) says whether there is a centre.

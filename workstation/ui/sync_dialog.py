@@ -5,13 +5,13 @@ Keyboard first: the server address has the focus, Tab to the code, Enter enrols;
 Alt+S syncs now; Esc closes. Enrolment and sync go to the network, so they run on
 the network worker (`net_runner`), never on the GUI thread; the state is read on
 the database worker. Whether the user may enrol is the service's to say
-(sync.client.enroll requires "settings"): the window only greys the fields out.
+(workstation.services.sync.client.enroll requires "settings"): the window only greys the fields out.
 """
 
 from __future__ import annotations
 
-import sync.client as client
-from sync.http import Offline
+import workstation.services.sync.client as client
+from workstation.services.sync.http import Offline
 
 from ..domain.errors import DomainError
 from .qt import (QDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, Qt,
@@ -49,9 +49,9 @@ def failure_text(exc: BaseException, doing: str) -> str:
 
 class SyncDialog(QDialog):
     """Attributes:
-        state: the last sync.client.status() read, None before it arrives.
+        state: the last workstation.services.sync.client.status() read, None before it arrives.
     Signals:
-        enrolled(dict): enrolment succeeded (sync.client.enroll's answer).
+        enrolled(dict): enrolment succeeded (workstation.services.sync.client.enroll's answer).
         synced(dict): a sync round succeeded.
         work_done(): a network job (enrolment or sync) finished, well or not.
         state_loaded(dict): the state was read and shown.
