@@ -53,7 +53,7 @@ ROOT = benchlib.ROOT
 
 import httpx  # noqa: E402
 
-from sync.central.protocol import CST, canonical, content_hash  # noqa: E402
+from sync.protocol import CST, canonical, content_hash  # noqa: E402
 from tests.pg import _find_bin, _PgServer, free_port  # noqa: E402  (the tests' private server)
 
 MIN_RATIO = 0.5

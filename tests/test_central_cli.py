@@ -13,6 +13,7 @@ import uuid
 
 import pytest
 from sqlalchemy import create_engine
+from sqlalchemy import text as sqlalchemy_text
 
 from sync.central.apply import process_batch
 from sync.central.batch import parse_batch
@@ -147,12 +148,24 @@ def test_a_newer_schema_is_refused(tmp_path):
         CentralDB(url).open()
 
 
-def test_canonical_json_is_the_outbox_s():
-    from sync.central.protocol import canonical
-    from workstation.services.sync.outbox import canonical as outbox_canonical
+def test_an_outbox_event_is_stored_as_the_protocol_hashes_it(ws):
+    """The terminal writes exactly the text the centre hashes: one canonical form."""
+    import json
+    from datetime import datetime
+
+    from sync.protocol import canonical, content_hash
+    from workstation.services.sync import outbox
 
     payload = {"b": [1, 2.5, None, True], "a": "中文", "d": {"z": 1, "y": "2026-10-01"}, "e": "\u0000"}
-    assert canonical(payload) == outbox_canonical(payload)
+    with ws.transaction() as s:
+        event_id = outbox.append(s, "case.test", payload, user="clerk", terminal="001",
+                                 at=datetime(2026, 9, 30, 9, 0))
+    with ws.reading() as s:
+        body, digest = s.execute(sqlalchemy_text("SELECT payload, content_hash FROM outbox WHERE id = :i"),
+                                 {"i": event_id}).one()
+    assert body == canonical(payload) == '{"a":"中文","b":[1,2.5,null,true],"d":{"y":"2026-10-01","z":1},"e":"\\u0000"}'
+    assert json.loads(body) == payload
+    assert digest == content_hash("case.test", body)
 
 
 def test_blocks_stop_at_every_offline_range():

@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sync.central.protocol import CST, canonical
+from sync.protocol import CST, canonical
 
 from .pg import central_db_url, free_port, pg_server  # noqa: F401  (fixtures)
 

@@ -80,7 +80,7 @@ def _new_password(first_user: bool) -> str:
 
 
 def _read_json(path: str, what: str):
-    from .services.files import read_json
+    from .shared.files import read_json
 
     return read_json(path, max_bytes=MAX_APPLICANT_FILE, what=what)
 

@@ -20,7 +20,7 @@ def cmd_enroll(args) -> int:
 
 
 def cmd_sync(args) -> int:
-    from workstation.services.sync.client import status, sync_once
+    from workstation.services.sync.client import skew_too_large, status, sync_once
 
     cli = _cli()
     with cli._workstation(args) as ws:
@@ -34,7 +34,7 @@ def cmd_sync(args) -> int:
             out = sync_once(ws)
             text = (f"已同步：上传 {out['pushed']}，下载 {out['pulled']}；待同步 {out['pending']} 条；"
                     f"冲突 {out['conflicts']} 件")
-            if out["skew_seconds"] is not None and abs(out["skew_seconds"]) > 300:
+            if skew_too_large(out["skew_seconds"]):
                 text += f"\n注意：本机时钟与中心相差 {out['skew_seconds']} 秒，请校准"
     cli._print(args, out, text)
     return cli.EXIT_OK

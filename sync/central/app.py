@@ -32,8 +32,8 @@ from .batch import parse_batch
 from .db import CentralDB
 from .files import FileStore, check_lengths, check_sha, default_dir, header_int
 from .models import DocumentRecord, SealRecord, StoredFile
-from .protocol import (BASE, CHANGES_DEFAULT, CHANGES_MAX, MAX_BATCH_BYTES, PROTOCOL_VERSION,
-                       ApiError, now, server_time)
+from sync.protocol import BASE, CHANGES_DEFAULT, CHANGES_MAX, MAX_BATCH_BYTES, PROTOCOL_VERSION
+from .protocol import ApiError, now, server_time
 from .terminals import Caller, authenticate, enroll
 
 log = logging.getLogger("workstation.central")

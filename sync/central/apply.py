@@ -42,7 +42,8 @@ from .bulk import insert_rows, one_of
 from .changes import write_changes
 from .handlers import HANDLERS
 from .models import ConflictRecord, Event
-from .protocol import FUTURE_LIMIT, content_hash, now, text
+from sync.protocol import content_hash
+from .protocol import FUTURE_LIMIT, now, text
 from .terminals import Caller
 from .view import View, chunks
 

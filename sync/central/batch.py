@@ -9,8 +9,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from .protocol import (HEX64, MAX_EVENTS, ApiError, canonical, clean_label, parse_day,
-                       parse_device_time, text)
+from sync.protocol import HEX64, MAX_EVENTS, canonical, parse_day, parse_device_time
+from .protocol import ApiError, clean_label, text
 from .terminals import Caller
 
 MAX_CASES_PER_ACCEPTANCE = 100

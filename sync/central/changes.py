@@ -18,7 +18,8 @@ from workstation.domain.errors import DomainError
 
 from .bulk import insert_rows, is_pg
 from .models import CalendarYear, CatalogMatter, CatalogRelease, Change, Counter, PublishedUser
-from .protocol import DISTRICT, STATION_RE, canonical, now
+from sync.protocol import DISTRICT, canonical
+from .protocol import STATION_RE, now
 
 CENTRE_ORIGIN = {"origin_terminal": None, "origin_station": DISTRICT, "origin_user": "central"}
 

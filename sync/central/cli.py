@@ -65,7 +65,7 @@ def _emit(args, data, human: str) -> None:
 
 
 def _read_json(path: str, what: str):
-    from workstation.services.files import read_json
+    from workstation.shared.files import read_json
 
     return read_json(path, max_bytes=MAX_JSON_FILE, what=what)
 

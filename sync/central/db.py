@@ -11,10 +11,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
+
+from workstation.shared.sqlite import sqlite_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 T = TypeVar("T")
@@ -43,27 +45,7 @@ def _sqlite_engine(url) -> Engine:
         Path(path).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CentralError(f"无法创建数据库所在目录：{exc.strerror}") from None
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
-                           pool_size=8, max_overflow=16)
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):
-        dbapi_conn.isolation_level = None      # we issue BEGIN ourselves (see below)
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA synchronous=FULL")
-        cur.execute("PRAGMA busy_timeout=30000")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn):
-        # Writers take the write lock at BEGIN: SQLite's stand-in for the row locks
-        # PostgreSQL takes (two batches never interleave their reads and writes).
-        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("readonly")
-                             else "BEGIN IMMEDIATE")
-
-    return engine
+    return sqlite_engine(url, connect_args={"check_same_thread": False}, pool_size=8, max_overflow=16)
 
 
 def make_engine(db_url: str) -> Engine:

@@ -25,7 +25,8 @@ from typing import Iterator
 
 from sqlalchemy.engine import make_url
 
-from .protocol import HEX64, MAX_FILE_BYTES, ApiError
+from sync.protocol import HEX64, MAX_FILE_BYTES
+from .protocol import ApiError
 
 READ_CHUNK = 1024 * 1024
 

@@ -14,7 +14,8 @@ from workstation.domain.states import OPEN, CaseStatus, check_transition
 
 from .batch import (ACCEPTANCE_KINDS, MAX_CASES_PER_ACCEPTANCE, Conflict, Incoming, lookup_key,
                     payload_day, payload_str)
-from .protocol import HEX64, STATION_RE, canonical, text
+from sync.protocol import HEX64, canonical
+from .protocol import STATION_RE, text
 from .view import View, when_text
 
 

@@ -18,7 +18,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .models import NumberBlock, NumberCounter
-from .protocol import MAX_BLOCK, ApiError, clean_label, now
+from sync.protocol import MAX_BLOCK
+from .protocol import ApiError, clean_label, now
 from .terminals import Caller
 
 RANGE = 100_000

@@ -14,7 +14,8 @@ from .batch import (ACCEPTANCE_KINDS, Conflict, Incoming, Retry, case_ids_of, lo
                     payload_str)
 from .bulk import insert_rows, one_of, update_rows
 from .models import AcceptanceRecord, CaseRecord, DocumentRecord, SealRecord, StoredFile
-from .protocol import HEX64, text
+from sync.protocol import HEX64
+from .protocol import text
 from .terminals import Caller
 
 CHUNK = 1000

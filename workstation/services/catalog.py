@@ -25,7 +25,7 @@ _cache: dict[tuple[str, int], Catalog] = {}
 
 
 def read_file(path: str | Path) -> dict:
-    from .files import read_json
+    from ..shared.files import read_json
 
     return read_json(path, max_bytes=MAX_FILE_BYTES)
 

@@ -148,7 +148,7 @@ def _signature_file(ws: Workstation, case_id: str, image: str | Path | None) -> 
         return "tick"
     from PIL import Image, UnidentifiedImageError
 
-    from .files import read_input
+    from ..shared.files import read_input
 
     path = Path(image)
     try:

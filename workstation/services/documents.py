@@ -230,7 +230,7 @@ VERIFY_FILE_MAX = 50 * 1024 * 1024
 
 
 def verify_file(ws: Workstation, path: str | Path) -> Verdict:
-    from .files import read_input
+    from ..shared.files import read_input
 
     return verify_docx(read_input(path, max_bytes=VERIFY_FILE_MAX), _lookup(ws))
 
@@ -239,7 +239,7 @@ def verify_image(ws: Workstation, path: str | Path) -> Verdict:
     """Read the QR code(s) of a scanned page or photo and verify ours."""
     from printing.codes import decode_codes
 
-    from .files import read_input
+    from ..shared.files import read_input
 
     data = read_input(path, max_bytes=VERIFY_FILE_MAX)
     try:

@@ -138,7 +138,7 @@ def scan_file(ws: Workstation, actor: Actor | None, path: str | Path) -> list[Sc
     one with no code at all, is an error with a plain message."""
     from printing.codes import decode_codes
 
-    from .files import read_input
+    from ..shared.files import read_input
 
     path = Path(path)
     data = read_input(path, max_bytes=SCAN_FILE_MAX)

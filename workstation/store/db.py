@@ -8,10 +8,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+from ..shared.sqlite import sqlite_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 DB_NAME = "workstation.sqlite3"
@@ -41,31 +42,7 @@ def _alembic_config(engine: Engine):
 
 
 def make_engine(path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):
-        # Take transaction control away from the sqlite3 module so that BEGIN
-        # IMMEDIATE below is what really starts each transaction.
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        # FULL: a committed acceptance survives a power cut, not only a crash.
-        cur.execute("PRAGMA synchronous=FULL")
-        cur.execute("PRAGMA busy_timeout=30000")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn):
-        # Writers take the write lock at BEGIN, so two processes never both read a
-        # counter and then fight to write it (which SQLite answers with SQLITE_BUSY).
-        if conn.get_execution_options().get("readonly"):
-            conn.exec_driver_sql("BEGIN")
-        else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
+    return sqlite_engine(f"sqlite:///{path}")
 
 
 class Database:

@@ -204,6 +204,8 @@ class MainWindow(QMainWindow):
     def _show_sync_status(self, st: dict) -> None:
         """离线/在线, this user's waiting events, the last sync and open conflicts."""
         self.sync_status = st
+        from workstation.services.sync.client import skew_too_large
+
         self.network_label.setText("在线" if st["online"] else "离线")
         if not st["enrolled"]:
             tip = "尚未登记到中心服务器：所有办理均保存在本机（管理员按 Ctrl+Shift+E 登记）"
@@ -211,7 +213,7 @@ class MainWindow(QMainWindow):
             tip = f"中心 {st['server']}；上次同步 {st['last_sync'] or '从未'}"
             if st["last_error"]:
                 tip += f"\n{st['last_error']}"
-            if st["skew_seconds"] is not None and abs(st["skew_seconds"]) > 300:
+            if skew_too_large(st["skew_seconds"]):
                 tip += f"\n本机时钟与中心相差 {st['skew_seconds']} 秒，请校准"
         self.network_label.setToolTip(tip)
         text = f"待同步 {st['pending']} 条"

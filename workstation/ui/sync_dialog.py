@@ -163,7 +163,7 @@ class SyncDialog(QDialog):
         v["last_error"].setText(st["last_error"] or "无")
         skew = st["skew_seconds"]
         v["skew"].setText("未知" if skew is None else
-                          skew_text(skew) + ("（超过5分钟，请校准本机时钟）" if abs(skew) > 300 else ""))
+                          skew_text(skew) + ("（超过5分钟，请校准本机时钟）" if client.skew_too_large(skew) else ""))
         v["leases"].setText("；".join(f"{b['authority']}{b['act']}字〔{b['year']}〕第{b['next']}–{b['last']}号"
                                      for b in st.get("leases") or []) or "无（使用本终端离线号段）")
         if st["server"] and not self.server.text():

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, update
 
+from sync.protocol import CHANGES_DEFAULT, MAX_EVENTS
 from workstation.domain.errors import DomainError
 from workstation.domain.states import CaseStatus, check_transition
 from workstation.services import audit, keyring_store
@@ -34,9 +35,15 @@ from .http import Central, Offline, Refused, check_server_url
 
 KEYRING_SERVICE = "workstation-sync"
 TOKEN_ENV = "WORKSTATION_SYNC_TOKEN"
-BATCH = 500
-PULL_PAGE = 500
+BATCH = MAX_EVENTS             # the most the centre takes in one POST
+PULL_PAGE = CHANGES_DEFAULT
 SKEW_WARN_SECONDS = 300
+
+
+def skew_too_large(seconds: int | None) -> bool:
+    """The one threshold past which every screen and command asks for the clock to be set."""
+    return seconds is not None and abs(seconds) > SKEW_WARN_SECONDS
+
 CODE_MAX = 40
 CATALOG_KINDS = ("catalog.matter", "catalog.removed", "catalog.version")
 

@@ -17,9 +17,9 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from sync.protocol import BASE
 from workstation.domain.errors import DomainError
 
-API = "/api/v1"
 TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 ATTEMPTS = 3
 
@@ -72,7 +72,7 @@ class Central:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.base_url = check_server_url(base_url)
         self.attempts = attempts
-        self.http = httpx.Client(base_url=self.base_url + API, headers=headers, timeout=TIMEOUT,
+        self.http = httpx.Client(base_url=self.base_url + BASE, headers=headers, timeout=TIMEOUT,
                                  transport=transport)
 
     def close(self) -> None:

@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from sync import protocol
 from workstation.domain.applicants import parse_applicant
 from workstation.domain.errors import DomainError
 from workstation.domain.states import CaseStatus
@@ -38,10 +39,8 @@ class Unusable(Exception):
 
 
 def parse_day(value, what: str = "日期") -> date | None:
-    if value in (None, ""):
-        return None
     try:
-        return date.fromisoformat(str(value)[:10])
+        return protocol.parse_day(value if value is None else str(value))
     except ValueError:
         raise Unusable(f"中心发来的{what}“{str(value)[:20]}”不是有效日期") from None
 

@@ -7,21 +7,15 @@ content, so the centre can apply it exactly once however often it arrives.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sync.protocol import canonical, content_hash
 from workstation.store import raw
 from workstation.store.models import OutboxEvent
-
-
-def canonical(payload: dict) -> str:
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                      default=str)
 
 
 def append(session: Session, kind: str, payload: dict, *, user: str, terminal: str,
@@ -32,8 +26,7 @@ def append(session: Session, kind: str, payload: dict, *, user: str, terminal: s
     raw.cursor(session).execute(
         "INSERT INTO outbox (id, seq, kind, payload, content_hash, user_login, terminal, created_at) "
         "VALUES (?, (SELECT coalesce(max(seq), 0) + 1 FROM outbox), ?, ?, ?, ?, ?, ?)",
-        (event_id, kind, body, hashlib.sha256(f"{kind}\n{body}".encode()).hexdigest(), user,
-         terminal, raw.ts(at)))
+        (event_id, kind, body, content_hash(kind, body), user, terminal, raw.ts(at)))
     return event_id
 
 
