@@ -15,7 +15,9 @@ RUN_DATA ?= $(CURDIR)/.run-data
 # it falls back to the wider DejaVu and the notice spills onto a second page),
 # LibreOffice (headless) and poppler for turning documents into
 # PDF and pictures (print preview, and the tests that read a rendered page back),
-# libpulse0 (Qt Multimedia will not load without it: the document camera),
+# libpulse0 (Qt Multimedia will not load without it: the document camera), the X11
+# libraries Qt's plugins link to (libxrandr2 for the FFmpeg camera back end, libcups2
+# for printing; tests/test_qt_plugins.py runs ldd over every plugin we load),
 # PostgreSQL (the tests start a private server of their own for the central
 # server; nothing is configured system-wide), and Python's venv.
 APT_PACKAGES := python3 python3-venv python3-pip \
@@ -23,7 +25,8 @@ APT_PACKAGES := python3 python3-venv python3-pip \
 	libzbar0 fonts-wqy-microhei fonts-liberation libreoffice-writer-nogui poppler-utils postgresql libpulse0 \
 	libxcb1 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 	libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 \
-	libxcb-xfixes0 libxcb-shm0 libxcb-sync1 libxcb-render0
+	libxcb-xfixes0 libxcb-shm0 libxcb-sync1 libxcb-render0 libxcb-glx0 libxcb-util1 \
+	libx11-6 libxext6 libxrender1 libxrandr2 libcups2
 
 .PHONY: run test system-packages bench clean
 

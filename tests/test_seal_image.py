@@ -131,10 +131,10 @@ def test_missing_chinese_font(monkeypatch):
 
 def test_a_font_without_chinese_is_not_taken():
     assert seal_image._renders_cjk(seal_image.FONT_FALLBACK)
-    dejavu = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-    if not os.path.exists(dejavu):
-        pytest.skip("DejaVu Sans is not installed")
-    assert not seal_image._renders_cjk(dejavu)
+    # Liberation Sans: a Latin-only font `make` installs (fonts-liberation), so it is there.
+    latin_only = "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"
+    assert os.path.exists(latin_only), "fonts-liberation is not installed (make installs it)"
+    assert not seal_image._renders_cjk(latin_only)
 
 
 # ---------------------------------------------------------------- supplied pictures
