@@ -45,7 +45,7 @@ class ApplicantInput:
         return self.id_type, self.id_number
 
     def to_json(self) -> dict:
-        out = {"kind": self.kind, "name": self.name, "phone": self.phone, "address": self.address}
+        out: dict[str, object] = {"kind": self.kind, "name": self.name, "phone": self.phone, "address": self.address}
         if self.kind == "person":
             out["id_number"] = self.id_number
             if self.id_type != "id_card":
@@ -74,7 +74,8 @@ def parse_agent(data, today: date | None = None) -> Agent | None:
     if not isinstance(data, dict):
         raise DomainError("代理人信息应为对象", "agent")
     name = clean_text(data.get("name"), "代理人姓名", max_len=50, field="agent.name")
-    number = parse_id_card(data.get("id_number") if isinstance(data.get("id_number"), str) else "",
+    raw_number = data.get("id_number")
+    number = parse_id_card(raw_number if isinstance(raw_number, str) else "",
                            today=today, field="agent.id_number").number
     phone = clean_phone(data.get("phone"), "代理人联系电话", required=True, field="agent.phone")
     return Agent(name, number, phone)

@@ -238,7 +238,7 @@ def parse_catalog(data) -> Catalog:
         if m.code in codes:
             raise DomainError(f"事项目录文件 matters[{i}].code 重复：{m.code}", f"matters[{i}].code")
         codes.add(m.code)
-    bundles = []
+    bundles: list[Bundle] = []
     for i, b in enumerate(r.items("bundles", required=False)):
         br = _Reader(b, f"bundles[{i}]")
         members = br.strings("matters")

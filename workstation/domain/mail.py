@@ -304,7 +304,7 @@ def parse_address(text) -> Address:
     if not complete:
         raise _why_incomplete(value, readings, regions)
     end = max(r.end for r in complete)
-    units = sorted({r.unit(regions) for r in complete if r.end == end})
+    units = sorted({unit for r in complete if r.end == end and (unit := r.unit(regions))})
     if len(units) > 1:
         shown = "、".join(_full_name(code, regions) for code in units[:4])
         raise DomainError(f"地址中的“{value[:end].strip()}”有多处同名：{shown}，请写明省、市", "address")
@@ -324,7 +324,7 @@ def parse_address(text) -> Address:
 def _why_incomplete(value: str, readings: list[_Reading], regions: _Regions) -> DomainError:
     conflicts = [r for r in readings if r.conflict()]
     if conflicts:
-        lower, upper = max(conflicts, key=lambda r: r.end).conflict()
+        lower, upper = max(conflicts, key=lambda r: r.end).conflict() or ("", "")
         return DomainError(f"地址中的“{regions.names[lower]}”不在{_full_name(upper, regions)}，请核对",
                            "address")
     partial = [r for r in readings if r.conflict() is None]

@@ -37,7 +37,7 @@ def check_receipt_pattern(pattern: str) -> str:
         if needed not in fields:
             raise DomainError(f"受理编号格式必须包含 {{{needed}}}")
     days = (date(2026, 1, 1), date(2026, 1, 2), date(2026, 2, 1), date(2027, 1, 1))
-    samples = {}
+    samples: dict[tuple[date, str, int], str] = {}
     for day in days:
         for terminal in ("001", "002", "010", "100", "999"):
             for seq in (1, 2, 10, 9999):

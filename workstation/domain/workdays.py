@@ -208,7 +208,7 @@ def parse_schedule(data, *, source_name: str = "") -> YearSchedule:
 
 def schedule_to_json(schedule: YearSchedule) -> dict:
     """The inverse of parse_schedule, grouping consecutive days of one holiday."""
-    periods = []
+    periods: list[dict] = []
     for day in sorted(schedule.holidays):
         name = schedule.names.get(day, "假日")
         # Adjacent days of one holiday form one period, but never one longer than

@@ -95,6 +95,7 @@ class Database:
         if current != head_revision():
             from alembic import command
 
+            assert self.engine is not None          # open() made it before migrating
             command.upgrade(_alembic_config(self.engine), "head")
 
     def schema_revision(self) -> str | None:

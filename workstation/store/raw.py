@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session
 
 def cursor(session: Session) -> sqlite3.Cursor:
     """A cursor on the connection the session's transaction runs on (begun if needed)."""
-    return session.connection().connection.driver_connection.cursor()
+    driver = session.connection().connection.driver_connection
+    assert driver is not None                   # a live connection always has one
+    return driver.cursor()
 
 
 def ts(value: datetime | None) -> str | None:
