@@ -11,7 +11,7 @@ from workstation.services.cases import search
 from workstation.ui.acceptance.checklist import COL_DEFECT, COL_PROMISE
 from workstation.ui.login import LoginDialog
 from workstation.ui.main_window import MainWindow
-from workstation.ui.tasks import Runner, SyncRunner
+from workstation.ui.tasks import SyncRunner, TaskManager
 
 from .conftest import PASSWORD
 from .helpers import snapshot
@@ -258,8 +258,8 @@ def test_models_pass_the_model_tester(qtmodeltester, window, ws, clerk, person):
 
 
 def test_real_worker_thread_delivers_result(qtbot, ws, clerk, enterprise):
-    """The default runner does the work on its own thread and reports back by signal."""
-    w = MainWindow(ws, clerk, Runner())
+    """The real task manager does the work on its own thread and reports back by signal."""
+    w = MainWindow(ws, clerk, TaskManager())
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
@@ -344,7 +344,7 @@ def test_preview_and_print_the_documents(qtbot, window, ws, enterprise, tmp_path
     tick(qtbot, screen, 4)
     qtbot.keyClick(screen, Qt.Key.Key_F5)
     qtbot.keyClick(screen, Qt.Key.Key_F9)
-    qtbot.waitUntil(lambda: len(getattr(screen, "previews", [])) == 2, timeout=180_000)
+    qtbot.waitUntil(lambda: len(screen.previews) == 2, timeout=180_000)
     preview = screen.previews[0]
     assert preview.document.pageCount() >= 1
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
@@ -357,7 +357,7 @@ def test_preview_and_print_the_documents(qtbot, window, ws, enterprise, tmp_path
     assert verdict.valid and verdict.document_no in [d["number"] for d in screen.issued]
     for dialog in screen.previews:
         dialog.close()
-    screen.converter.wait()
+    window.tasks.wait()
 
 
 def test_preview_before_any_document(qtbot, window):

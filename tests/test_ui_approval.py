@@ -7,7 +7,7 @@ from workstation.services.acceptance import Intake, accept
 from workstation.services.auth import add_user, login
 from workstation.services.cases import search
 from workstation.services.seals import create_seal
-from workstation.ui.tasks import Runner, SyncRunner
+from workstation.ui.tasks import SyncRunner, TaskManager
 
 from .conftest import PASSWORD
 from .helpers import open_main_window
@@ -51,7 +51,7 @@ def test_select_all_and_approve_with_progress(qtbot, ws, clerk, cases):
 def test_cancel_then_resume(qtbot, ws, clerk, cases):
     w = open_window(qtbot, ws, SyncRunner())
     screen = w.approval
-    screen._progress.advanced.connect(lambda done, total: done == 2 and screen.cancel())
+    screen.advanced.connect(lambda done, total: done == 2 and screen.cancel())
     screen.table.setFocus()
     qtbot.keyClick(screen.table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(screen, Qt.Key.Key_F5)
@@ -83,8 +83,8 @@ def test_nothing_selected_and_deny_needs_one(qtbot, ws, clerk, cases, monkeypatc
 
 
 def test_bulk_job_on_the_worker_thread(qtbot, ws, clerk, cases):
-    """The real runner: the job runs off the GUI thread and progress arrives by signal."""
-    w = open_window(qtbot, ws, Runner())
+    """The real task manager: the job runs off the GUI thread and its progress is shown."""
+    w = open_window(qtbot, ws, TaskManager())
     screen = w.approval
     qtbot.waitUntil(lambda: screen.model.rowCount() == 6, timeout=10_000)
     screen.table.selectAll()

@@ -151,10 +151,11 @@ def window_for_refusal(qtbot, ws, clerk, person):
 def test_login_window_appears_before_the_database_is_open(qtbot, ws):
     """The login window is built from Qt alone; the workstation opens behind it."""
     from workstation.ui.startup import Startup
+    from workstation.ui.tasks import TaskManager
 
     data_dir = ws.data_dir
     ws.close()
-    startup = Startup(data_dir)
+    startup = Startup(data_dir, TaskManager())
     dialog = LoginDialog(startup)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -171,10 +172,11 @@ def test_login_window_appears_before_the_database_is_open(qtbot, ws):
 
 def test_login_typed_before_the_database_opens_waits_for_it(qtbot, ws):
     from workstation.ui.startup import Startup
+    from workstation.ui.tasks import TaskManager
 
     data_dir = ws.data_dir
     ws.close()
-    startup = Startup(data_dir)
+    startup = Startup(data_dir, TaskManager())
     dialog = LoginDialog(startup)
     qtbot.addWidget(dialog)
     dialog.login_edit.setText("clerk")
@@ -189,11 +191,12 @@ def test_login_typed_before_the_database_opens_waits_for_it(qtbot, ws):
 
 def test_unusable_data_folder_is_said_in_the_login_window(qtbot, tmp_path):
     from workstation.ui.startup import Startup
+    from workstation.ui.tasks import TaskManager
 
     folder = tmp_path / "bad"
     folder.mkdir()
     (folder / "workstation.sqlite3").write_bytes(b"not a database" * 100)
-    startup = Startup(folder)
+    startup = Startup(folder, TaskManager())
     dialog = LoginDialog(startup)
     qtbot.addWidget(dialog)
     with qtbot.waitSignal(startup.failed, timeout=20_000):

@@ -22,7 +22,7 @@ from workstation.ui.acceptance.checklist import COL_PAGES, WITH_PAGES
 from workstation.ui.materials import CaptureDialog, MaterialsViewer
 from workstation.ui.materials import images as images_module
 from workstation.ui.materials.images import VIEW_SIDE, key_of
-from workstation.ui.tasks import Runner, SyncRunner
+from workstation.ui.tasks import SyncRunner, TaskManager
 
 from .conftest import PASSWORD
 from .fake_camera import FakeDevice, FakeEdge
@@ -82,9 +82,9 @@ def files(tmp_path):
 @pytest.fixture
 def capture(qtbot, ws, clerk, case_id):
     """The capture panel for 经营者身份证明 (M02), database and staging run at once."""
-    def open_(code="M02", *, edge=None, stager=None, runner=None):
-        dialog = CaptureDialog(ws, clerk, runner or SyncRunner(), case_id, code, title="经营者身份证明",
-                               stager=stager or SyncRunner(), camera_edge=edge or FakeEdge([]))
+    def open_(code="M02", *, edge=None, tasks=None):
+        dialog = CaptureDialog(ws, clerk, tasks or SyncRunner(), case_id, code, title="经营者身份证明",
+                               camera_edge=edge or FakeEdge([]))
         qtbot.addWidget(dialog)
         return activate(qtbot, dialog)
     return open_
@@ -168,9 +168,11 @@ def test_a_non_file_drop_is_not_taken(qtbot, capture, ws):
     assert not event.isAccepted()
 
 
-def test_cancelling_a_batch_attaches_nothing(qtbot, capture, ws, files):
+def test_cancelling_a_batch_attaches_nothing(qtbot, capture, ws, files, monkeypatch):
     dialog = capture()
-    dialog._progress.pages.connect(lambda n: n == 1 and dialog.cancel_button.click())
+    shown = dialog._advanced
+    monkeypatch.setattr(dialog, "_advanced", lambda done, total, text: (
+        shown(done, total, text), "已读入 1 页" in text and dialog.cancel_button.click()))
     before = counts(ws)
     assert drop(dialog, [files("三页.pdf", pdf_with_pages([(595, 842)] * 3))])
     assert "已取消" in dialog.message.text()
@@ -187,8 +189,8 @@ def test_staging_runs_on_a_worker_thread(qtbot, capture, ws, clerk, case_id, fil
         return real(*args, **kwargs)
 
     monkeypatch.setattr(materials, "stage_files", spy)
-    stager, runner = Runner(), Runner()
-    dialog = capture(stager=stager, runner=runner)
+    tasks = TaskManager()
+    dialog = capture(tasks=tasks)
     qtbot.waitUntil(lambda: dialog.material is not None)
     drop(dialog, [files("a.jpg", colour_page(500, 700)), files("b.jpg", colour_page(400, 600))])
     assert dialog.cancel_button.isEnabled()
@@ -196,8 +198,7 @@ def test_staging_runs_on_a_worker_thread(qtbot, capture, ws, clerk, case_id, fil
     assert seen == [False, False]
     assert not dialog.cancel_button.isEnabled() and dialog.progress.value() == 2
     dialog.close()
-    runner.close()
-    stager.close()
+    tasks.close()
 
 
 # ---------------------------------------------------------------- capture: watched folder
@@ -290,7 +291,7 @@ def test_without_qt_multimedia_the_camera_hides_itself(qtbot, ws, clerk, case_id
         raise ImportError("libpulse.so.0: cannot open shared object file")
 
     monkeypatch.setattr(qt, "multimedia", missing)
-    dialog = CaptureDialog(ws, clerk, SyncRunner(), case_id, "M02", stager=SyncRunner())
+    dialog = CaptureDialog(ws, clerk, SyncRunner(), case_id, "M02")
     qtbot.addWidget(dialog)
     activate(qtbot, dialog)
     assert not dialog.camera.available and not dialog.camera.controls.isVisible()
@@ -587,7 +588,6 @@ def test_capture_from_the_viewer_updates_it(qtbot, ws, clerk, case_id, files, mo
     assert viewer.material["code"] == "M01" and "还没有电子页面" in viewer.view.note.toPlainText()
     qtbot.keyClick(viewer, Qt.Key.Key_F3)
     dialog = viewer.capture_dialog
-    dialog.stager = SyncRunner()
     activate(qtbot, dialog)
     assert drop(dialog, [files("a.jpg", colour_page(500, 700))])
     assert viewer.model.rows[0]["page_count"] == 1

@@ -14,7 +14,7 @@ from PyQt6.QtCore import Qt
 import workstation.services.sync.client as client
 from workstation.services.sync.client import token
 from workstation.ui.sync_dialog import SyncDialog
-from workstation.ui.tasks import Runner, SyncRunner
+from workstation.ui.tasks import NETWORK, SyncRunner
 
 from .helpers import open_main_window, snapshot
 from .pg import central_db_url, pg_url  # noqa: F401
@@ -37,17 +37,17 @@ def make_dialog(qtbot, ws):
     made = []
 
     def make(actor):
-        net = Runner()
-        dialog = SyncDialog(ws, actor, SyncRunner(), net)
+        tasks = SyncRunner(real=(NETWORK,))
+        dialog = SyncDialog(ws, actor, tasks)
         qtbot.addWidget(dialog)
         dialog.show()
         qtbot.waitExposed(dialog)
-        made.append(net)
+        made.append(tasks)
         return dialog
 
     yield make
-    for net in made:
-        net.close()
+    for tasks in made:
+        tasks.close()
 
 
 def _enter(qtbot, dialog, server: str, code: str, *, typed: bool = True) -> None:

@@ -32,9 +32,11 @@ def application(argv: list[str] | None = None) -> QApplication:
 def run(data_dir: str | None = None) -> int:
     from .login import LoginDialog
     from .startup import Startup
+    from .tasks import TaskManager
 
     app = application()
-    startup = Startup(data_dir)
+    tasks = TaskManager()       # the one task manager: the login's start-up, then the window's
+    startup = Startup(data_dir, tasks)
     startup.start()
     login = LoginDialog(startup)
     if login.exec() != LoginDialog.DialogCode.Accepted:
@@ -42,7 +44,7 @@ def run(data_dir: str | None = None) -> int:
         return 0 if startup.error is None else 2
     from .main_window import MainWindow
 
-    window = MainWindow(login.ws, login.actor)
+    window = MainWindow(login.ws, login.actor, tasks)
     window.show()
     # Everything built so far lives as long as the window: keep it out of the
     # garbage collector's full passes, which otherwise stall the window for
@@ -52,6 +54,6 @@ def run(data_dir: str | None = None) -> int:
     gc.collect()
     gc.freeze()
     code = app.exec()
-    window.runner.wait()
+    tasks.wait()
     login.ws.close()
     return code

@@ -25,9 +25,9 @@ class ConflictModel(RowTableModel):
 
 
 class ConflictsDialog(QDialog):
-    def __init__(self, ws, actor, runner, parent=None):
+    def __init__(self, ws, actor, tasks, parent=None):
         super().__init__(parent)
-        self.ws, self.actor, self.runner = ws, actor, runner
+        self.ws, self.actor, self.tasks = ws, actor, tasks
         self.setWindowTitle("同步冲突")
         self.resize(900, 420)
         self.model = ConflictModel(self)
@@ -50,7 +50,7 @@ class ConflictsDialog(QDialog):
 
     def refresh(self) -> None:
         ws, actor = self.ws, self.actor
-        self.runner.run(lambda: conflict_service.list_conflicts(ws, actor), self._loaded, self._failed)
+        self.tasks.run(lambda: conflict_service.list_conflicts(ws, actor), self._loaded, self._failed)
 
     def _loaded(self, rows) -> None:
         self.model.reset(rows)
@@ -69,7 +69,7 @@ class ConflictsDialog(QDialog):
 
     def resolve(self, conflict_id: int, note: str) -> None:
         ws, actor = self.ws, self.actor
-        self.runner.run(lambda: conflict_service.resolve(ws, actor, conflict_id, note),
+        self.tasks.run(lambda: conflict_service.resolve(ws, actor, conflict_id, note),
                         lambda _: self.refresh(), self._failed)
 
     def _failed(self, exc: BaseException) -> None:

@@ -10,7 +10,7 @@ from .cases import CaseDialog, CasesScreen
 from .qt import (QAction, QApplication, QKeySequence, QLabel, QMainWindow, QShortcut, QTabWidget, Qt,
                  QTimer)
 from .scanner import ScannerFilter
-from .tasks import Runner
+from .tasks import NETWORK, TaskManager
 
 STATUS_REFRESH_MS = 30_000
 SYNC_EVERY_MS = 60_000
@@ -18,14 +18,19 @@ SYNC_EVERY_MS = 60_000
 
 class MainWindow(QMainWindow):
     """Attributes:
-        runner: the single database worker every screen uses.
+        tasks: the task manager (database worker, network worker, CPU pool) every
+            screen runs its work on.
         scanner: recognises a hand scanner typing anywhere in the window.
     """
 
-    def __init__(self, ws, actor, runner: Runner | None = None):
+    def __init__(self, ws, actor, tasks: TaskManager | None = None):
         super().__init__()
         self.ws, self.actor = ws, actor
-        self.runner = runner or Runner(self)
+        self.tasks = tasks or TaskManager(self)
+        self.sync_dialog = None
+        self.transfer_dialog = None
+        self.sync_status: dict = {}
+        self._syncing = False
         self.settings = ws.settings()
         self.setWindowTitle(f"综合窗口工作台 — {self.settings.authority}")
         self.resize(1400, 860)
@@ -43,8 +48,8 @@ class MainWindow(QMainWindow):
 
         # Seals unlocked in this session stay unlocked until the window closes.
         self.vault = SealVault()
-        self.acceptance = AcceptanceScreen(self.ws, self.actor, self.runner, self.vault)
-        self.cases = CasesScreen(self.ws, self.actor, self.runner)
+        self.acceptance = AcceptanceScreen(self.ws, self.actor, self.tasks, self.vault)
+        self.cases = CasesScreen(self.ws, self.actor, self.tasks)
         if self.actor.can("accept"):
             self.tabs.addTab(self.acceptance, "受理 Ctrl+1")
         self.tabs.addTab(self.cases, "案件 Ctrl+2")
@@ -52,14 +57,14 @@ class MainWindow(QMainWindow):
         if self.actor.can("approve"):
             from .approval import ApprovalScreen
 
-            self.approval = ApprovalScreen(self.ws, self.actor, self.runner, self.vault)
+            self.approval = ApprovalScreen(self.ws, self.actor, self.tasks, self.vault)
             self.tabs.addTab(self.approval, "审批 Ctrl+3")
             self.approval.refresh()
         self.output = None
         if self.actor.can("deliver"):
             from .output import OutputScreen
 
-            self.output = OutputScreen(self.ws, self.actor, self.runner, self.vault)
+            self.output = OutputScreen(self.ws, self.actor, self.tasks, self.vault)
             self.tabs.addTab(self.output, "出件 Ctrl+4")
             self.output.refresh()
         self.setCentralWidget(self.tabs)
@@ -129,27 +134,20 @@ class MainWindow(QMainWindow):
     def open_conflicts(self) -> None:
         from .conflicts_dialog import ConflictsDialog
 
-        self.conflicts_dialog = ConflictsDialog(self.ws, self.actor, self.runner, self)
+        self.conflicts_dialog = ConflictsDialog(self.ws, self.actor, self.tasks, self)
         self.conflicts_dialog.finished.connect(lambda _: self.refresh_status())
         self.conflicts_dialog.show()
-
-    def network_runner(self):
-        """The worker for network work (sync, enrolment): never the GUI thread, never the
-        database worker the counter waits on."""
-        if not hasattr(self, "sync_runner"):
-            self.sync_runner = Runner(self)
-        return self.sync_runner
 
     def open_sync_dialog(self) -> None:
         """同步与登记: everyone sees the state; an admin enrols (the service decides)."""
         from .sync_dialog import SyncDialog
 
-        dialog = getattr(self, "sync_dialog", None)
+        dialog = self.sync_dialog
         if dialog is not None and dialog.isVisible():
             dialog.raise_()
             dialog.activateWindow()
             return
-        self.sync_dialog = SyncDialog(self.ws, self.actor, self.runner, self.network_runner(), self)
+        self.sync_dialog = SyncDialog(self.ws, self.actor, self.tasks, self)
         self.sync_dialog.work_done.connect(self.refresh_status)
         self.sync_dialog.show()
 
@@ -160,7 +158,7 @@ class MainWindow(QMainWindow):
         if not self.actor.can("accept"):
             self.statusBar().showMessage("材料流转由受理人员办理", 8000)
             return
-        dialog = getattr(self, "transfer_dialog", None)
+        dialog = self.transfer_dialog
         if dialog is not None and dialog.isVisible():
             if number:                  # a slip scanned while the dialog is open: show it there
                 dialog.number.setText(number)
@@ -168,14 +166,14 @@ class MainWindow(QMainWindow):
             dialog.raise_()
             dialog.activateWindow()
             return
-        self.transfer_dialog = TransferDialog(self.ws, self.actor, self.runner, self, number)
+        self.transfer_dialog = TransferDialog(self.ws, self.actor, self.tasks, self, number)
         self.transfer_dialog.changed.connect(self.refresh_status)
         self.transfer_dialog.show()
 
     def open_verify(self) -> None:
         from .verify_dialog import VerifyDialog
 
-        self.verify_dialog = VerifyDialog(self.ws, self.runner, self)
+        self.verify_dialog = VerifyDialog(self.ws, self.tasks, self)
         self.verify_dialog.show()
 
     def _show_approval(self) -> None:
@@ -198,7 +196,7 @@ class MainWindow(QMainWindow):
         from workstation.services.sync.client import status
 
         ws, login = self.ws, self.actor.login
-        self.runner.run(lambda: status(ws, user=login), self._show_sync_status,
+        self.tasks.run(lambda: status(ws, user=login), self._show_sync_status,
                         lambda exc: self.outbox_label.setText("待同步 ?"))
 
     def _show_sync_status(self, st: dict) -> None:
@@ -224,29 +222,30 @@ class MainWindow(QMainWindow):
         self.outbox_label.setText(text)
 
     def sync_now(self) -> None:
-        """Sync in the background (a worker of its own: the network never holds up
-        the counter's database work, nor the window)."""
+        """Sync in the background, on the network worker (see sync_once: its writes are
+        short IMMEDIATE transactions, serialised with the database worker's by SQLite),
+        quietly: nobody asked for this round, so no busy cursor."""
         from workstation.services.sync.client import sync_once
 
         ws = self.ws
         # The last status read (on the database worker) says whether there is a centre.
-        if not getattr(self, "sync_status", {}).get("enrolled") or getattr(self, "_syncing", False):
+        if not self.sync_status.get("enrolled") or self._syncing:
             return
-        runner = self.network_runner()
         self._syncing = True
 
         def finished(_):
             self._syncing = False
             self.refresh_status()
 
-        runner.run(lambda: sync_once(ws), finished, finished)
+        self.tasks.op(self, lambda: sync_once(ws), NETWORK).success(finished).failure(finished) \
+            .quiet().run()
 
     def on_scanned(self, code: str) -> None:
         """A hand scanner read a code anywhere in the window: open what it leads to."""
         from ..services.scanning import understand
 
         ws, actor = self.ws, self.actor
-        self.runner.run(lambda: understand(ws, actor, code), self._scanned,
+        self.tasks.run(lambda: understand(ws, actor, code), self._scanned,
                         lambda exc: self.statusBar().showMessage(
                             str(exc) if isinstance(exc, DomainError) else f"内部错误：{exc}", 8000))
 
@@ -270,7 +269,7 @@ class MainWindow(QMainWindow):
 
     def open_case(self, key: str) -> None:
         ws, actor = self.ws, self.actor
-        self.runner.run(lambda: case_service.show(ws, actor, key.strip()), self._show_case,
+        self.tasks.run(lambda: case_service.show(ws, actor, key.strip()), self._show_case,
                         lambda exc: self.statusBar().showMessage(
                             str(exc) if isinstance(exc, (NotFound, DomainError)) else f"内部错误：{exc}",
                             8000))
@@ -281,7 +280,7 @@ class MainWindow(QMainWindow):
         from .materials import MaterialsViewer
 
         notifier = self.acceptance.issue_notice if self.actor.can("accept") else None
-        viewer = MaterialsViewer(self.ws, self.actor, self.runner, case_id, notifier=notifier, parent=self)
+        viewer = MaterialsViewer(self.ws, self.actor, self.tasks, case_id, notifier=notifier, parent=self)
         viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         if self.approval is not None:
             viewer.changed.connect(lambda _: self.approval.refresh())
@@ -305,8 +304,5 @@ class MainWindow(QMainWindow):
         self.vault.lock_all()
         self.timer.stop()
         self.sync_timer.stop()
-        for runner in (getattr(self, "sync_runner", None), getattr(self.output, "printing", None),
-                       getattr(self.acceptance, "converter", None), self.runner):
-            if runner is not None:
-                runner.close()
+        self.tasks.close()
         super().closeEvent(event)

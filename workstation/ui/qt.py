@@ -1,5 +1,6 @@
 """Every Qt import of the application goes through here, so a Qt upgrade is one file."""
 
+from PyQt6 import sip
 from PyQt6.QtCore import (QAbstractListModel, QAbstractTableModel, QBuffer, QByteArray, QDate, QEvent,
                           QElapsedTimer, QFileSystemWatcher, QIODevice, QItemSelectionModel, QMimeData,
                           QModelIndex, QObject, QPointF, QRectF, QRunnable, QSize, QSortFilterProxyModel, Qt,

@@ -2,12 +2,11 @@
 
 Importing SQLAlchemy and opening the database take most of a second on a counter
 PC. The login window needs none of it to appear, so it is shown at once and this
-work runs on a background thread while the clerk types their name and password.
+work runs on the task manager's database worker while the clerk types their name
+and password.
 """
 
 from __future__ import annotations
-
-import threading
 
 from .qt import QObject, pyqtSignal
 
@@ -21,18 +20,23 @@ class Startup(QObject):
     ready = pyqtSignal(object, bool)
     failed = pyqtSignal(str)
 
-    def __init__(self, data_dir=None, parent=None):
+    def __init__(self, data_dir, tasks, parent=None):
         super().__init__(parent)
-        self.data_dir = data_dir
+        self.data_dir, self.tasks = data_dir, tasks
         self.ws = None
         self.needs_setup = False
         self.error: str | None = None
-        self._done = threading.Event()
+        self._op = None
 
     def start(self) -> None:
-        threading.Thread(target=self._run, name="workstation-startup", daemon=True).start()
+        # Quiet: the login window is there to be typed in, not to wait on.
+        self._op = self.tasks.op(self, self._open).success(lambda _: self._answer()) \
+            .failure(lambda _: self._answer()).quiet()
+        self._op.run()
 
-    def _run(self) -> None:
+    def _open(self) -> None:
+        """On the database worker; the outcome is kept on self so that `wait()` can
+        read it before the answer arrives."""
         try:
             from sqlalchemy import func, select
 
@@ -52,11 +56,12 @@ class Startup(QObject):
                 self.error = str(exc)
         except Exception as exc:  # noqa: BLE001 - shown to the clerk rather than lost in a thread
             self.error = f"内部错误，无法打开数据：{exc}"
-        self._done.set()
+
+    def _answer(self) -> None:
         if self.error:
             self.failed.emit(self.error)
         else:
             self.ready.emit(self.ws, self.needs_setup)
 
     def wait(self, timeout: float | None = None) -> bool:
-        return self._done.wait(timeout)
+        return self._op is not None and self._op.progress.wait(timeout)

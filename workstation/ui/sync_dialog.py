@@ -3,7 +3,7 @@ centre's one-time code (admins), and 立即同步.
 
 Keyboard first: the server address has the focus, Tab to the code, Enter enrols;
 Alt+S syncs now; Esc closes. Enrolment and sync go to the network, so they run on
-the network worker (`net_runner`), never on the GUI thread; the state is read on
+the task manager's network worker, never on the GUI thread; the state is read on
 the database worker. Whether the user may enrol is the service's to say
 (workstation.services.sync.client.enroll requires "settings"): the window only greys the fields out.
 """
@@ -11,12 +11,13 @@ the database worker. Whether the user may enrol is the service's to say
 from __future__ import annotations
 
 import workstation.services.sync.client as client
-from workstation.services.sync.http import Offline
+from workstation.services.sync.client import Offline
 
 from ..domain.errors import DomainError
 from .qt import (QDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, Qt,
                  QVBoxLayout, pyqtSignal)
 from .messages import say
+from .tasks import NETWORK
 
 SERVER_MAX = 300        # the widget cuts a paste here; the service allows 200 and says so
 CODE_MAX = 100
@@ -62,9 +63,9 @@ class SyncDialog(QDialog):
     work_done = pyqtSignal()
     state_loaded = pyqtSignal(dict)
 
-    def __init__(self, ws, actor, runner, net_runner, parent=None):
+    def __init__(self, ws, actor, tasks, parent=None):
         super().__init__(parent)
-        self.ws, self.actor, self.runner, self.net_runner = ws, actor, runner, net_runner
+        self.ws, self.actor, self.tasks = ws, actor, tasks
         self.state: dict | None = None
         self.busy = False
         self.setWindowTitle("同步与登记")
@@ -146,7 +147,7 @@ class SyncDialog(QDialog):
             settings = ws.settings()          # on the worker, like the state itself
             return {**client.status(ws), "terminal": settings.terminal, "local_station": settings.station}
 
-        self.runner.run(read, self._show_state,
+        self.tasks.run(read, self._show_state,
                         lambda exc: self._say(failure_text(exc, "读取同步状态"), error=True))
 
     def _show_state(self, st: dict) -> None:
@@ -193,8 +194,8 @@ class SyncDialog(QDialog):
         ws, actor = self.ws, self.actor
         server, code = self.server.text(), self.code.text()
         self._set_busy(True, "正在连接中心服务器登记…")
-        self.net_runner.run(lambda: client.enroll(ws, actor, server, code), self._enrolled,
-                            self._enrol_failed)
+        self.tasks.op(self, lambda: client.enroll(ws, actor, server, code), NETWORK) \
+            .success(self._enrolled).failure(self._enrol_failed).with_progress("正在连接中心服务器登记…").run()
 
     def _enrolled(self, out: dict) -> None:
         self._set_busy(False)
@@ -222,7 +223,8 @@ class SyncDialog(QDialog):
             return
         ws = self.ws
         self._set_busy(True, "正在同步…")
-        self.net_runner.run(lambda: client.sync_once(ws), self._synced, self._sync_failed)
+        self.tasks.op(self, lambda: client.sync_once(ws), NETWORK) \
+            .success(self._synced).failure(self._sync_failed).with_progress("正在与中心同步…").run()
 
     def _synced(self, out: dict) -> None:
         self._set_busy(False)

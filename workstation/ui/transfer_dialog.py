@@ -92,9 +92,9 @@ class TransferDialog(QDialog):
 
     changed = pyqtSignal()
 
-    def __init__(self, ws, actor, runner, parent=None, number: str | None = None):
+    def __init__(self, ws, actor, tasks, parent=None, number: str | None = None):
         super().__init__(parent)
-        self.ws, self.actor, self.runner = ws, actor, runner
+        self.ws, self.actor, self.tasks = ws, actor, tasks
         self.centre = actor.station == CENTRE_STATION
         self.slip: dict | None = None
         self.previews: list = []
@@ -151,7 +151,7 @@ class TransferDialog(QDialog):
 
     def load_pending(self) -> None:
         ws, actor = self.ws, self.actor
-        self.runner.run(lambda: transfers.pending_cases(ws, actor), self._show_pending, self._failed)
+        self.tasks.run(lambda: transfers.pending_cases(ws, actor), self._show_pending, self._failed)
 
     def _show_pending(self, rows) -> None:
         self.slip = None
@@ -166,7 +166,7 @@ class TransferDialog(QDialog):
         if not key:
             return
         ws, actor = self.ws, self.actor
-        self.runner.run(lambda: transfers.show(ws, actor, key), self._show_slip, self._failed)
+        self.tasks.run(lambda: transfers.show(ws, actor, key), self._show_slip, self._failed)
 
     def _show_slip(self, slip: dict) -> None:
         self.slip = slip
@@ -208,7 +208,7 @@ class TransferDialog(QDialog):
             self.show_message("请勾选要移交的案件（空格）", error=True)
             return
         ws, actor = self.ws, self.actor
-        self.runner.run(lambda: transfers.create(ws, actor, ids),
+        self.tasks.run(lambda: transfers.create(ws, actor, ids),
                         lambda slip: self._done(slip, f"已打包流转单 {slip['number']}，按 F9 打印，"
                                                       "交出时填写送件人后按 F6"), self._failed)
 
@@ -220,7 +220,7 @@ class TransferDialog(QDialog):
             return
         number, carrier = self.slip["number"], self.carrier.text()
         ws, actor = self.ws, self.actor
-        self.runner.run(lambda: transfers.send(ws, actor, number, carrier),
+        self.tasks.run(lambda: transfers.send(ws, actor, number, carrier),
                         lambda slip: self._done(slip, f"流转单 {slip['number']} 已交接出站（送件人 "
                                                       f"{slip['carrier']}）"), self._failed)
 
@@ -238,7 +238,7 @@ class TransferDialog(QDialog):
                     f"流转单 {slip['number']} 签收有差异：缺失 {slip['missing']} 件，已登记")
             self._done(slip, text)
 
-        self.runner.run(lambda: transfers.receive(ws, actor, number, missing, note), done,
+        self.tasks.run(lambda: transfers.receive(ws, actor, number, missing, note), done,
                         self._failed)
 
     def _done(self, slip: dict, text: str) -> None:
@@ -255,7 +255,7 @@ class TransferDialog(QDialog):
         slip, ws = self.slip, self.ws
         out = Path(tempfile.mkdtemp(prefix="ws-print-")) / f"{slip['number']}.pdf"
         # The settings are read on the worker too: nothing touches the database here.
-        self.runner.run(lambda: (write_transfer_slip(slip, ws.settings(), out), str(out))[1],
+        self.tasks.run(lambda: (write_transfer_slip(slip, ws.settings(), out), str(out))[1],
                         self._preview, self._failed)
 
     def _preview(self, pdf: str) -> None:

@@ -16,9 +16,9 @@ class VerifyDialog(QDialog):
         verdict: the last result (forms.stamp.Verdict), None before the first.
     """
 
-    def __init__(self, ws, runner, parent=None):
+    def __init__(self, ws, tasks, parent=None):
         super().__init__(parent)
-        self.ws, self.runner = ws, runner
+        self.ws, self.tasks = ws, tasks
         self.verdict = None
         self.setWindowTitle("验证文书的电子签章")
         self.resize(620, 360)
@@ -51,7 +51,7 @@ class VerifyDialog(QDialog):
         ws = self.ws
         check = verify_image if path.lower().endswith(IMAGE_SUFFIXES) else verify_file
         self.status.setText("正在验证…")
-        self.runner.run(lambda: check(ws, path), self._show, self._failed)
+        self.tasks.run(lambda: check(ws, path), self._show, self._failed)
 
     def _show(self, verdict) -> None:
         self.verdict = verdict

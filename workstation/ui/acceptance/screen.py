@@ -20,6 +20,7 @@ from .checklist import (COL_MATTER, COL_NAME, COL_PROMISE, ChecklistModel, Check
 from .matters import ITEM_ROLE, MatterFilter, MatterListModel
 from .refuse_dialog import RefuseDialog
 from ..messages import say
+from ..tasks import CPU
 
 
 class AcceptanceScreen(QWidget):
@@ -33,9 +34,9 @@ class AcceptanceScreen(QWidget):
     registered = pyqtSignal(object)
     documents_issued = pyqtSignal(list)
 
-    def __init__(self, ws, actor, runner, vault=None, parent=None):
+    def __init__(self, ws, actor, tasks, vault=None, parent=None):
         super().__init__(parent)
-        self.ws, self.actor, self.runner = ws, actor, runner
+        self.ws, self.actor, self.tasks = ws, actor, tasks
         from ...services.seals import SealVault
 
         self.vault = vault or SealVault()
@@ -44,6 +45,9 @@ class AcceptanceScreen(QWidget):
         self.chosen: list[Matter] = []
         self.chosen_codes: list[str] = []
         self.result = None
+        self.last_receipt_no: str | None = None
+        self._result_lines: list[str] = []
+        self.previews: list = []
         self._init_widgets()
         self._init_layout()
         self._connect_signals()
@@ -156,7 +160,7 @@ class AcceptanceScreen(QWidget):
     # ---- catalog and matters -----------------------------------------------------------------
 
     def load_catalog(self) -> None:
-        self.runner.run(lambda: current_catalog(self.ws), self._catalog_loaded, self._failed)
+        self.tasks.run(lambda: current_catalog(self.ws), self._catalog_loaded, self._failed)
 
     def _catalog_loaded(self, value) -> None:
         _version_id, self.catalog = value
@@ -204,7 +208,7 @@ class AcceptanceScreen(QWidget):
     # ---- applicant ---------------------------------------------------------------------------
 
     def _lookup(self, number: str) -> None:
-        self.runner.run(lambda: lookup(self.ws, number),
+        self.tasks.run(lambda: lookup(self.ws, number),
                         lambda known: known and self.applicant.number.text().strip().upper() == number
                         and self.applicant.fill(known), self._failed)
 
@@ -244,7 +248,7 @@ class AcceptanceScreen(QWidget):
             values = dialog.values()
             call = lambda: acceptance_service.refuse(ws, actor, intake, **values)
         self._set_busy(True)
-        self.runner.run(call, self._registered_here, self._failed)
+        self.tasks.run(call, self._registered_here, self._failed)
 
     def _registered_here(self, result) -> None:
         self._registered(result)
@@ -260,7 +264,7 @@ class AcceptanceScreen(QWidget):
         from ...services import materials
 
         ws, actor, ids = self.ws, self.actor, [c["id"] for c in result.cases]
-        self.runner.run(lambda: {cid: materials.offers(ws, actor, cid) for cid in ids},
+        self.tasks.run(lambda: {cid: materials.offers(ws, actor, cid) for cid in ids},
                         lambda found: [self.checklist.set_offers(cid, o) for cid, o in found.items()],
                         self._failed)
 
@@ -283,7 +287,7 @@ class AcceptanceScreen(QWidget):
             return
         from ..materials import CaptureDialog
 
-        dialog = CaptureDialog(self.ws, self.actor, self.runner, row.case_id, row.material.code,
+        dialog = CaptureDialog(self.ws, self.actor, self.tasks, row.case_id, row.material.code,
                                title=row.material.name, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.changed.connect(lambda m, cid=row.case_id: self.checklist.set_electronic(cid, m))
@@ -302,7 +306,7 @@ class AcceptanceScreen(QWidget):
         from ...services import materials
 
         ws, actor, cid, code, offer = self.ws, self.actor, row.case_id, row.material.code, row.offer
-        self.runner.run(lambda: materials.reuse(ws, actor, cid, code, offer["source_id"]),
+        self.tasks.run(lambda: materials.reuse(ws, actor, cid, code, offer["source_id"]),
                         lambda m: (self.checklist.set_electronic(cid, m),
                                    self.show_info(f"已复用受理编号 {offer['receipt_no']} 的“{m['name']}”，"
                                                   f"共 {m['page_count']} 页")),
@@ -324,7 +328,7 @@ class AcceptanceScreen(QWidget):
             if failed is not None:
                 failed(exc)
 
-        self.runner.run(lambda: acceptance_service.notify(ws, actor, intake), ok, bad)
+        self.tasks.run(lambda: acceptance_service.notify(ws, actor, intake), ok, bad)
 
     def _focus_column(self, column: int) -> None:
         for i, row in enumerate(self.checklist.rows):
@@ -361,19 +365,19 @@ class AcceptanceScreen(QWidget):
         from ...services.documents import issue_pending
 
         ws, actor, vault = self.ws, self.actor, self.vault
-        self.runner.run(lambda: issue_pending(ws, actor, receipt_no, vault),
+        self.tasks.run(lambda: issue_pending(ws, actor, receipt_no, vault),
                         self._documents_issued, lambda exc: self._documents_failed(exc, receipt_no))
 
     def _documents_issued(self, issued: list[dict]) -> None:
         self.issued = issued
-        lines = list(getattr(self, "_result_lines", []))
+        lines = list(self._result_lines)
         lines += [f"✔ 已盖章签名：{d['kind']} {d['number']}<br>　<small>{d['path']}</small>" for d in issued]
         self.result_view.setHtml("<br>".join(lines))
         self.documents_issued.emit(issued)
 
     def preview_documents(self) -> None:
-        """Print preview of the documents just issued. LibreOffice converts them on a
-        worker of its own (never the database thread, never the window's); without
+        """Print preview of the documents just issued. LibreOffice converts them on the
+        CPU pool (never the database worker, never the window's thread); without
         LibreOffice the files open in the system's default application."""
         if not self.issued:
             self.show_error("还没有已签章的文书可以预览")
@@ -387,47 +391,41 @@ class AcceptanceScreen(QWidget):
             for d in self.issued:
                 QDesktopServices.openUrl(QUrl.fromLocalFile(d["path"]))
             return
-        from ..tasks import Runner
-
-        if not hasattr(self, "converter"):
-            self.converter = Runner(self)
         out_dir = self.ws.data_dir / "preview"
         self.message.setStyleSheet("color: #555")
         self.message.setText("正在生成打印预览…")
         for d in self.issued:
-            self.converter.run(lambda p=d["path"]: to_pdf(p, out_dir),
-                               lambda pdf, d=d: self._show_preview(str(pdf), f"{d['kind']} {d['number']}"),
-                               self._failed)
+            self.tasks.op(self, lambda p=d["path"]: to_pdf(p, out_dir), CPU) \
+                .success(lambda pdf, d=d: self._show_preview(str(pdf), f"{d['kind']} {d['number']}")) \
+                .failure(self._failed).with_progress(f"正在转换 {d['kind']} 为打印预览…").run()
 
     def print_slip(self) -> None:
         """The 80 mm receipt slip of the last acceptance: receipt number as a barcode,
         QR codes for progress and for rating; drawn off the GUI thread, then previewed."""
-        receipt = getattr(self, "last_receipt_no", None)
+        receipt = self.last_receipt_no
         if not receipt:
             self.show_error("还没有办理结果，无法打印收件回执")
             return
         from ...services.cases import show
         from ...services.printouts import write_slip
-        from ..tasks import Runner
 
-        if not hasattr(self, "converter"):
-            self.converter = Runner(self)
         ws, actor, out = self.ws, self.actor, self.ws.data_dir / "slips" / f"{receipt}.pdf"
 
         def draw(got):
             data, settings = got
             out.parent.mkdir(parents=True, exist_ok=True)
-            self.converter.run(lambda: (write_slip(data, settings, actor.name, out), str(out))[1],
-                               lambda pdf: self._show_preview(pdf, f"收件回执 {receipt}"), self._failed)
+            self.tasks.op(self, lambda: (write_slip(data, settings, actor.name, out), str(out))[1], CPU) \
+                .success(lambda pdf: self._show_preview(pdf, f"收件回执 {receipt}")).failure(self._failed) \
+                .with_progress("正在生成收件回执…").run()
 
-        self.runner.run(lambda: (show(ws, actor, receipt), ws.settings()), draw, self._failed)
+        self.tasks.run(lambda: (show(ws, actor, receipt), ws.settings()), draw, self._failed)
 
     def _show_preview(self, pdf: str, title: str) -> None:
         from ..preview_dialog import PreviewDialog
 
         self.message.setText("")
         dialog = PreviewDialog(pdf, title, self)
-        self.previews = [*getattr(self, "previews", []), dialog]
+        self.previews.append(dialog)
         dialog.show()
 
     def _documents_failed(self, exc: BaseException, receipt_no: str) -> None:
@@ -440,7 +438,7 @@ class AcceptanceScreen(QWidget):
                 from ...services.documents import unlock_acceptance_seal
 
                 ws, actor, vault = self.ws, self.actor, self.vault
-                self.runner.run(lambda: unlock_acceptance_seal(ws, actor, vault, secret),
+                self.tasks.run(lambda: unlock_acceptance_seal(ws, actor, vault, secret),
                                 lambda _name: self.issue_documents(receipt_no),
                                 lambda e: self._documents_failed(e, receipt_no))
                 return

@@ -1,16 +1,16 @@
 """The approver's queue: most urgent first, due dates coloured; select cases and
-approve them all in one job (F5) with a progress bar and a cancel button, or
-refuse one with reasons (F8). A cancelled or interrupted job is resumed (F6)."""
+approve them all in one job (F5), its progress shown under the queue and, when it is
+long, in the task manager's dialog with 取消; or refuse one with reasons (F8). A
+cancelled or interrupted job is resumed (F6)."""
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 from ...services import approval
 from ..cases.model import CaseTableModel
-from ..qt import (QColor, QHBoxLayout, QInputDialog, QKeySequence, QLabel, QObject, QProgressBar,
-                  QPushButton, QShortcut, Qt, QVBoxLayout, QWidget, pyqtSignal)
+from ..qt import (QColor, QHBoxLayout, QInputDialog, QKeySequence, QLabel, QProgressBar, QPushButton,
+                  QShortcut, Qt, QVBoxLayout, QWidget, pyqtSignal)
 from ..table_model import row_table
 from ..messages import error_text, say
 
@@ -34,37 +34,33 @@ class QueueModel(CaseTableModel):
         return super().data(index, role)
 
 
-class _Progress(QObject):
-    """Carries the job's progress from the database thread to the window."""
-
-    advanced = pyqtSignal(int, int)
-
-
 class ApprovalScreen(QWidget):
     """Attributes:
         job_id: the running or last job (None before the first).
         last_summary: what the last run reported.
+        job: the running or last job's operation (None before the first).
     Signals:
+        advanced(int, int): the running job's progress was shown (done, total).
         decided(): cases were decided (lists elsewhere refresh).
         materials_requested(str): open the case's electronic materials (Enter, Ctrl+M).
     """
 
     decided = pyqtSignal()
+    advanced = pyqtSignal(int, int)
     materials_requested = pyqtSignal(str)
 
-    def __init__(self, ws, actor, runner, vault, parent=None):
+    def __init__(self, ws, actor, tasks, vault, parent=None):
         super().__init__(parent)
-        self.ws, self.actor, self.runner, self.vault = ws, actor, runner, vault
+        self.ws, self.actor, self.tasks, self.vault = ws, actor, tasks, vault
         self.job_id: str | None = None
         self.last_summary: dict | None = None
-        self._cancel = threading.Event()
+        self.job = None
         self.model = QueueModel(self)
         self.model.today = ws.clock.today()
         self.table = row_table(self.model, "queue")
         self.approve_button = QPushButton("准予所选 F5", objectName="approve")
         self.deny_button = QPushButton("不予许可… F8", objectName="deny")
         self.resume_button = QPushButton("继续未完成的任务 F6", objectName="resume", enabled=False)
-        self.cancel_button = QPushButton("取消", objectName="cancel", enabled=False)
         self.refresh_button = QPushButton("刷新", objectName="refresh")
         self.materials_button = QPushButton("电子材料 Ctrl+M", objectName="materials")
         self.progress = QProgressBar(objectName="progress")
@@ -77,22 +73,18 @@ class ApprovalScreen(QWidget):
             buttons.addWidget(b)
         buttons.addStretch()
         buttons.addWidget(self.progress, 1)
-        buttons.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"审批队列 — {categories}（Ctrl+A 全选，承诺期限将至者标黄、已超期者标红）"))
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.message)
-        self._progress = _Progress(self)
         self._connect_signals()
 
     def _connect_signals(self) -> None:
         self.approve_button.clicked.connect(self.approve_selected)
         self.deny_button.clicked.connect(self.deny_current)
         self.resume_button.clicked.connect(self.resume)
-        self.cancel_button.clicked.connect(self.cancel)
         self.refresh_button.clicked.connect(self.refresh)
-        self._progress.advanced.connect(self._advanced)
         QShortcut(QKeySequence("F5"), self, activated=self.approve_selected)
         QShortcut(QKeySequence("F6"), self, activated=self.resume)
         QShortcut(QKeySequence("F8"), self, activated=self.deny_current)
@@ -112,7 +104,7 @@ class ApprovalScreen(QWidget):
 
     def refresh(self) -> None:
         ws, actor = self.ws, self.actor
-        self.runner.run(lambda: approval.queue(ws, actor), self._loaded, self._failed)
+        self.tasks.run(lambda: approval.queue(ws, actor), self._loaded, self._failed)
 
     def _loaded(self, rows) -> None:
         self.model.reset(rows, True)
@@ -131,24 +123,27 @@ class ApprovalScreen(QWidget):
             self.show_message("请先选择要准予的案件（Ctrl+A 全选）", error=True)
             return
         ws, actor = self.ws, self.actor
-        self.runner.run(lambda: approval.create_job(ws, actor, ids, "approve"), self._start, self._failed)
+        self.tasks.run(lambda: approval.create_job(ws, actor, ids, "approve"), self._start, self._failed)
 
     def _start(self, job_id: str) -> None:
         self.job_id = job_id
-        self._cancel.clear()
         self._set_running(True)
-        ws, actor, vault, signal, cancel = self.ws, self.actor, self.vault, self._progress, self._cancel
-        self.runner.run(lambda: approval.run_job(ws, actor, job_id, vault,
-                                                 progress=lambda d, t: signal.advanced.emit(d, t),
-                                                 cancelled=cancel.is_set),
-                        self._finished, self._failed)
+        ws, actor, vault = self.ws, self.actor, self.vault
+        self.job = self.tasks.op(self, lambda p: approval.run_job(ws, actor, job_id, vault, progress=p.update,
+                                                                  cancelled=p.cancelled)) \
+            .success(self._finished).failure(self._failed).on_progress(self._advanced) \
+            .with_progress("正在准予并签章…").cancellable()
+        self.job.run()
 
-    def _advanced(self, done: int, total: int) -> None:
+    def _advanced(self, done: int, total: int, _text: str = "") -> None:
         self.progress.setMaximum(total)
         self.progress.setValue(done)
+        self.advanced.emit(done, total)
 
     def cancel(self) -> None:
-        self._cancel.set()
+        if self.job is None:
+            return
+        self.job.cancel()
         self.show_message("正在取消：当前这一件办完后停止，已办的保持有效")
 
     def resume(self) -> None:
@@ -178,7 +173,7 @@ class ApprovalScreen(QWidget):
         if not ok:
             return
         ws, actor, vault = self.ws, self.actor, self.vault
-        self.runner.run(lambda: approval.decide(ws, actor, ids[0], "deny", vault, reason=reason),
+        self.tasks.run(lambda: approval.decide(ws, actor, ids[0], "deny", vault, reason=reason),
                         lambda out: (self.show_message(f"已作出不予许可决定：{out['document']['number']}"),
                                      self.decided.emit(), self.refresh()),
                         self._failed)
@@ -191,7 +186,6 @@ class ApprovalScreen(QWidget):
         self.approve_button.setEnabled(not running)
         self.deny_button.setEnabled(not running)
         self.resume_button.setEnabled(False if running else self.resume_button.isEnabled())
-        self.cancel_button.setEnabled(running)
 
     def show_message(self, text: str, *, error: bool = False) -> None:
         say(self.message, text, error=error)

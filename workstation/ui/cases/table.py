@@ -16,9 +16,9 @@ class CasesScreen(QWidget):
 
     open_case = pyqtSignal(str)
 
-    def __init__(self, ws, actor, runner, parent=None):
+    def __init__(self, ws, actor, tasks, parent=None):
         super().__init__(parent)
-        self.ws, self.actor, self.runner = ws, actor, runner
+        self.ws, self.actor, self.tasks = ws, actor, tasks
         self.search_edit = QLineEdit(objectName="case_search", maxLength=60)
         self.search_edit.setPlaceholderText("受理编号、姓名/企业名称（2字以上）、身份证号码或统一社会信用代码，回车查询")
         self.status = QComboBox(objectName="status_filter")
@@ -62,7 +62,7 @@ class CasesScreen(QWidget):
             def call():
                 rows = case_service.list_cases(ws, actor, status, limit=PAGE)
                 return rows, len(rows) < PAGE
-        self.runner.run(call, self._loaded, self._failed)
+        self.tasks.run(call, self._loaded, self._failed)
 
     def _loaded(self, value) -> None:
         rows, complete = value
@@ -83,7 +83,7 @@ class CasesScreen(QWidget):
             rows = case_service.list_cases(ws, actor, status, limit=PAGE, offset=offset)
             return rows, len(rows) < PAGE
 
-        self.runner.run(call, lambda v: self.model.append(*v), self._failed)
+        self.tasks.run(call, lambda v: self.model.append(*v), self._failed)
 
     def _failed(self, exc) -> None:
         self.info.setText(str(exc) if isinstance(exc, DomainError) else f"内部错误：{exc}")

@@ -5,8 +5,9 @@ Sources: files (Ctrl+O, or dropped on the window: images and PDFs), a watched fo
 (F3, or Space on the live picture; camera.py) and, where python-sane finds a scanner,
 the scanner (scanner_hook.py). Every source goes the same two steps:
 
-1. **stage** on a worker of its own (``materials.stage_files`` / ``stage_bytes``: page
-   files only, no rows), with a progress bar and 取消 (Esc while it runs);
+1. **stage** on the task manager's CPU pool (``materials.stage_files`` /
+   ``stage_bytes``: page files only, no rows), its progress in place (a bar and 取消,
+   Esc while it runs) through the operation's progress handle;
 2. **attach** on the database worker (``materials.attach``: one transaction).
 
 A bad file stops its batch with the service's message and attaches nothing; a
@@ -20,7 +21,6 @@ service call. F4 attaches the material offered for reuse (same applicant, still 
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 from ...domain.errors import DomainError
@@ -29,7 +29,7 @@ from ...services import materials
 from ..qt import (QBuffer, QDialog, QFileDialog, QFileSystemWatcher, QGroupBox, QHBoxLayout, QIODevice,
                   QKeySequence, QLabel, QLineEdit, QObject, QProgressBar, QPushButton, QShortcut,
                   QTimer, QVBoxLayout, QWidget, pyqtSignal)
-from ..tasks import Runner
+from ..tasks import CPU, Operation
 from .camera import CameraPanel
 from .images import PageImages
 from .pages import PageListModel, page_strip
@@ -39,13 +39,6 @@ from ..messages import error_text, say
 # Names a document camera or a browser gives a file it is still writing.
 _UNFINISHED = (".tmp", ".part", ".crdownload", ".partial", ".download")
 FILE_FILTER = "材料文件 (*.jpg *.jpeg *.png *.tif *.tiff *.bmp *.webp *.pdf);;所有文件 (*)"
-
-
-class _Progress(QObject):
-    """Carries staging progress from the worker to the window."""
-
-    pages = pyqtSignal(int)              # pages read so far in this batch
-    files = pyqtSignal(int, int)         # files done, files in the batch
 
 
 class FolderWatch(QObject):
@@ -145,21 +138,18 @@ class CaptureDialog(QDialog):
     changed = pyqtSignal(object)
     last_folder = ""            # the watched folder last used at this counter (this session)
 
-    def __init__(self, ws, actor, runner, case_id: str, code: str, *, title: str = "",
-                 stager: Runner | None = None, images: PageImages | None = None, camera_edge=None,
+    def __init__(self, ws, actor, tasks, case_id: str, code: str, *, title: str = "",
+                 images: PageImages | None = None, camera_edge=None,
                  parent=None):
         super().__init__(parent)
-        self.ws, self.actor, self.runner = ws, actor, runner
+        self.ws, self.actor, self.tasks = ws, actor, tasks
         self.case_id, self.code = case_id, code
-        self.stager = stager or Runner(self)        # a worker of its own: the database stays free
-        self._own_stager = stager is None
-        self.images = images or PageImages(self)
+        self.images = images or PageImages(tasks, self)
         self._own_images = images is None
         self.material: dict | None = None
         self.offer: dict | None = None
         self.editable = True
-        self._batches: list[threading.Event] = []
-        self._read = 0
+        self._batches: list[Operation] = []
         self.setWindowTitle(f"采集电子材料 — {title or code}")
         self.setAcceptDrops(True)
         self.resize(1060, 760)
@@ -250,9 +240,6 @@ class CaptureDialog(QDialog):
         layout.addLayout(bottom)
 
     def _connect_signals(self) -> None:
-        self._progress = _Progress(self)
-        self._progress.pages.connect(self._pages_read)
-        self._progress.files.connect(self._files_done)
         self.open_button.clicked.connect(self.open_files)
         self.watch_button.clicked.connect(self.toggle_watch)
         self.folder_edit.returnPressed.connect(self.toggle_watch)
@@ -282,7 +269,7 @@ class CaptureDialog(QDialog):
             offers = materials.offers(ws, actor, case_id, code) if not found[0]["pages"] else []
             return data, found[0], offers
 
-        self.runner.run(call, self._loaded, self.show_error)
+        self.tasks.run(call, self._loaded, self.show_error)
 
     def _loaded(self, value) -> None:
         data, material, offers = value
@@ -381,13 +368,13 @@ class CaptureDialog(QDialog):
         """A camera picture (QImage): encoded as JPEG and staged on the worker."""
         ws, actor, name = self.ws, self.actor, f"高拍仪第{self.camera.capture_count}张"
 
-        def work(on_page, cancelled):
+        def work(progress, on_page):
             buffer = QBuffer()
             buffer.open(QIODevice.OpenModeFlag.WriteOnly)
             if not image.save(buffer, "JPEG", 92):
                 raise DomainError("高拍仪画面无法编码为 JPEG，本张未保存", "camera")
             return materials.stage_bytes(ws, actor, bytes(buffer.data()), name, on_page=on_page,
-                                         cancelled=cancelled)
+                                         cancelled=progress.cancelled)
 
         self._start_batch(work, "camera", 1)
 
@@ -395,13 +382,13 @@ class CaptureDialog(QDialog):
         if len(paths) > materials.MAX_FILES:
             self.show_error(f"一次最多添加 {materials.MAX_FILES} 个文件，本次 {len(paths)} 个，未添加任何页面")
             return
-        ws, actor, signal = self.ws, self.actor, self._progress
+        ws, actor = self.ws, self.actor
 
-        def work(on_page, cancelled):
+        def work(progress, on_page):
             out = []
             for i, path in enumerate(paths, start=1):
-                out += materials.stage_files(ws, actor, [path], on_page=on_page, cancelled=cancelled)
-                signal.files.emit(i, len(paths))
+                out += materials.stage_files(ws, actor, [path], on_page=on_page, cancelled=progress.cancelled)
+                progress.update(i, len(paths))
             return out
 
         self._start_batch(work, source, len(paths))
@@ -412,65 +399,67 @@ class CaptureDialog(QDialog):
         if not self.editable:
             self.show_error("案件已办结或不予受理，电子材料不能再修改")
             return
-        cancel = threading.Event()
-        self._batches.append(cancel)
         self._set_busy(files)
-        signal = self._progress
-        count = [0]
 
-        def on_page(_page):
-            count[0] += 1
-            signal.pages.emit(count[0])
+        def stage(progress):
+            read = [0]
 
-        def staged(pages):
-            if cancel.is_set():
-                self._batch_done(cancel, "已取消：未加入任何页面")
-                return
-            ws, actor, case_id, code = self.ws, self.actor, self.case_id, self.code
-            self.runner.run(lambda: materials.attach(ws, actor, case_id, code, pages, source=source),
-                            lambda m: self._attached(cancel, m, len(pages)),
-                            lambda exc: self._batch_failed(cancel, exc))
+            def on_page(_page):
+                read[0] += 1
+                progress.update(progress.read()[0], text=f"已读入 {read[0]} 页")
+            return work(progress, on_page)
 
-        self.stager.run(lambda: work(on_page, cancel.is_set), staged,
-                        lambda exc: self._batch_failed(cancel, exc))
+        batch = self.tasks.op(self, stage, CPU).on_progress(self._advanced).cancellable()
+        batch.success(lambda pages: self._staged(batch, pages, source)) \
+            .failure(lambda exc: self._batch_failed(batch, exc))
+        self._batches.append(batch)
+        batch.run()
 
-    def _attached(self, cancel, material: dict, added: int) -> None:
+    def _staged(self, batch: Operation, pages: list, source: str) -> None:
+        if batch.progress.cancelled():
+            self._batch_done(batch, "已取消：未加入任何页面")
+            return
+        ws, actor, case_id, code = self.ws, self.actor, self.case_id, self.code
+        self.tasks.run(lambda: materials.attach(ws, actor, case_id, code, pages, source=source),
+                       lambda m: self._attached(batch, m, len(pages)),
+                       lambda exc: self._batch_failed(batch, exc))
+
+    def _attached(self, batch: Operation, material: dict, added: int) -> None:
         self._show_material(material, current=material["page_count"] - 1)
-        self._batch_done(cancel, f"已加入 {added} 页，共 {material['page_count']} 页", error=False)
+        self._batch_done(batch, f"已加入 {added} 页，共 {material['page_count']} 页", error=False)
 
-    def _batch_failed(self, cancel, exc: BaseException) -> None:
+    def _batch_failed(self, batch: Operation, exc: BaseException) -> None:
         if isinstance(exc, materials.Cancelled):
-            self._batch_done(cancel, "已取消：未加入任何页面")
+            self._batch_done(batch, "已取消：未加入任何页面")
         else:
-            self._batch_done(cancel, f"{error_text(exc)}（未加入任何页面）")
+            self._batch_done(batch, f"{error_text(exc)}（未加入任何页面）")
 
-    def _batch_done(self, cancel, text: str, *, error: bool = True) -> None:
-        if cancel in self._batches:
-            self._batches.remove(cancel)
+    def _batch_done(self, batch: Operation, text: str, *, error: bool = True) -> None:
+        if batch in self._batches:
+            self._batches.remove(batch)
         if not self._batches:
             self.cancel_button.setEnabled(False)
             self.progress.setValue(self.progress.maximum())
         (self.show_error if error else self.show_info)(text)
 
     def _set_busy(self, files: int) -> None:
-        self._read = 0
         self.progress.setFormat("%v / %m 个文件")
         self.progress.setMaximum(max(1, files))
         self.progress.setValue(0)
         self.cancel_button.setEnabled(True)
         self.show_info("正在读入页面…")
 
-    def _pages_read(self, count: int) -> None:
-        self._read = count
-        self.message.setText(f"正在读入页面…已读入 {count} 页")
-
-    def _files_done(self, done: int, total: int) -> None:
-        self.progress.setMaximum(total)
-        self.progress.setValue(done)
+    def _advanced(self, done: int, total: int, text: str) -> None:
+        """A batch's progress: files done of the batch's files, and pages read so far."""
+        if total:
+            self.progress.setMaximum(total)
+            self.progress.setValue(done)
+        if text:
+            self.message.setText(f"正在读入页面…{text}")
 
     def cancel(self) -> None:
-        for event in self._batches:
-            event.set()
+        for batch in self._batches:
+            batch.cancel()
         if self._batches:
             self.show_info("正在取消…")
 
@@ -492,16 +481,16 @@ class CaptureDialog(QDialog):
             if not 0 <= target < len(ids):
                 return
             ids[row], ids[target] = ids[target], ids[row]
-            self.runner.run(lambda: materials.reorder(ws, actor, case_id, code, ids),
+            self.tasks.run(lambda: materials.reorder(ws, actor, case_id, code, ids),
                             lambda m: self._show_material(m, current=target), self.show_error)
         elif action in ("clockwise", "anticlockwise"):
             degrees = 90 if action == "clockwise" else -90
-            self.runner.run(lambda: materials.rotate(ws, actor, case_id, code, page["id"], degrees),
+            self.tasks.run(lambda: materials.rotate(ws, actor, case_id, code, page["id"], degrees),
                             lambda m: self._show_material(m, current=row), self.show_error)
         elif action == "delete":
             rows = sorted({i.row() for i in self.strip.selectionModel().selectedIndexes()} | {row})
             ids = [self.material["pages"][r]["id"] for r in rows]
-            self.runner.run(lambda: materials.delete_pages(ws, actor, case_id, code, ids),
+            self.tasks.run(lambda: materials.delete_pages(ws, actor, case_id, code, ids),
                             lambda m: (self._show_material(m, current=min(rows[0], m["page_count"] - 1)),
                                        self.show_info(f"已删除 {len(ids)} 页")),
                             self.show_error)
@@ -512,7 +501,7 @@ class CaptureDialog(QDialog):
             self.show_error("没有可复用的材料（须是同一申请人仍在有效期内、未标为有缺陷的同类材料）")
             return
         ws, actor, case_id, code = self.ws, self.actor, self.case_id, self.code
-        self.runner.run(lambda: materials.reuse(ws, actor, case_id, code, offer["source_id"]),
+        self.tasks.run(lambda: materials.reuse(ws, actor, case_id, code, offer["source_id"]),
                         lambda m: (self._show_material(m, current=0),
                                    self.show_info(f"已复用受理编号 {offer['receipt_no']} 的材料，共 {m['page_count']} 页")),
                         self.show_error)
@@ -550,7 +539,5 @@ class CaptureDialog(QDialog):
         self.cancel()
         self.watch.stop()
         self.camera.stop()
-        if self._own_stager:
-            self.stager.close()
         if self._own_images:
             self.images.close()

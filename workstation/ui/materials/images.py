@@ -2,8 +2,8 @@
 
 A stored page is at most 4961 px on a side (an A4 page at 300 dpi is 2480×3508, about
 9 megapixels): decoding one on the GUI thread would freeze the window for 50–80 ms,
-and a 50-page material for seconds. So every picture is read here on a small pool of
-its own (never the database worker, which the counter waits on), at the size it is
+and a 50-page material for seconds. So every picture is read here on the task
+manager's CPU pool (never the database worker, which the counter waits on), at the size it is
 shown: ``QImageReader.setScaledSize`` lets libjpeg decode a JPEG straight at 1/2, 1/4
 or 1/8 of its size, which is several times faster than decoding it whole. The page
 view asks first for a screen-sized picture (``VIEW_SIDE``) and for the full picture
@@ -24,8 +24,7 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from ..qt import (QImage, QImageReader, QObject, QRunnable, QSize, QThreadPool, QTransform, Qt,
-                  pyqtSignal)
+from ..qt import QImage, QImageReader, QObject, QRunnable, QSize, QTransform, Qt, pyqtSignal
 
 THUMB_SIDE = 180            # the thumbnails' longer side
 VIEW_SIDE = 1600            # the page view's first picture: sharp at "fit" on a 1080p screen
@@ -127,11 +126,13 @@ class _Signals(QObject):
 
 
 class _Decode(QRunnable):
-    def __init__(self, key: tuple, path: str, signals: _Signals):
+    def __init__(self, key: tuple, path: str, signals: _Signals, state: dict):
         super().__init__()
-        self.key, self.path, self.signals = key, path, signals
+        self.key, self.path, self.signals, self.state = key, path, signals, state
 
     def run(self) -> None:
+        if self.state["closed"]:
+            return          # queued for a panel that has closed since: nobody will look
         _sha, side, rotation = self.key
         try:
             image = decode(self.path, side, rotation)
@@ -145,10 +146,12 @@ class _Decode(QRunnable):
 
 
 class PageImages(QObject):
-    """Decodes page pictures on a pool of its own and answers by signal.
+    """Decodes page pictures on the task manager's CPU pool and answers by signal.
+    Decodes go on the pool directly, not as operations: they are queued by priority
+    (the page in view first), many at a time, and want no busy cursor.
 
     Attributes:
-        pool: the decoding threads (two: this machine's cores; never the database worker).
+        pool: the CPU pool (shared with every other screen; never the database worker).
     Signals:
         ready(tuple, QImage): a requested picture is decoded (key as ``key_of``).
         failed(tuple, str): it could not be (the message says why, in Chinese).
@@ -157,15 +160,15 @@ class PageImages(QObject):
     ready = pyqtSignal(object, object)
     failed = pyqtSignal(object, str)
 
-    def __init__(self, parent: QObject | None = None, threads: int = 2):
+    def __init__(self, tasks, parent: QObject | None = None):
         super().__init__(parent)
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(threads)
-        self._signals = _Signals(self)
+        self.pool = tasks.cpu_pool
+        # No parent: a decode still running when the panel is deleted emits into it safely.
+        self._signals = _Signals()
         self._signals.done.connect(self._done)
         self._signals.failed.connect(self._failed)
         self._asked: set[tuple] = set()
-        self._closed = False
+        self._state = {"closed": False}      # read by queued decodes on the pool
 
     def get(self, page: dict, side: int, rotation: int = 0, *, priority: int = 0) -> QImage | None:
         """The picture if it is decoded already; else None, and it is being decoded
@@ -179,29 +182,28 @@ class PageImages(QObject):
 
     def request(self, page: dict, side: int, rotation: int = 0, *, priority: int = 0) -> None:
         key = key_of(page, side, rotation)
-        if self._closed or key in self._asked or CACHE.get(key) is not None:
+        if self._state["closed"] or key in self._asked or CACHE.get(key) is not None:
             return
         self._asked.add(key)
-        self.pool.start(_Decode(key, page["file"], self._signals), priority)
+        self.pool.start(_Decode(key, page["file"], self._signals, self._state), priority)
 
     def _done(self, key, image) -> None:
         self._asked.discard(key)
-        if not self._closed:
+        if not self._state["closed"]:
             self.ready.emit(key, image)
 
     def _failed(self, key, message: str) -> None:
         self._asked.discard(key)
-        if not self._closed:
+        if not self._state["closed"]:
             self.failed.emit(key, message)
 
     def pending(self) -> int:
         return len(self._asked)
 
     def close(self) -> None:
-        """Drop what is queued, wait for what is running, answer nobody any more."""
-        self._closed = True
-        self.pool.clear()
-        self.pool.waitForDone()
+        """Answer nobody any more: what is queued is skipped when its turn comes, what
+        runs finishes into the cache (the pool is shared: other screens' work goes on)."""
+        self._state["closed"] = True
 
 
 def placeholder(side: int = THUMB_SIDE) -> QImage:

@@ -169,13 +169,13 @@ class MaterialsViewer(QDialog):
 
     changed = pyqtSignal(str)
 
-    def __init__(self, ws, actor, runner, case_id: str, *, images: PageImages | None = None,
+    def __init__(self, ws, actor, tasks, case_id: str, *, images: PageImages | None = None,
                  notifier=None, parent=None):
         super().__init__(parent)
-        self.ws, self.actor, self.runner = ws, actor, runner
+        self.ws, self.actor, self.tasks = ws, actor, tasks
         self.case_id = case_id
         self.notifier = notifier
-        self.images = images or PageImages(self)
+        self.images = images or PageImages(tasks, self)
         self._own_images = images is None
         self.data: dict | None = None
         self.material_index = -1
@@ -275,7 +275,7 @@ class MaterialsViewer(QDialog):
 
     def load(self, keep: str | None = None) -> None:
         ws, actor, case_id = self.ws, self.actor, self.case_id
-        self.runner.run(lambda: materials.list_materials(ws, actor, case_id),
+        self.tasks.run(lambda: materials.list_materials(ws, actor, case_id),
                         lambda data: self._loaded(data, keep), self._failed)
 
     def _loaded(self, data: dict, keep: str | None) -> None:
@@ -484,7 +484,7 @@ class MaterialsViewer(QDialog):
         if m is None:
             return
         ws, actor, case_id, code = self.ws, self.actor, self.case_id, m["code"]
-        self.runner.run(lambda: materials.check(ws, actor, case_id, code, state, note),
+        self.tasks.run(lambda: materials.check(ws, actor, case_id, code, state, note),
                         lambda out: self._checked(out), self.show_error)
 
     def _checked(self, material: dict) -> None:
@@ -502,7 +502,7 @@ class MaterialsViewer(QDialog):
         """F7: the materials marked 有缺陷 become a 一次性告知书 through the counter's own
         F7 flow (``acceptance.notify`` and its sealed documents); clerks only."""
         ws, actor, case_id = self.ws, self.actor, self.case_id
-        self.runner.run(lambda: materials.deficiencies(ws, actor, case_id), self._deficiencies, self.show_error)
+        self.tasks.run(lambda: materials.deficiencies(ws, actor, case_id), self._deficiencies, self.show_error)
 
     def _deficiencies(self, found) -> None:
         if not found.defects:
@@ -536,7 +536,7 @@ class MaterialsViewer(QDialog):
             return
         from .capture import CaptureDialog
 
-        dialog = CaptureDialog(self.ws, self.actor, self.runner, self.case_id, m["code"], title=m["name"],
+        dialog = CaptureDialog(self.ws, self.actor, self.tasks, self.case_id, m["code"], title=m["name"],
                                images=self.images, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.changed.connect(self._captured)

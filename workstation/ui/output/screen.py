@@ -2,8 +2,8 @@
 (F7) and the day's handover manifest for the courier (F8), each shown in print
 preview first; mail confirmed delivered (F9).
 
-Database work runs on the window's database worker; labels and manifests are
-drawn to PDF on a printing worker of their own, never on the GUI thread.
+Database work runs on the task manager's database worker; labels and manifests are
+drawn to PDF on its CPU pool, never on the GUI thread nor behind the database.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from ..table_model import row_table
 from .dialogs import MailDialog, PickupDialog
 from .model import OutputModel
 from ..messages import error_text, say
+from ..tasks import CPU
 
 
 class OutputScreen(QWidget):
@@ -28,9 +29,9 @@ class OutputScreen(QWidget):
 
     delivered = pyqtSignal()
 
-    def __init__(self, ws, actor, runner, vault, parent=None):
+    def __init__(self, ws, actor, tasks, vault, parent=None):
         super().__init__(parent)
-        self.ws, self.actor, self.runner, self.vault = ws, actor, runner, vault
+        self.ws, self.actor, self.tasks, self.vault = ws, actor, tasks, vault
         self.last_pdf: str | None = None
         self.previews: list = []
         self.model = OutputModel(self)
@@ -70,7 +71,7 @@ class OutputScreen(QWidget):
 
     def refresh(self) -> None:
         ws, actor = self.ws, self.actor
-        self.runner.run(lambda: delivery.output_queue(ws, actor), self._loaded, self._failed)
+        self.tasks.run(lambda: delivery.output_queue(ws, actor), self._loaded, self._failed)
 
     def _loaded(self, rows) -> None:
         self.model.reset(rows)
@@ -116,7 +117,7 @@ class OutputScreen(QWidget):
 
     def _pickup(self, row, values: dict) -> None:
         ws, actor, vault = self.ws, self.actor, self.vault
-        self.runner.run(lambda: delivery.pickup(ws, actor, row.case_id, values["collector_id"], vault,
+        self.tasks.run(lambda: delivery.pickup(ws, actor, row.case_id, values["collector_id"], vault,
                                                 signature_image=values["signature_image"]),
                         self._picked_up, self._failed)
 
@@ -135,7 +136,7 @@ class OutputScreen(QWidget):
             self.show_message("该案件已出件", error=True)
             return
         ws, actor = self.ws, self.actor
-        self.runner.run(lambda: _known_address(ws, actor, row.receipt_no),
+        self.tasks.run(lambda: _known_address(ws, actor, row.receipt_no),
                         lambda known: self._open_mail(row, known), self._failed)
 
     def _open_mail(self, row, known: dict) -> None:
@@ -148,7 +149,7 @@ class OutputScreen(QWidget):
         from ...domain.mail import parse_mail_address
 
         ws, actor = self.ws, self.actor
-        self.runner.run(lambda: delivery.mail(ws, actor, row.case_id, waybill, parse_mail_address(data)),
+        self.tasks.run(lambda: delivery.mail(ws, actor, row.case_id, waybill, parse_mail_address(data)),
                         self._mailed, self._failed)
 
     def _mailed(self, out: dict) -> None:
@@ -161,19 +162,12 @@ class OutputScreen(QWidget):
         if row is None:
             return
         ws, actor = self.ws, self.actor
-        self.runner.run(lambda: delivery.mark_delivered(ws, actor, row.case_id),
+        self.tasks.run(lambda: delivery.mark_delivered(ws, actor, row.case_id),
                         lambda out: (self.show_message(f"运单 {out['waybill']} 已妥投，案件办结"),
                                      self.delivered.emit(), self.refresh()),
                         self._failed)
 
     # ---- labels and the manifest -------------------------------------------------------------------
-
-    def _printer(self):
-        from ..tasks import Runner
-
-        if not hasattr(self, "printing"):
-            self.printing = Runner(self)        # drawing PDFs never waits behind the database
-        return self.printing
 
     def print_labels(self) -> None:
         rows = [r for r in self._selected() if r.method == "mail"]
@@ -182,14 +176,14 @@ class OutputScreen(QWidget):
             return
         ws, actor = self.ws, self.actor
         ids = [r.case_id for r in rows]
-        self.runner.run(lambda: (delivery.mail_records(ws, actor, ids), ws.settings()),
+        self.tasks.run(lambda: (delivery.mail_records(ws, actor, ids), ws.settings()),
                         lambda got: self._draw(lambda path: _write_labels(got, path),
                                                f"邮寄面单（{len(ids)} 张）"),
                         self._failed)
 
     def print_manifest(self) -> None:
         ws, actor, day = self.ws, self.actor, self.ws.clock.today()
-        self.runner.run(lambda: (delivery.manifest(ws, actor, day), ws.settings()),
+        self.tasks.run(lambda: (delivery.manifest(ws, actor, day), ws.settings()),
                         lambda got: self._draw(lambda path: _write_manifest(got, day, path),
                                                f"交寄清单 {day}（{len(got[0])} 件）"),
                         self._failed)
@@ -204,17 +198,18 @@ class OutputScreen(QWidget):
 
     def save_manifest_xlsx(self, path: str) -> None:
         ws, actor, day = self.ws, self.actor, self.ws.clock.today()
-        self.runner.run(lambda: (delivery.manifest(ws, actor, day), ws.settings()),
-                        lambda got: self._printer().run(
-                            lambda: _write_manifest(got, day, Path(path)),
-                            lambda _: self.show_message(f"已导出 {len(got[0])} 件到 {path}"), self._failed),
+        self.tasks.run(lambda: (delivery.manifest(ws, actor, day), ws.settings()),
+                        lambda got: self.tasks.op(self, lambda: _write_manifest(got, day, Path(path)), CPU)
+                        .success(lambda _: self.show_message(f"已导出 {len(got[0])} 件到 {path}"))
+                        .failure(self._failed).with_progress("正在导出交寄清单…").run(),
                         self._failed)
 
     def _draw(self, write, title: str) -> None:
         out = Path(tempfile.mkdtemp(prefix="ws-print-")) / "print.pdf"
         self.show_message("正在生成打印预览…", error=False)
-        self._printer().run(lambda: (write(out), str(out))[1],
-                            lambda pdf: self._preview(pdf, title), self._failed)
+        self.tasks.op(self, lambda: (write(out), str(out))[1], CPU) \
+            .success(lambda pdf: self._preview(pdf, title)).failure(self._failed) \
+            .with_progress(f"正在生成{title}…").run()
 
     def _preview(self, pdf: str, title: str) -> None:
         from ..preview_dialog import PreviewDialog
