@@ -14,6 +14,7 @@ from workstation.services.auth import login
 from workstation.services.cases import show
 from workstation.services.delivery import (
     mail,
+    mail_recipient,
     mail_records,
     manifest,
     mark_delivered,
@@ -71,6 +72,22 @@ def test_pickup_by_the_applicant_issues_a_valid_service_receipt(ws, clerk, perso
     assert case_id not in [r.case_id for r in output_queue(ws, clerk)]
     with pytest.raises(DomainError, match="已经出件"):
         pickup(ws, clerk, case_id, person["id_number"], SealVault())
+
+
+def test_the_mail_recipient_is_the_agent_else_the_person_or_legal_rep(ws, clerk, person, enterprise):
+    def recipient(applicant, **extra):
+        matter, ticked = ("T-SP", ["M01", "M02", "M03", "M04"]) if applicant["kind"] == "enterprise" \
+            else ("T-GT", ["M01", "M02"])
+        receipt = accept(ws, clerk, Intake([matter], dict(applicant, **extra), ticked)).receipt_no
+        return mail_recipient(ws, clerk, receipt)
+
+    assert recipient(person) == {"name": "张伟", "phone": "13800138000", "address": "西安市新城区解放路1号"}
+    assert recipient(enterprise, legal_rep_id=REP_ID)["name"] == "李娜"    # the legal representative
+    agent = {"name": "周代", "id_number": AGENT_ID, "phone": "13700000000"}
+    assert recipient(person, agent=agent) == {"name": "周代", "phone": "13700000000",
+                                              "address": "西安市新城区解放路1号"}
+    with pytest.raises(NotFound):
+        mail_recipient(ws, clerk, "610102209912310010001")
 
 
 def test_pickup_by_legal_rep_or_agent(ws, clerk, approver, enterprise):

@@ -207,6 +207,17 @@ def pickup(ws: Workstation, actor: Actor, case_id: str, collector_id: str, vault
                 "document": document}
 
 
+def mail_recipient(ws: Workstation, actor: Actor, receipt_no: str) -> dict:
+    """Pre-fill the mail dialog with what the applicant gave at the counter."""
+    from .cases import show
+
+    data = show(ws, actor, receipt_no)
+    a, agent = data["applicant"], data.get("agent") or {}
+    name = agent.get("name") or (a["legal_rep"] if a["kind"] == "enterprise" else a["name"])
+    return {"name": name or "", "phone": agent.get("phone") or a.get("phone") or "",
+            "address": a.get("address") or ""}
+
+
 def mail(ws: Workstation, actor: Actor, case_id: str, waybill: str, address: MailAddress) -> dict:
     """Record the result as mailed (free of charge) with its waybill and address."""
     require(actor, "deliver")

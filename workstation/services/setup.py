@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from ..domain.catalog import parse_catalog
 from ..domain.errors import DomainError
-from ..store.models import Acceptance, CatalogVersion, Seal, Setting
+from ..store.models import Acceptance, CatalogVersion, Seal, Setting, User
 from . import audit, settings as settings_module
 from .auth import create_user
 from .seals import create_in, secret_available
@@ -58,6 +58,13 @@ def init(ws: Workstation, values: dict[str, str], *, admin: dict | None = None) 
             create_user(s, ws, None, admin["login"], admin["name"], "admin", admin["password"])
         return {"settings": Settings.load(s).as_dict(), "catalog": imported,
                 "seal": seal, "data_dir": str(ws.data_dir)}
+
+
+def needs_setup(ws: Workstation) -> bool:
+    """Whether the window must run first set-up: no settings yet, or no user."""
+    with ws.reading() as s:
+        has_users = bool(s.scalar(select(func.count()).select_from(User)))
+    return not ws.is_initialised() or not has_users
 
 
 # Settings that change what numbers or the terminal mean: only `init` sets them.

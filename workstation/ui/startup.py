@@ -38,18 +38,14 @@ class Startup(QObject):
         """On the database worker; the outcome is kept on self so that `wait()` can
         read it before the answer arrives."""
         try:
-            from sqlalchemy import func, select
-
             from ..domain.errors import DomainError
             from ..services import Workstation
+            from ..services.setup import needs_setup
             from ..store import StoreError
-            from ..store.models import User
 
             try:
                 ws = Workstation(self.data_dir).open()
-                with ws.reading() as s:
-                    has_users = bool(s.scalar(select(func.count()).select_from(User)))
-                self.ws, self.needs_setup = ws, not ws.is_initialised() or not has_users
+                self.ws, self.needs_setup = ws, needs_setup(ws)
                 # Loaded now, so the main window is built at once after login.
                 from . import main_window  # noqa: F401
             except (StoreError, DomainError) as exc:

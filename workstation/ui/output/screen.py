@@ -136,7 +136,7 @@ class OutputScreen(QWidget):
             self.show_message("该案件已出件", error=True)
             return
         ws, actor = self.ws, self.actor
-        self.tasks.run(lambda: _known_address(ws, actor, row.receipt_no),
+        self.tasks.run(lambda: delivery.mail_recipient(ws, actor, row.receipt_no),
                         lambda known: self._open_mail(row, known), self._failed)
 
     def _open_mail(self, row, known: dict) -> None:
@@ -227,17 +227,6 @@ class OutputScreen(QWidget):
 
     def show_message(self, text: str, *, error: bool = False) -> None:
         say(self.message, text, error=error)
-
-
-def _known_address(ws, actor, receipt_no: str) -> dict:
-    """Pre-fill the mail dialog with what the applicant gave at the counter."""
-    from ...services.cases import show
-
-    data = show(ws, actor, receipt_no)
-    a, agent = data["applicant"], data.get("agent") or {}
-    name = agent.get("name") or (a["legal_rep"] if a["kind"] == "enterprise" else a["name"])
-    return {"name": name or "", "phone": agent.get("phone") or a.get("phone") or "",
-            "address": a.get("address") or ""}
 
 
 def _write_labels(got, path: Path) -> None:
