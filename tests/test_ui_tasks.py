@@ -185,3 +185,37 @@ def _shot(widget, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         assert widget.grab().save(str(Path(folder) / name))
+
+
+UI = Path(__file__).resolve().parent.parent / "workstation" / "ui"
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module a file imports, relative imports written out in full."""
+    import ast
+
+    package = ["workstation", *path.relative_to(UI.parent).parent.parts]
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - node.level + 1] if node.level else []
+            out.add(".".join([*base, *(node.module.split(".") if node.module else [])]))
+    return out
+
+
+def test_the_window_reaches_the_database_and_the_network_only_through_services():
+    for path in UI.rglob("*.py"):
+        for name in _imports(path):
+            assert not name.startswith(("workstation.store", "workstation.services.sync.http", "httpx",
+                                        "sqlalchemy")), f"{path.relative_to(UI)} imports {name}"
+
+
+def test_no_screen_makes_threads_of_its_own():
+    for path in UI.rglob("*.py"):
+        if path.name == "tasks.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        for made in ("QThreadPool(", "threading.Thread(", "QThread(", "Runner("):
+            assert made not in text, f"{path.relative_to(UI)} makes {made}"

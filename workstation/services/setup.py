@@ -67,6 +67,19 @@ def needs_setup(ws: Workstation) -> bool:
     return not ws.is_initialised() or not has_users
 
 
+def open_for_window(data_dir) -> tuple[Workstation, bool]:
+    """The workstation of `data_dir`, opened, and whether it still needs first set-up.
+    A folder that cannot be used raises DomainError with the store's message (the
+    window says it and changes nothing)."""
+    from ..store import StoreError
+
+    try:
+        ws = Workstation(data_dir).open()
+        return ws, needs_setup(ws)
+    except StoreError as exc:
+        raise DomainError(str(exc)) from exc
+
+
 # Settings that change what numbers or the terminal mean: only `init` sets them.
 FIXED_AFTER_INIT = frozenset({"region", "terminal"})
 

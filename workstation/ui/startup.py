@@ -39,16 +39,13 @@ class Startup(QObject):
         read it before the answer arrives."""
         try:
             from ..domain.errors import DomainError
-            from ..services import Workstation
-            from ..services.setup import needs_setup
-            from ..store import StoreError
+            from ..services.setup import open_for_window
 
             try:
-                ws = Workstation(self.data_dir).open()
-                self.ws, self.needs_setup = ws, needs_setup(ws)
+                self.ws, self.needs_setup = open_for_window(self.data_dir)
                 # Loaded now, so the main window is built at once after login.
                 from . import main_window  # noqa: F401
-            except (StoreError, DomainError) as exc:
+            except DomainError as exc:
                 self.error = str(exc)
         except Exception as exc:  # noqa: BLE001 - shown to the clerk rather than lost in a thread
             self.error = f"内部错误，无法打开数据：{exc}"
