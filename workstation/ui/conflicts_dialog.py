@@ -50,7 +50,7 @@ class ConflictsDialog(QDialog):
 
     def refresh(self) -> None:
         ws, actor = self.ws, self.actor
-        self.tasks.run(lambda: conflict_service.list_conflicts(ws, actor), self._loaded, self._failed)
+        self.tasks.run(lambda: conflict_service.list_conflicts(ws, actor), self._loaded, self._failed, parent=self)
 
     def _loaded(self, rows) -> None:
         self.model.reset(rows)
@@ -70,7 +70,7 @@ class ConflictsDialog(QDialog):
     def resolve(self, conflict_id: int, note: str) -> None:
         ws, actor = self.ws, self.actor
         self.tasks.run(lambda: conflict_service.resolve(ws, actor, conflict_id, note),
-                        lambda _: self.refresh(), self._failed)
+                       lambda _: self.refresh(), self._failed, parent=self)
 
     def _failed(self, exc: BaseException) -> None:
         self.message.setStyleSheet("color: #b00020")

@@ -197,7 +197,7 @@ class MainWindow(QMainWindow):
 
         ws, login = self.ws, self.actor.login
         self.tasks.run(lambda: status(ws, user=login), self._show_sync_status,
-                        lambda exc: self.outbox_label.setText("待同步 ?"))
+                       lambda exc: self.outbox_label.setText("待同步 ?"), parent=self)
 
     def _show_sync_status(self, st: dict) -> None:
         """离线/在线, this user's waiting events, the last sync and open conflicts."""
@@ -246,8 +246,8 @@ class MainWindow(QMainWindow):
 
         ws, actor = self.ws, self.actor
         self.tasks.run(lambda: understand(ws, actor, code), self._scanned,
-                        lambda exc: self.statusBar().showMessage(
-                            str(exc) if isinstance(exc, DomainError) else f"内部错误：{exc}", 8000))
+                       lambda exc: self.statusBar().showMessage(
+                           str(exc) if isinstance(exc, DomainError) else f"内部错误：{exc}", 8000), parent=self)
 
     def _scanned(self, result) -> None:
         if result.kind == "licence":
@@ -270,9 +270,9 @@ class MainWindow(QMainWindow):
     def open_case(self, key: str) -> None:
         ws, actor = self.ws, self.actor
         self.tasks.run(lambda: case_service.show(ws, actor, key.strip()), self._show_case,
-                        lambda exc: self.statusBar().showMessage(
-                            str(exc) if isinstance(exc, (NotFound, DomainError)) else f"内部错误：{exc}",
-                            8000))
+                       lambda exc: self.statusBar().showMessage(
+                           str(exc) if isinstance(exc, (NotFound, DomainError)) else f"内部错误：{exc}",
+                           8000), parent=self)
 
     def open_materials(self, case_id: str) -> None:
         """电子材料 of one case: the checklist beside its pages; clerks may capture there,

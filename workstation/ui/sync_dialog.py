@@ -148,7 +148,7 @@ class SyncDialog(QDialog):
             return {**client.status(ws), "terminal": settings.terminal, "local_station": settings.station}
 
         self.tasks.run(read, self._show_state,
-                        lambda exc: self._say(failure_text(exc, "读取同步状态"), error=True))
+                       lambda exc: self._say(failure_text(exc, "读取同步状态"), error=True), parent=self)
 
     def _show_state(self, st: dict) -> None:
         self.state = st

@@ -151,7 +151,7 @@ class TransferDialog(QDialog):
 
     def load_pending(self) -> None:
         ws, actor = self.ws, self.actor
-        self.tasks.run(lambda: transfers.pending_cases(ws, actor), self._show_pending, self._failed)
+        self.tasks.run(lambda: transfers.pending_cases(ws, actor), self._show_pending, self._failed, parent=self)
 
     def _show_pending(self, rows) -> None:
         self.slip = None
@@ -166,7 +166,7 @@ class TransferDialog(QDialog):
         if not key:
             return
         ws, actor = self.ws, self.actor
-        self.tasks.run(lambda: transfers.show(ws, actor, key), self._show_slip, self._failed)
+        self.tasks.run(lambda: transfers.show(ws, actor, key), self._show_slip, self._failed, parent=self)
 
     def _show_slip(self, slip: dict) -> None:
         self.slip = slip
@@ -209,8 +209,8 @@ class TransferDialog(QDialog):
             return
         ws, actor = self.ws, self.actor
         self.tasks.run(lambda: transfers.create(ws, actor, ids),
-                        lambda slip: self._done(slip, f"已打包流转单 {slip['number']}，按 F9 打印，"
-                                                      "交出时填写送件人后按 F6"), self._failed)
+                       lambda slip: self._done(slip, f"已打包流转单 {slip['number']}，按 F9 打印，"
+                                                     "交出时填写送件人后按 F6"), self._failed, parent=self)
 
     def send(self) -> None:
         if self.centre:
@@ -221,8 +221,8 @@ class TransferDialog(QDialog):
         number, carrier = self.slip["number"], self.carrier.text()
         ws, actor = self.ws, self.actor
         self.tasks.run(lambda: transfers.send(ws, actor, number, carrier),
-                        lambda slip: self._done(slip, f"流转单 {slip['number']} 已交接出站（送件人 "
-                                                      f"{slip['carrier']}）"), self._failed)
+                       lambda slip: self._done(slip, f"流转单 {slip['number']} 已交接出站（送件人 "
+                                                     f"{slip['carrier']}）"), self._failed, parent=self)
 
     def receive(self) -> None:
         if self.slip is None:
@@ -239,7 +239,7 @@ class TransferDialog(QDialog):
             self._done(slip, text)
 
         self.tasks.run(lambda: transfers.receive(ws, actor, number, missing, note), done,
-                        self._failed)
+                       self._failed, parent=self)
 
     def _done(self, slip: dict, text: str) -> None:
         self._show_slip(slip)
@@ -256,7 +256,7 @@ class TransferDialog(QDialog):
         out = Path(tempfile.mkdtemp(prefix="ws-print-")) / f"{slip['number']}.pdf"
         # The settings are read on the worker too: nothing touches the database here.
         self.tasks.run(lambda: (write_transfer_slip(slip, ws.settings(), out), str(out))[1],
-                        self._preview, self._failed)
+                       self._preview, self._failed, parent=self)
 
     def _preview(self, pdf: str) -> None:
         from .preview_dialog import PreviewDialog

@@ -51,7 +51,7 @@ class VerifyDialog(QDialog):
         ws = self.ws
         check = verify_image if path.lower().endswith(IMAGE_SUFFIXES) else verify_file
         self.status.setText("正在验证…")
-        self.tasks.run(lambda: check(ws, path), self._show, self._failed)
+        self.tasks.run(lambda: check(ws, path), self._show, self._failed, parent=self)
 
     def _show(self, verdict) -> None:
         self.verdict = verdict

@@ -160,7 +160,7 @@ class AcceptanceScreen(QWidget):
     # ---- catalog and matters -----------------------------------------------------------------
 
     def load_catalog(self) -> None:
-        self.tasks.run(lambda: current_catalog(self.ws), self._catalog_loaded, self._failed)
+        self.tasks.run(lambda: current_catalog(self.ws), self._catalog_loaded, self._failed, parent=self)
 
     def _catalog_loaded(self, value) -> None:
         _version_id, self.catalog = value
@@ -209,8 +209,8 @@ class AcceptanceScreen(QWidget):
 
     def _lookup(self, number: str) -> None:
         self.tasks.run(lambda: lookup(self.ws, number),
-                        lambda known: known and self.applicant.number.text().strip().upper() == number
-                        and self.applicant.fill(known), self._failed)
+                       lambda known: known and self.applicant.number.text().strip().upper() == number
+                       and self.applicant.fill(known), self._failed, parent=self)
 
     # ---- outcomes ----------------------------------------------------------------------------
 
@@ -248,7 +248,7 @@ class AcceptanceScreen(QWidget):
             values = dialog.values()
             call = lambda: acceptance_service.refuse(ws, actor, intake, **values)
         self._set_busy(True)
-        self.tasks.run(call, self._registered_here, self._failed)
+        self.tasks.run(call, self._registered_here, self._failed, parent=self)
 
     def _registered_here(self, result) -> None:
         self._registered(result)
@@ -265,8 +265,8 @@ class AcceptanceScreen(QWidget):
 
         ws, actor, ids = self.ws, self.actor, [c["id"] for c in result.cases]
         self.tasks.run(lambda: {cid: materials.offers(ws, actor, cid) for cid in ids},
-                        lambda found: [self.checklist.set_offers(cid, o) for cid, o in found.items()],
-                        self._failed)
+                       lambda found: [self.checklist.set_offers(cid, o) for cid, o in found.items()],
+                       self._failed, parent=self)
 
     def _current_line(self):
         index = self.table.currentIndex()
@@ -307,10 +307,10 @@ class AcceptanceScreen(QWidget):
 
         ws, actor, cid, code, offer = self.ws, self.actor, row.case_id, row.material.code, row.offer
         self.tasks.run(lambda: materials.reuse(ws, actor, cid, code, offer["source_id"]),
-                        lambda m: (self.checklist.set_electronic(cid, m),
-                                   self.show_info(f"已复用受理编号 {offer['receipt_no']} 的“{m['name']}”，"
-                                                  f"共 {m['page_count']} 页")),
-                        self._failed)
+                       lambda m: (self.checklist.set_electronic(cid, m),
+                                  self.show_info(f"已复用受理编号 {offer['receipt_no']} 的“{m['name']}”，"
+                                                 f"共 {m['page_count']} 页")),
+                       self._failed, parent=self)
 
     def issue_notice(self, intake, done=None, failed=None) -> None:
         """一次性告知 asked from elsewhere (the materials viewer's F7, from the defects
@@ -328,7 +328,7 @@ class AcceptanceScreen(QWidget):
             if failed is not None:
                 failed(exc)
 
-        self.tasks.run(lambda: acceptance_service.notify(ws, actor, intake), ok, bad)
+        self.tasks.run(lambda: acceptance_service.notify(ws, actor, intake), ok, bad, parent=self)
 
     def _focus_column(self, column: int) -> None:
         for i, row in enumerate(self.checklist.rows):
@@ -366,7 +366,7 @@ class AcceptanceScreen(QWidget):
 
         ws, actor, vault = self.ws, self.actor, self.vault
         self.tasks.run(lambda: issue_pending(ws, actor, receipt_no, vault),
-                        self._documents_issued, lambda exc: self._documents_failed(exc, receipt_no))
+                       self._documents_issued, lambda exc: self._documents_failed(exc, receipt_no), parent=self)
 
     def _documents_issued(self, issued: list[dict]) -> None:
         self.issued = issued
@@ -418,7 +418,7 @@ class AcceptanceScreen(QWidget):
                 .success(lambda pdf: self._show_preview(pdf, f"收件回执 {receipt}")).failure(self._failed) \
                 .with_progress("正在生成收件回执…").run()
 
-        self.tasks.run(lambda: (show(ws, actor, receipt), ws.settings()), draw, self._failed)
+        self.tasks.run(lambda: (show(ws, actor, receipt), ws.settings()), draw, self._failed, parent=self)
 
     def _show_preview(self, pdf: str, title: str) -> None:
         from ..preview_dialog import PreviewDialog
@@ -439,8 +439,8 @@ class AcceptanceScreen(QWidget):
 
                 ws, actor, vault = self.ws, self.actor, self.vault
                 self.tasks.run(lambda: unlock_acceptance_seal(ws, actor, vault, secret),
-                                lambda _name: self.issue_documents(receipt_no),
-                                lambda e: self._documents_failed(e, receipt_no))
+                               lambda _name: self.issue_documents(receipt_no),
+                               lambda e: self._documents_failed(e, receipt_no), parent=self)
                 return
         text = str(exc) if isinstance(exc, DomainError) else f"内部错误：{exc}"
         self.show_error(f"已受理，但文书尚未签章：{text}。可稍后用“workstation documents issue {receipt_no}”补签。")

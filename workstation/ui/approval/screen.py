@@ -104,7 +104,7 @@ class ApprovalScreen(QWidget):
 
     def refresh(self) -> None:
         ws, actor = self.ws, self.actor
-        self.tasks.run(lambda: approval.queue(ws, actor), self._loaded, self._failed)
+        self.tasks.run(lambda: approval.queue(ws, actor), self._loaded, self._failed, parent=self)
 
     def _loaded(self, rows) -> None:
         self.model.reset(rows, True)
@@ -123,7 +123,7 @@ class ApprovalScreen(QWidget):
             self.show_message("请先选择要准予的案件（Ctrl+A 全选）", error=True)
             return
         ws, actor = self.ws, self.actor
-        self.tasks.run(lambda: approval.create_job(ws, actor, ids, "approve"), self._start, self._failed)
+        self.tasks.run(lambda: approval.create_job(ws, actor, ids, "approve"), self._start, self._failed, parent=self)
 
     def _start(self, job_id: str) -> None:
         self.job_id = job_id
@@ -174,9 +174,9 @@ class ApprovalScreen(QWidget):
             return
         ws, actor, vault = self.ws, self.actor, self.vault
         self.tasks.run(lambda: approval.decide(ws, actor, ids[0], "deny", vault, reason=reason),
-                        lambda out: (self.show_message(f"已作出不予许可决定：{out['document']['number']}"),
-                                     self.decided.emit(), self.refresh()),
-                        self._failed)
+                       lambda out: (self.show_message(f"已作出不予许可决定：{out['document']['number']}"),
+                                    self.decided.emit(), self.refresh()),
+                       self._failed, parent=self)
 
     def _failed(self, exc: BaseException) -> None:
         self._set_running(False)

@@ -62,7 +62,7 @@ class CasesScreen(QWidget):
             def call():
                 rows = case_service.list_cases(ws, actor, status, limit=PAGE)
                 return rows, len(rows) < PAGE
-        self.tasks.run(call, self._loaded, self._failed)
+        self.tasks.run(call, self._loaded, self._failed, parent=self)
 
     def _loaded(self, value) -> None:
         rows, complete = value
@@ -83,7 +83,7 @@ class CasesScreen(QWidget):
             rows = case_service.list_cases(ws, actor, status, limit=PAGE, offset=offset)
             return rows, len(rows) < PAGE
 
-        self.tasks.run(call, lambda v: self.model.append(*v), self._failed)
+        self.tasks.run(call, lambda v: self.model.append(*v), self._failed, parent=self)
 
     def _failed(self, exc) -> None:
         self.info.setText(str(exc) if isinstance(exc, DomainError) else f"内部错误：{exc}")

@@ -269,7 +269,7 @@ class CaptureDialog(QDialog):
             offers = materials.offers(ws, actor, case_id, code) if not found[0]["pages"] else []
             return data, found[0], offers
 
-        self.tasks.run(call, self._loaded, self.show_error)
+        self.tasks.run(call, self._loaded, self.show_error, parent=self)
 
     def _loaded(self, value) -> None:
         data, material, offers = value
@@ -422,7 +422,7 @@ class CaptureDialog(QDialog):
         ws, actor, case_id, code = self.ws, self.actor, self.case_id, self.code
         self.tasks.run(lambda: materials.attach(ws, actor, case_id, code, pages, source=source),
                        lambda m: self._attached(batch, m, len(pages)),
-                       lambda exc: self._batch_failed(batch, exc))
+                       lambda exc: self._batch_failed(batch, exc), parent=self)
 
     def _attached(self, batch: Operation, material: dict, added: int) -> None:
         self._show_material(material, current=material["page_count"] - 1)
@@ -482,18 +482,18 @@ class CaptureDialog(QDialog):
                 return
             ids[row], ids[target] = ids[target], ids[row]
             self.tasks.run(lambda: materials.reorder(ws, actor, case_id, code, ids),
-                            lambda m: self._show_material(m, current=target), self.show_error)
+                           lambda m: self._show_material(m, current=target), self.show_error, parent=self)
         elif action in ("clockwise", "anticlockwise"):
             degrees = 90 if action == "clockwise" else -90
             self.tasks.run(lambda: materials.rotate(ws, actor, case_id, code, page["id"], degrees),
-                            lambda m: self._show_material(m, current=row), self.show_error)
+                           lambda m: self._show_material(m, current=row), self.show_error, parent=self)
         elif action == "delete":
             rows = sorted({i.row() for i in self.strip.selectionModel().selectedIndexes()} | {row})
             ids = [self.material["pages"][r]["id"] for r in rows]
             self.tasks.run(lambda: materials.delete_pages(ws, actor, case_id, code, ids),
-                            lambda m: (self._show_material(m, current=min(rows[0], m["page_count"] - 1)),
-                                       self.show_info(f"已删除 {len(ids)} 页")),
-                            self.show_error)
+                           lambda m: (self._show_material(m, current=min(rows[0], m["page_count"] - 1)),
+                                      self.show_info(f"已删除 {len(ids)} 页")),
+                           self.show_error, parent=self)
 
     def reuse(self) -> None:
         offer = self.offer
@@ -502,9 +502,9 @@ class CaptureDialog(QDialog):
             return
         ws, actor, case_id, code = self.ws, self.actor, self.case_id, self.code
         self.tasks.run(lambda: materials.reuse(ws, actor, case_id, code, offer["source_id"]),
-                        lambda m: (self._show_material(m, current=0),
-                                   self.show_info(f"已复用受理编号 {offer['receipt_no']} 的材料，共 {m['page_count']} 页")),
-                        self.show_error)
+                       lambda m: (self._show_material(m, current=0),
+                                  self.show_info(f"已复用受理编号 {offer['receipt_no']} 的材料，共 {m['page_count']} 页")),
+                       self.show_error, parent=self)
 
     # ---- messages and closing ----------------------------------------------------------------
 

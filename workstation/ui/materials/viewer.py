@@ -276,7 +276,7 @@ class MaterialsViewer(QDialog):
     def load(self, keep: str | None = None) -> None:
         ws, actor, case_id = self.ws, self.actor, self.case_id
         self.tasks.run(lambda: materials.list_materials(ws, actor, case_id),
-                        lambda data: self._loaded(data, keep), self._failed)
+                       lambda data: self._loaded(data, keep), self._failed, parent=self)
 
     def _loaded(self, data: dict, keep: str | None) -> None:
         self.data = data
@@ -485,7 +485,7 @@ class MaterialsViewer(QDialog):
             return
         ws, actor, case_id, code = self.ws, self.actor, self.case_id, m["code"]
         self.tasks.run(lambda: materials.check(ws, actor, case_id, code, state, note),
-                        lambda out: self._checked(out), self.show_error)
+                       lambda out: self._checked(out), self.show_error, parent=self)
 
     def _checked(self, material: dict) -> None:
         self.model.replace(material)
@@ -502,7 +502,8 @@ class MaterialsViewer(QDialog):
         """F7: the materials marked 有缺陷 become a 一次性告知书 through the counter's own
         F7 flow (``acceptance.notify`` and its sealed documents); clerks only."""
         ws, actor, case_id = self.ws, self.actor, self.case_id
-        self.tasks.run(lambda: materials.deficiencies(ws, actor, case_id), self._deficiencies, self.show_error)
+        self.tasks.run(lambda: materials.deficiencies(ws, actor, case_id), self._deficiencies, self.show_error,
+                       parent=self)
 
     def _deficiencies(self, found) -> None:
         if not found.defects:

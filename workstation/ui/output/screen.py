@@ -71,7 +71,7 @@ class OutputScreen(QWidget):
 
     def refresh(self) -> None:
         ws, actor = self.ws, self.actor
-        self.tasks.run(lambda: delivery.output_queue(ws, actor), self._loaded, self._failed)
+        self.tasks.run(lambda: delivery.output_queue(ws, actor), self._loaded, self._failed, parent=self)
 
     def _loaded(self, rows) -> None:
         self.model.reset(rows)
@@ -119,7 +119,7 @@ class OutputScreen(QWidget):
         ws, actor, vault = self.ws, self.actor, self.vault
         self.tasks.run(lambda: delivery.pickup(ws, actor, row.case_id, values["collector_id"], vault,
                                                 signature_image=values["signature_image"]),
-                        self._picked_up, self._failed)
+                        self._picked_up, self._failed, parent=self)
 
     def _picked_up(self, out: dict) -> None:
         self.last_receipt_document = out["document"]
@@ -137,7 +137,7 @@ class OutputScreen(QWidget):
             return
         ws, actor = self.ws, self.actor
         self.tasks.run(lambda: delivery.mail_recipient(ws, actor, row.receipt_no),
-                        lambda known: self._open_mail(row, known), self._failed)
+                       lambda known: self._open_mail(row, known), self._failed, parent=self)
 
     def _open_mail(self, row, known: dict) -> None:
         self.mail_dialog = MailDialog(row, known, self)
@@ -150,7 +150,7 @@ class OutputScreen(QWidget):
 
         ws, actor = self.ws, self.actor
         self.tasks.run(lambda: delivery.mail(ws, actor, row.case_id, waybill, parse_mail_address(data)),
-                        self._mailed, self._failed)
+                       self._mailed, self._failed, parent=self)
 
     def _mailed(self, out: dict) -> None:
         self.show_message(f"已登记邮寄：运单号 {out['waybill']}，寄往 {out['address']}。按 F7 打印面单")
@@ -163,9 +163,9 @@ class OutputScreen(QWidget):
             return
         ws, actor = self.ws, self.actor
         self.tasks.run(lambda: delivery.mark_delivered(ws, actor, row.case_id),
-                        lambda out: (self.show_message(f"运单 {out['waybill']} 已妥投，案件办结"),
-                                     self.delivered.emit(), self.refresh()),
-                        self._failed)
+                       lambda out: (self.show_message(f"运单 {out['waybill']} 已妥投，案件办结"),
+                                    self.delivered.emit(), self.refresh()),
+                       self._failed, parent=self)
 
     # ---- labels and the manifest -------------------------------------------------------------------
 
@@ -177,16 +177,16 @@ class OutputScreen(QWidget):
         ws, actor = self.ws, self.actor
         ids = [r.case_id for r in rows]
         self.tasks.run(lambda: (delivery.mail_records(ws, actor, ids), ws.settings()),
-                        lambda got: self._draw(lambda path: _write_labels(got, path),
-                                               f"邮寄面单（{len(ids)} 张）"),
-                        self._failed)
+                       lambda got: self._draw(lambda path: _write_labels(got, path),
+                                              f"邮寄面单（{len(ids)} 张）"),
+                       self._failed, parent=self)
 
     def print_manifest(self) -> None:
         ws, actor, day = self.ws, self.actor, self.ws.clock.today()
         self.tasks.run(lambda: (delivery.manifest(ws, actor, day), ws.settings()),
-                        lambda got: self._draw(lambda path: _write_manifest(got, day, path),
-                                               f"交寄清单 {day}（{len(got[0])} 件）"),
-                        self._failed)
+                       lambda got: self._draw(lambda path: _write_manifest(got, day, path),
+                                              f"交寄清单 {day}（{len(got[0])} 件）"),
+                       self._failed, parent=self)
 
     def export_manifest(self) -> None:
         from PyQt6.QtWidgets import QFileDialog
@@ -199,10 +199,10 @@ class OutputScreen(QWidget):
     def save_manifest_xlsx(self, path: str) -> None:
         ws, actor, day = self.ws, self.actor, self.ws.clock.today()
         self.tasks.run(lambda: (delivery.manifest(ws, actor, day), ws.settings()),
-                        lambda got: self.tasks.op(self, lambda: _write_manifest(got, day, Path(path)), CPU)
-                        .success(lambda _: self.show_message(f"已导出 {len(got[0])} 件到 {path}"))
-                        .failure(self._failed).with_progress("正在导出交寄清单…").run(),
-                        self._failed)
+                       lambda got: self.tasks.op(self, lambda: _write_manifest(got, day, Path(path)), CPU)
+                       .success(lambda _: self.show_message(f"已导出 {len(got[0])} 件到 {path}"))
+                       .failure(self._failed).with_progress("正在导出交寄清单…").run(),
+                       self._failed, parent=self)
 
     def _draw(self, write, title: str) -> None:
         out = Path(tempfile.mkdtemp(prefix="ws-print-")) / "print.pdf"
