@@ -47,13 +47,14 @@ def edit_docx(docx: bytes, old: str, new: str) -> bytes:
     return out.getvalue()
 
 
-def open_main_window(qtbot, ws, actor, runner=None):
+def open_main_window(qtbot, ws, actor, tasks=None):
     """The main window, shown and active (window shortcuts need an active window, and
-    the offscreen platform does not always activate a new one by itself)."""
+    the offscreen platform does not always activate a new one by itself). Its work runs
+    at once on the calling thread unless a real task manager is given."""
     from workstation.ui.main_window import MainWindow
     from workstation.ui.tasks import SyncRunner
 
-    w = MainWindow(ws, actor, runner or SyncRunner())
+    w = MainWindow(ws, actor, tasks or SyncRunner())
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)

@@ -22,8 +22,8 @@ def cases(ws, admin, clerk, enterprise):
             for _ in range(6)]
 
 
-def open_window(qtbot, ws, runner):
-    return open_main_window(qtbot, ws, login(ws, "min", PASSWORD), runner)
+def open_window(qtbot, ws, tasks):
+    return open_main_window(qtbot, ws, login(ws, "min", PASSWORD), tasks)
 
 
 def statuses(ws, clerk):

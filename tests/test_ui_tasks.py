@@ -94,6 +94,7 @@ def test_without_cancellable_the_dialog_has_no_cancel(qtbot, tasks):
     qtbot.waitUntil(lambda: bool(visible_dialogs()), timeout=3000)
     dialog = visible_dialogs()[0]
     assert dialog.label.text() == "正在生成打印预览…" and not dialog.cancel_button.isVisible()
+    _shot(dialog, "progress_dialog_busy.png")
     release.set()
     qtbot.waitUntil(lambda: not visible_dialogs(), timeout=3000)
 
