@@ -5,7 +5,7 @@ runs, while the window's event loop never stalls more than 100 ms.
 
 The floor decides N cases one by one (`approval.decide`). The measured run puts
 N other cases into one job and runs it the way the window does: on the database
-worker thread (ui.tasks.Runner), while a 10 ms QTimer on the GUI thread records
+database worker (ui.tasks.TaskManager), while a 10 ms QTimer on the GUI thread records
 the longest gap between its ticks.
 """
 
@@ -78,10 +78,10 @@ def main(argv=None) -> int:
     from PyQt6.QtCore import QElapsedTimer, QTimer
     from PyQt6.QtWidgets import QApplication
 
-    from workstation.ui.tasks import Runner
+    from workstation.ui.tasks import TaskManager
 
     app = QApplication.instance() or QApplication([])
-    runner = Runner()
+    runner = TaskManager()
     clock, gaps, last = QElapsedTimer(), [], [0]
     timer = QTimer(interval=10)
 

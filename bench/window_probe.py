@@ -77,7 +77,7 @@ def app_window(data_dir: str) -> None:
     app.processEvents()
     ready({"matters": window.acceptance.matter_model.rowCount()})
     window.close()
-    window.runner.wait()
+    window.tasks.wait()
     ws.close()
 
 
@@ -98,7 +98,10 @@ def login_window(data_dir: str) -> None:
 
     mark("import")
     app = application()
-    startup = Startup(data_dir)
+    from workstation.ui.tasks import TaskManager
+
+    tasks = TaskManager()
+    startup = Startup(data_dir, tasks)
     startup.start()
     dialog = LoginDialog(startup)
     dialog.show()
@@ -115,7 +118,7 @@ def login_window(data_dir: str) -> None:
     mark("logged_in")
     from workstation.ui.main_window import MainWindow
 
-    window = MainWindow(dialog.ws, dialog.actor)
+    window = MainWindow(dialog.ws, dialog.actor, tasks)
     window.show()
     dialog.close()
     mark("main_shown")
@@ -125,7 +128,7 @@ def login_window(data_dir: str) -> None:
     mark("main_ready")
     print("MAIN " + json.dumps({"marks": marks}), flush=True)
     window.close()
-    window.runner.wait()
+    window.tasks.wait()
     dialog.ws.close()
 
 
