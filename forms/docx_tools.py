@@ -10,7 +10,7 @@
   picture is noticed.
 
 Nothing here merges or splits runs by hand, and nothing imports Qt or a database.
-Bytes that are not a .docx raise ``DomainError("文件不是有效的 .docx 文书")``.
+Bytes that are not a .docx raise ``FormError("文件不是有效的 .docx 文书")``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 from lxml import etree
 
-from workstation.domain.errors import DomainError
+from forms.errors import FormError
 
 __all__ = [
     "INVALID_DOCX",
@@ -73,18 +73,18 @@ def _wp(tag: str) -> str:
 
 def open_docx(docx_bytes: bytes) -> DocxDocument:
     """Open bytes as a python-docx Document; anything that is not a Word document
-    raises DomainError."""
+    raises FormError."""
     if not isinstance(docx_bytes, (bytes, bytearray, memoryview)) or not docx_bytes:
-        raise DomainError(INVALID_DOCX)
+        raise FormError(INVALID_DOCX)
     data = bytes(docx_bytes)
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise DomainError(INVALID_DOCX)
+        raise FormError(INVALID_DOCX)
     try:
         document = Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises many kinds for a broken package
-        raise DomainError(INVALID_DOCX) from exc
+        raise FormError(INVALID_DOCX) from exc
     if document.element.body is None:
-        raise DomainError(INVALID_DOCX)
+        raise FormError(INVALID_DOCX)
     return document
 
 
@@ -143,10 +143,10 @@ def float_image(
     text, as a stamp is. ``layout_in_cell=False`` lets a picture anchored in a
     table cell reach outside the cell (its horizontal reference is then the
     page's, not the cell's). Returns how many pictures were changed; none raises
-    DomainError."""
+    FormError."""
     inlines = _inline_drawings(document, image)
     if not inlines:
-        raise DomainError(f"文书中找不到要浮动的图片：{image}")
+        raise FormError(f"文书中找不到要浮动的图片：{image}")
     for index, inline in enumerate(inlines):
         anchor = etree.Element(_wp("anchor"), nsmap=inline.nsmap)
         for key in ("distT", "distB", "distL", "distR"):
@@ -317,7 +317,7 @@ def _parse_custom(blob: bytes) -> dict[str, str]:
     try:
         root = etree.fromstring(blob)
     except etree.XMLSyntaxError as exc:
-        raise DomainError(INVALID_DOCX) from exc
+        raise FormError(INVALID_DOCX) from exc
     props = {}
     for prop in root.findall(f"{{{CUSTOM_NS}}}property"):
         name = prop.get("name")
@@ -344,7 +344,7 @@ def _custom_xml(old: bytes | None, props: dict[str, str]) -> bytes:
         try:
             root = etree.fromstring(old)
         except etree.XMLSyntaxError as exc:
-            raise DomainError(INVALID_DOCX) from exc
+            raise FormError(INVALID_DOCX) from exc
     else:
         root = etree.Element(f"{{{CUSTOM_NS}}}Properties", nsmap={None: CUSTOM_NS, "vt": VT_NS})
     existing = {prop.get("name"): prop for prop in root.findall(f"{{{CUSTOM_NS}}}property")}
@@ -378,11 +378,11 @@ def set_custom_properties_on(document: DocxDocument, props: dict[str, str]) -> N
     rel_id, old = _custom_part(document)
     for name, value in props.items():
         if not isinstance(name, str) or not name.strip() or not isinstance(value, str):
-            raise DomainError("自定义属性的名称和值必须是文字", field=str(name))
+            raise FormError("自定义属性的名称和值必须是文字", field=str(name))
     try:
         blob = _custom_xml(old.blob if old is not None else None, props)
     except ValueError as exc:  # lxml refuses characters XML cannot hold
-        raise DomainError("自定义属性含有不能保存的字符") from exc
+        raise FormError("自定义属性含有不能保存的字符") from exc
     package = document.part.package
     partname = old.partname if old is not None else PackURI(CUSTOM_PARTNAME)
     part = Part(partname, CT.OFC_CUSTOM_PROPERTIES, blob, package)

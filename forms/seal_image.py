@@ -25,8 +25,8 @@ from functools import lru_cache
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
-from workstation.domain.errors import DomainError
-from workstation.domain.text import has_control
+from forms.errors import FormError
+from printing.text import has_control
 
 SEAL_RED = (0xE6, 0x00, 0x12)
 
@@ -89,11 +89,11 @@ def _renders_cjk(path: str) -> bool:
 
 @lru_cache(maxsize=1)
 def cjk_font_path() -> str:
-    """Path of a font that draws Chinese (WenQuanYi Micro Hei), or DomainError."""
+    """Path of a font that draws Chinese (WenQuanYi Micro Hei), or FormError."""
     for path in _font_candidates():
         if _renders_cjk(path):
             return path
-    raise DomainError("找不到中文字体（文泉驿微米黑），无法生成印章图片；"
+    raise FormError("找不到中文字体（文泉驿微米黑），无法生成印章图片；"
                       "请安装 fonts-wqy-microhei 后重试")
 
 
@@ -106,16 +106,16 @@ def _font(px: int) -> ImageFont.FreeTypeFont:
 
 def _clean_name(name, label: str, *, min_len: int, max_len: int, field: str = "name") -> str:
     if not isinstance(name, str):
-        raise DomainError(f"{label}应为文字", field)
+        raise FormError(f"{label}应为文字", field)
     value = unicodedata.normalize("NFC", name).strip()
     if has_control(value) or "\t" in value:
-        raise DomainError(f"{label}含有不可见的控制字符，请重新输入", field)
+        raise FormError(f"{label}含有不可见的控制字符，请重新输入", field)
     if len(value) < min_len:
         if not value:
-            raise DomainError(f"{label}不能为空", field)
-        raise DomainError(f"{label}过短（至少{min_len}字）", field)
+            raise FormError(f"{label}不能为空", field)
+        raise FormError(f"{label}过短（至少{min_len}字）", field)
     if len(value) > max_len:
-        raise DomainError(f"{label}过长（{len(value)}字，最多{max_len}字）", field)
+        raise FormError(f"{label}过长（{len(value)}字，最多{max_len}字）", field)
     return value
 
 
@@ -186,16 +186,16 @@ def draw_round_seal(name: str, *, center_text: str = "", size_px: int = 600) -> 
     if center_text is None:
         center_text = ""
     if not isinstance(center_text, str):
-        raise DomainError("印章中心文字应为文字", "center_text")
+        raise FormError("印章中心文字应为文字", "center_text")
     if center_text.strip():
         center_text = _clean_name(center_text, "印章中心文字", min_len=1, max_len=CENTER_TEXT_MAX,
                                    field="center_text")
     else:
         center_text = ""
     if isinstance(size_px, bool) or not isinstance(size_px, int):
-        raise DomainError("印章图片尺寸应为整数像素", "size_px")
+        raise FormError("印章图片尺寸应为整数像素", "size_px")
     if not SIZE_MIN <= size_px <= SIZE_MAX:
-        raise DomainError(f"印章图片尺寸应在{SIZE_MIN}～{SIZE_MAX}像素之间（现为{size_px}）",
+        raise FormError(f"印章图片尺寸应在{SIZE_MIN}～{SIZE_MAX}像素之间（现为{size_px}）",
                           "size_px")
     cjk_font_path()  # fail early, with the Chinese message, when there is no font
 
@@ -274,11 +274,11 @@ def check_seal_png(data: bytes) -> bytes:
     if isinstance(data, (bytearray, memoryview)):
         data = bytes(data)
     if not isinstance(data, bytes):
-        raise DomainError("印章图片应为图片文件的内容", "seal")
+        raise FormError("印章图片应为图片文件的内容", "seal")
     if not data:
-        raise DomainError("印章图片为空文件", "seal")
+        raise FormError("印章图片为空文件", "seal")
     if len(data) > SEAL_FILE_MAX:
-        raise DomainError(f"印章图片过大（{len(data) / 1024 / 1024:.1f} MB，最大 5 MB）", "seal")
+        raise FormError(f"印章图片过大（{len(data) / 1024 / 1024:.1f} MB，最大 5 MB）", "seal")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -286,23 +286,23 @@ def check_seal_png(data: bytes) -> bytes:
             fmt = im.format
             w, h = im.size
             if fmt not in ("PNG", "JPEG"):
-                raise DomainError(f"印章图片应为 PNG 或 JPEG 格式（现为{fmt or '未知格式'}）", "seal")
+                raise FormError(f"印章图片应为 PNG 或 JPEG 格式（现为{fmt or '未知格式'}）", "seal")
             if w > SEAL_PX_MAX or h > SEAL_PX_MAX:
-                raise DomainError(f"印章图片尺寸过大（{w}×{h}，每边最多{SEAL_PX_MAX}像素）", "seal")
+                raise FormError(f"印章图片尺寸过大（{w}×{h}，每边最多{SEAL_PX_MAX}像素）", "seal")
             if w < SEAL_PX_MIN or h < SEAL_PX_MIN:
-                raise DomainError(f"印章图片尺寸过小（{w}×{h}，每边至少{SEAL_PX_MIN}像素）", "seal")
+                raise FormError(f"印章图片尺寸过小（{w}×{h}，每边至少{SEAL_PX_MIN}像素）", "seal")
             aspect = w / h
             if not SEAL_ASPECT_MIN <= aspect <= SEAL_ASPECT_MAX:
-                raise DomainError(f"印章图片应大致为正方形（现为{w}×{h}）", "seal")
+                raise FormError(f"印章图片应大致为正方形（现为{w}×{h}）", "seal")
             im.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise DomainError("印章图片像素数异常巨大（疑似解压炸弹），已拒绝", "seal") from None
+        raise FormError("印章图片像素数异常巨大（疑似解压炸弹），已拒绝", "seal") from None
     except Image.UnidentifiedImageError:
-        raise DomainError("印章图片无法识别：不是图片文件或文件已损坏", "seal") from None
-    except DomainError:
+        raise FormError("印章图片无法识别：不是图片文件或文件已损坏", "seal") from None
+    except FormError:
         raise
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise DomainError(f"印章图片已损坏或不完整，无法读取（{exc}）", "seal") from None
+        raise FormError(f"印章图片已损坏或不完整，无法读取（{exc}）", "seal") from None
     if im.mode != "RGBA":
         if im.mode == "P" and "transparency" in im.info:
             im = im.convert("RGBA")

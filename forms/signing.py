@@ -42,7 +42,7 @@ algorithms; ECDSA's DER form is converted with ``decode_dss_signature`` /
 ``encode_dss_signature``. Signatures are randomised (random nonce), so signing
 the same data twice gives different, equally valid signatures. ``verify``
 returns ``False`` -- never raises -- for any wrong, truncated or garbled
-signature or public key; only an unknown algorithm raises ``DomainError``.
+signature or public key; only an unknown algorithm raises ``FormError``.
 
 Private keys at rest
 ====================
@@ -55,7 +55,7 @@ The AES key is ``scrypt(secret UTF-8, salt, n=2**14, r=8, p=1, length=32)``;
 the magic ``b"WSK1"`` is GCM's associated data. The secret is the one kept in
 the OS keyring (``new_secret()``: 32 url-safe random characters); it must be
 at least 8 characters. A wrong secret and a tampered blob are
-indistinguishable by design: both raise ``DomainError("解锁口令错误或密钥文件已损坏")``.
+indistinguishable by design: both raise ``FormError("解锁口令错误或密钥文件已损坏")``.
 
 Canonical JSON
 ==============
@@ -141,7 +141,7 @@ the printed text and recomputing ``canonical_document`` then shows whether the
 paper still says what was signed. The fields may not contain ``|`` or control
 characters; ``parse_qr_payload`` accepts nothing else (surrounding whitespace
 such as a scanner's trailing Enter is ignored) and raises
-``DomainError("二维码不是本系统签发的文书码")`` for anything foreign.
+``FormError("二维码不是本系统签发的文书码")`` for anything foreign.
 """
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from forms import sm2
-from workstation.domain.errors import DomainError
+from forms.errors import FormError
 
 __all__ = [
     "ALGORITHMS",
@@ -225,7 +225,7 @@ _P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 def _check_algorithm(algorithm: object) -> str:
     if algorithm not in ALGORITHMS:
-        raise DomainError(f"不支持的签名算法：{algorithm!s}（可选：{'、'.join(ALGORITHMS)}）",
+        raise FormError(f"不支持的签名算法：{algorithm!s}（可选：{'、'.join(ALGORITHMS)}）",
                           field="algorithm")
     return algorithm  # type: ignore[return-value]
 
@@ -260,19 +260,19 @@ def _nfc(text: str) -> str:
 
 def _sm2_scalar(private: object) -> int:
     if not _is_bytes(private) or len(private) != PRIVATE_KEY_SIZE:  # type: ignore[arg-type]
-        raise DomainError("SM2 私钥必须是 32 字节", field="private_key")
+        raise FormError("SM2 私钥必须是 32 字节", field="private_key")
     d = int.from_bytes(bytes(private), "big")  # type: ignore[arg-type]
     if not 1 <= d <= _SM2_N - 2:
-        raise DomainError("SM2 私钥超出有效范围", field="private_key")
+        raise FormError("SM2 私钥超出有效范围", field="private_key")
     return d
 
 
 def _p256_private(private: object) -> ec.EllipticCurvePrivateKey:
     if not _is_bytes(private) or len(private) != PRIVATE_KEY_SIZE:  # type: ignore[arg-type]
-        raise DomainError("ECDSA 私钥必须是 32 字节", field="private_key")
+        raise FormError("ECDSA 私钥必须是 32 字节", field="private_key")
     d = int.from_bytes(bytes(private), "big")  # type: ignore[arg-type]
     if not 1 <= d <= _P256_N - 1:
-        raise DomainError("ECDSA 私钥超出有效范围", field="private_key")
+        raise FormError("ECDSA 私钥超出有效范围", field="private_key")
     return ec.derive_private_key(d, _P256)
 
 
@@ -324,7 +324,7 @@ def digest(algorithm: str, data: bytes) -> bytes:
     """The 32-byte hash the algorithm pairs with: SM3 for sm2, SHA-256 for ecdsa-p256."""
     algorithm = _check_algorithm(algorithm)
     if not _is_bytes(data):
-        raise DomainError("待摘要的数据必须是字节串")
+        raise FormError("待摘要的数据必须是字节串")
     data = bytes(data)
     if algorithm == "sm2":
         return sm2.sm3(data)
@@ -335,11 +335,11 @@ def sign(algorithm: str, private: bytes, data: bytes) -> bytes:
     """Sign ``data`` (the message itself, not its hash): 64 bytes r || s.
 
     SM2 hashes ``Z_A || data`` with SM3 (default user id 1234567812345678);
-    ECDSA hashes ``data`` with SHA-256. A malformed private key raises DomainError.
+    ECDSA hashes ``data`` with SHA-256. A malformed private key raises FormError.
     """
     algorithm = _check_algorithm(algorithm)
     if not _is_bytes(data):
-        raise DomainError("待签名的数据必须是字节串")
+        raise FormError("待签名的数据必须是字节串")
     data = bytes(data)
     if algorithm == "sm2":
         return sm2.sign(_sm2_scalar(private), data)
@@ -352,7 +352,7 @@ def verify(algorithm: str, public: bytes, data: bytes, signature: bytes) -> bool
     """True iff ``signature`` (r || s) is ``public``'s signature of ``data``.
 
     Any malformed public key, data or signature gives False; only an unknown
-    algorithm raises DomainError.
+    algorithm raises FormError.
     """
     algorithm = _check_algorithm(algorithm)
     if not (_is_bytes(public) and _is_bytes(data) and _is_bytes(signature)):
@@ -396,9 +396,9 @@ def _kek(secret: str, salt: bytes) -> bytes:
 def encrypt_private_key(private: bytes, secret: str) -> bytes:
     """``b"WSK1" + salt(16) + nonce(12) + AES-256-GCM(private)``, key = scrypt(secret)."""
     if not isinstance(secret, str) or len(secret) < MIN_SECRET_LENGTH:
-        raise DomainError(f"解锁口令至少 {MIN_SECRET_LENGTH} 个字符", field="secret")
+        raise FormError(f"解锁口令至少 {MIN_SECRET_LENGTH} 个字符", field="secret")
     if not _is_bytes(private) or len(private) == 0:
-        raise DomainError("私钥不能为空", field="private_key")
+        raise FormError("私钥不能为空", field="private_key")
     salt = secrets.token_bytes(_SALT_SIZE)
     nonce = secrets.token_bytes(_NONCE_SIZE)
     ciphertext = AESGCM(_kek(secret, salt)).encrypt(nonce, bytes(private), KEY_BLOB_MAGIC)
@@ -406,18 +406,18 @@ def encrypt_private_key(private: bytes, secret: str) -> bytes:
 
 
 def decrypt_private_key(blob: bytes, secret: str) -> bytes:
-    """The private key inside ``blob``; DomainError if the secret is wrong or the blob altered."""
+    """The private key inside ``blob``; FormError if the secret is wrong or the blob altered."""
     header = len(KEY_BLOB_MAGIC) + _SALT_SIZE + _NONCE_SIZE
     if (not _is_bytes(blob) or not isinstance(secret, str) or not secret
             or len(blob) <= header + 16 or bytes(blob[:4]) != KEY_BLOB_MAGIC):
-        raise DomainError(_BAD_KEY_BLOB)
+        raise FormError(_BAD_KEY_BLOB)
     blob = bytes(blob)
     salt = blob[4:4 + _SALT_SIZE]
     nonce = blob[4 + _SALT_SIZE:header]
     try:
         return AESGCM(_kek(secret, salt)).decrypt(nonce, blob[header:], KEY_BLOB_MAGIC)
     except InvalidTag:
-        raise DomainError(_BAD_KEY_BLOB) from None
+        raise FormError(_BAD_KEY_BLOB) from None
 
 
 # --------------------------------------------------------------------------- canonical forms
@@ -431,15 +431,15 @@ def _canonical(obj: object) -> object:
         out: dict[str, object] = {}
         for key, value in obj.items():
             if not isinstance(key, str):
-                raise DomainError("规范化 JSON 的键必须是字符串")
+                raise FormError("规范化 JSON 的键必须是字符串")
             key = _nfc(key)
             if key in out:
-                raise DomainError(f"规范化后出现重复的键：{key}")
+                raise FormError(f"规范化后出现重复的键：{key}")
             out[key] = _canonical(value)
         return out
     if isinstance(obj, (list, tuple)):
         return [_canonical(item) for item in obj]
-    raise DomainError(f"规范化 JSON 不支持的值类型：{type(obj).__name__}")
+    raise FormError(f"规范化 JSON 不支持的值类型：{type(obj).__name__}")
 
 
 def canonical_json(obj: object) -> bytes:
@@ -457,13 +457,13 @@ def canonical_document(fields: dict[str, str], body: str) -> bytes:
     """``b"WSDOC1\\n" + canonical_json({"fields": …, "body": …})``: whitespace-insensitive,
     sensitive to every visible character (rules in the module docstring)."""
     if not isinstance(fields, dict):
-        raise DomainError("文书字段必须是“名称→值”的表")
+        raise FormError("文书字段必须是“名称→值”的表")
     if not isinstance(body, str):
-        raise DomainError("文书正文必须是文本")
+        raise FormError("文书正文必须是文本")
     clean: dict[str, str] = {}
     for name, value in fields.items():
         if not isinstance(name, str) or not isinstance(value, str):
-            raise DomainError("文书字段的名称和值都必须是文本", field=str(name))
+            raise FormError("文书字段的名称和值都必须是文本", field=str(name))
         clean[name] = _collapse(_nfc(value))
     lines = (_collapse(line) for line in _nfc(body).splitlines())
     text = "\n".join(line for line in lines if line)
@@ -474,13 +474,13 @@ def canonical_document(fields: dict[str, str], body: str) -> bytes:
 
 def _text(value: object, what: str, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise DomainError(f"{what}不能为空", field=field)
+        raise FormError(f"{what}不能为空", field=field)
     return _nfc(value)
 
 
 def _plain_date(value: object, what: str, field: str) -> date:
     if not isinstance(value, date) or isinstance(value, datetime):
-        raise DomainError(f"{what}必须是日期", field=field)
+        raise FormError(f"{what}必须是日期", field=field)
     return value
 
 
@@ -493,17 +493,17 @@ def make_certificate(*, seal_id: str, name: str, category: str, organ: str, algo
     seal_id = _qr_field(seal_id, "印章编号", "seal_id")  # it is printed in QR codes
     issuer_id = _qr_field(issuer_id, "签发者编号", "issuer_id")
     if not _valid_public(algorithm, public):
-        raise DomainError("印章公钥无效", field="public")
+        raise FormError("印章公钥无效", field="public")
     public = bytes(public)
     valid_from = _plain_date(valid_from, "生效日期", "valid_from")
     valid_to = _plain_date(valid_to, "失效日期", "valid_to")
     if valid_to < valid_from:
-        raise DomainError("失效日期早于生效日期", field="valid_to")
+        raise FormError("失效日期早于生效日期", field="valid_to")
     if issuer_id == seal_id:
         if issuer_algorithm != algorithm:
-            raise DomainError("自签证书的签发算法必须与印章算法一致", field="issuer_algorithm")
+            raise FormError("自签证书的签发算法必须与印章算法一致", field="issuer_algorithm")
         if derive_public_key(algorithm, issuer_private) != public:
-            raise DomainError("自签证书必须用印章自己的私钥签发", field="issuer_private")
+            raise FormError("自签证书必须用印章自己的私钥签发", field="issuer_private")
     cert = {
         "version": CERT_VERSION,
         "seal_id": seal_id,
@@ -532,7 +532,7 @@ def _iso_date(value: object) -> date:
 
 def verify_certificate(cert: dict, issuer_public: bytes, *, on: date | None = None) -> None:
     """Return None if ``cert`` is well-formed, signed by ``issuer_public`` and (when ``on``
-    is given) valid on that day; otherwise raise DomainError with the reason."""
+    is given) valid on that day; otherwise raise FormError with the reason."""
     try:
         if not isinstance(cert, dict) or set(cert) != CERT_KEYS:
             raise ValueError
@@ -560,19 +560,19 @@ def verify_certificate(cert: dict, issuer_public: bytes, *, on: date | None = No
         if self_issued and issuer_algorithm != algorithm:
             raise ValueError
     except (ValueError, TypeError, KeyError, binascii.Error):
-        raise DomainError(_BAD_CERT) from None
+        raise FormError(_BAD_CERT) from None
     if on is not None:
         _plain_date(on, "核验日期", "on")
     if self_issued and (not _is_bytes(issuer_public) or bytes(issuer_public) != public):
-        raise DomainError("证书签名无效")
+        raise FormError("证书签名无效")
     unsigned = {key: value for key, value in cert.items() if key != "signature"}
     if not verify(issuer_algorithm, issuer_public, canonical_json(unsigned), signature):
-        raise DomainError("证书签名无效")
+        raise FormError("证书签名无效")
     if on is not None:
         if on < valid_from:
-            raise DomainError("证书尚未生效")
+            raise FormError("证书尚未生效")
         if on > valid_to:
-            raise DomainError("证书已过期")
+            raise FormError("证书已过期")
     return None
 
 
@@ -588,15 +588,15 @@ def _qr_text_ok(value: str) -> bool:
 
 def _qr_field(value: object, what: str, field: str) -> str:
     if not isinstance(value, str) or not value or value != value.strip():
-        raise DomainError(f"{what}不能为空，且首尾不能有空白", field=field)
+        raise FormError(f"{what}不能为空，且首尾不能有空白", field=field)
     if _QR_FIELD_BAD.search(value):
-        raise DomainError(f"{what}不能含有“|”或控制字符", field=field)
+        raise FormError(f"{what}不能含有“|”或控制字符", field=field)
     return _nfc(value)
 
 
 def _sized(value: object, size: int, what: str, field: str) -> bytes:
     if not _is_bytes(value) or len(value) != size:  # type: ignore[arg-type]
-        raise DomainError(f"{what}必须是 {size} 字节", field=field)
+        raise FormError(f"{what}必须是 {size} 字节", field=field)
     return bytes(value)  # type: ignore[arg-type]
 
 
@@ -628,22 +628,22 @@ def parse_qr_payload(text: str) -> dict:
     """The fields of a scanned QR code: ``document_no``, ``receipt_no``, ``digest``
     (32 bytes), ``seal_id``, ``signature`` (64 bytes). Does not verify the signature."""
     if not isinstance(text, str) or len(text) > QR_MAX_LENGTH:
-        raise DomainError(_BAD_QR)
+        raise FormError(_BAD_QR)
     text = text.strip()
     if not text.startswith(QR_PREFIX):
-        raise DomainError(_BAD_QR)
+        raise FormError(_BAD_QR)
     parts = text[len(QR_PREFIX):].split("|")
     if len(parts) != 5:
-        raise DomainError(_BAD_QR)
+        raise FormError(_BAD_QR)
     document_no, receipt_no, digest_text, seal_id, signature_text = parts
     if not all(_qr_text_ok(value) for value in (document_no, receipt_no, seal_id)):
-        raise DomainError(_BAD_QR)
+        raise FormError(_BAD_QR)
     try:
         digest_ = _unb64url(digest_text)
         signature = _unb64url(signature_text)
     except (ValueError, binascii.Error):
-        raise DomainError(_BAD_QR) from None
+        raise FormError(_BAD_QR) from None
     if len(digest_) != DIGEST_SIZE or len(signature) != SIGNATURE_SIZE:
-        raise DomainError(_BAD_QR)
+        raise FormError(_BAD_QR)
     return {"document_no": document_no, "receipt_no": receipt_no, "digest": digest_,
             "seal_id": seal_id, "signature": signature}

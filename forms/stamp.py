@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Callable, Mapping
 
-from workstation.domain.errors import DomainError
+from forms.errors import FormError
 
 from printing import codes
 
@@ -97,7 +97,7 @@ def _replace_image(document, old: bytes, new: bytes) -> None:
     parts = [p for p in document.part.package.iter_parts()
              if isinstance(p, ImagePart) and p.blob == old]
     if len(parts) != 1:
-        raise DomainError("文书模板中的二维码位置不唯一，无法签章")
+        raise FormError("文书模板中的二维码位置不唯一，无法签章")
     parts[0]._blob = new
 
 
@@ -173,7 +173,7 @@ def _check_seal(seal: SealRecord | None, seal_id: str, on: date | None) -> str |
 
 
 def verify_docx(docx: bytes, lookup: Lookup) -> Verdict:
-    """Check a document file. DomainError only when the file is not a readable .docx."""
+    """Check a document file. FormError only when the file is not a readable .docx."""
     props = get_custom_properties(docx)
     if props.get("ws_version") != VERSION or "ws_signature" not in props:
         return Verdict(False, "文书没有本系统的电子签章（未签章）")
@@ -209,7 +209,7 @@ def verify_docx(docx: bytes, lookup: Lookup) -> Verdict:
 
 def verify_qr(text: str, lookup: Lookup) -> Verdict:
     """Check the payload read from a printed page's QR code."""
-    data = signing.parse_qr_payload(text)  # DomainError: not one of ours
+    data = signing.parse_qr_payload(text)  # FormError: not one of ours
     base = dict(document_no=data["document_no"], receipt_no=data["receipt_no"],
                 seal_id=data["seal_id"], digest=_b64(data["digest"]))
     seal = lookup(data["seal_id"])

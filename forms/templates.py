@@ -30,7 +30,7 @@ from docxtpl import DocxTemplate, InlineImage
 from jinja2 import Environment, StrictUndefined, TemplateError, UndefinedError
 
 from forms import docx_tools
-from workstation.domain.errors import DomainError
+from forms.errors import FormError
 
 __all__ = [
     "TEMPLATES_DIR",
@@ -199,7 +199,7 @@ def _spec(kind: str) -> TemplateSpec:
     try:
         return TEMPLATES[kind]
     except KeyError:
-        raise DomainError(f"没有这种文书模板：{kind}", field="kind") from None
+        raise FormError(f"没有这种文书模板：{kind}", field="kind") from None
 
 
 def template_path(kind: str, template_dir: Path | str | None = None) -> Path:
@@ -212,7 +212,7 @@ def template_path(kind: str, template_dir: Path | str | None = None) -> Path:
 def _load(kind: str, template_dir) -> DocxTemplate:
     path = template_path(kind, template_dir)
     if not path.is_file():
-        raise DomainError(f"找不到文书模板文件：{path.name}", field="kind")
+        raise FormError(f"找不到文书模板文件：{path.name}", field="kind")
     return DocxTemplate(str(path))
 
 
@@ -228,14 +228,14 @@ def template_variables(kind: str, template_dir: Path | str | None = None) -> set
     try:
         stat = path.stat()
     except FileNotFoundError:
-        raise DomainError(f"找不到文书模板文件：{path.name}", field="kind") from None
+        raise FormError(f"找不到文书模板文件：{path.name}", field="kind") from None
     key = (str(path), stat.st_size, stat.st_mtime_ns)
     if key not in _variables_cache:
         tpl = _load(kind, template_dir)
         try:
             _variables_cache[key] = frozenset(tpl.get_undeclared_template_variables())
         except TemplateError as exc:
-            raise DomainError(f"文书模板有误（{kind}）：{exc}") from exc
+            raise FormError(f"文书模板有误（{kind}）：{exc}") from exc
     return set(_variables_cache[key])
 
 
@@ -254,9 +254,9 @@ def _empty(value: Any) -> bool:
 
 def _check_scalar(name: str, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, (str, int, date)):
-        raise DomainError(f"文书内容的类型不受支持：{_label(name)}", field=name)
+        raise FormError(f"文书内容的类型不受支持：{_label(name)}", field=name)
     if isinstance(value, str) and _FORBIDDEN.search(value):
-        raise DomainError(f"文书内容含有不能打印的控制字符：{_label(name)}", field=name)
+        raise FormError(f"文书内容含有不能打印的控制字符：{_label(name)}", field=name)
 
 
 def _missing(spec: TemplateSpec, used: set[str], context: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -274,7 +274,7 @@ def _missing(spec: TemplateSpec, used: set[str], context: Mapping[str, Any]) -> 
         if item_keys is None:
             continue
         if not isinstance(value, (list, tuple)):
-            raise DomainError(f"文书内容的类型不受支持：{_label(name)}应为清单", field=name)
+            raise FormError(f"文书内容的类型不受支持：{_label(name)}应为清单", field=name)
         labels = ITEM_LABELS.get(name, {})
         for index, item in enumerate(value, start=1):
             if not isinstance(item, Mapping):
@@ -307,11 +307,11 @@ def _prepare(name: str, value: Any, is_list: bool = False) -> Any:
     List fields are lists of dicts of plain values; every other value is plain."""
     if is_list:
         if not isinstance(value, (list, tuple)):
-            raise DomainError(f"文书内容的类型不受支持：{_label(name)}应为清单", field=name)
+            raise FormError(f"文书内容的类型不受支持：{_label(name)}应为清单", field=name)
         items = []
         for index, item in enumerate(value, start=1):
             if not isinstance(item, Mapping):
-                raise DomainError(f"文书内容的类型不受支持：{_label(name)}第{index}项", field=name)
+                raise FormError(f"文书内容的类型不受支持：{_label(name)}第{index}项", field=name)
             items.append({str(k): _prepare(f"{name}[{index}].{k}", v) for k, v in item.items()})
         return items
     if value is None:
@@ -326,11 +326,11 @@ def _prepare(name: str, value: Any, is_list: bool = False) -> Any:
 
 def _check_image(blob: Any, name: str) -> bytes:
     if not isinstance(blob, (bytes, bytearray)) or not blob:
-        raise DomainError(f"文书缺少必填内容：{_label(name)}", field=name)
+        raise FormError(f"文书缺少必填内容：{_label(name)}", field=name)
     try:
         Image.from_blob(bytes(blob))
     except Exception as exc:
-        raise DomainError(f"{FIELD_LABELS[name]}图片无效", field=name) from exc
+        raise FormError(f"{FIELD_LABELS[name]}图片无效", field=name) from exc
     return bytes(blob)
 
 
@@ -490,20 +490,20 @@ def render(kind: str, context: Mapping[str, Any], *, seal_png: bytes | None, qr_
     """Fill the template for ``kind`` and return the .docx bytes.
 
     Every value the template uses must be in ``context`` and not empty (optional
-    fields of the spec excepted); otherwise DomainError("文书缺少必填内容：…")
+    fields of the spec excepted); otherwise FormError("文书缺少必填内容：…")
     lists all of them and nothing is produced. ``qr_png`` is printed 2.5 cm wide at
     the bottom left; ``seal_png`` (None for an unsealed draft) 4.2 cm wide,
     floating over the organ's name and the date.
     """
     spec = _spec(kind)
     if not isinstance(context, Mapping):
-        raise DomainError("文书内容必须是字段与值的对照表")
+        raise FormError("文书内容必须是字段与值的对照表")
     used = template_variables(kind, template_dir)
     tpl = _load(kind, template_dir)
 
     missing = _missing(spec, used, context)
     if missing:
-        raise DomainError("文书缺少必填内容：" + "、".join(text for _, text in missing),
+        raise FormError("文书缺少必填内容：" + "、".join(text for _, text in missing),
                           field=missing[0][0])
 
     qr = _check_image(qr_png, "qr")
@@ -519,9 +519,9 @@ def render(kind: str, context: Mapping[str, Any], *, seal_png: bytes | None, qr_
     try:
         tpl.render(values, env, autoescape=True)
     except UndefinedError as exc:
-        raise DomainError(f"文书缺少必填内容：{exc.message}") from exc
+        raise FormError(f"文书缺少必填内容：{exc.message}") from exc
     except TemplateError as exc:
-        raise DomainError(f"文书模板有误（{kind}）：{exc}") from exc
+        raise FormError(f"文书模板有误（{kind}）：{exc}") from exc
 
     document = tpl.docx
     if seal:

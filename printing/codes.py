@@ -19,8 +19,8 @@ import segno
 from PIL import Image, ImageFilter, ImageOps, ImageSequence
 from pyzbar import pyzbar
 
-from workstation.domain.errors import DomainError
-from workstation.domain.text import has_control
+from printing.errors import PrintError
+from printing.text import has_control
 
 # ---------------------------------------------------------------- QR
 
@@ -33,10 +33,10 @@ def qr_matrix(payload: str, *, error: str = "m", mask: int | None = None) -> tup
     """The QR code's modules (1 dark), without the quiet zone: what every QR the
     workstation prints is made of, on a PNG or drawn as vectors on a page."""
     if not isinstance(payload, str) or not payload:
-        raise DomainError("二维码内容不能为空", "payload")
+        raise PrintError("二维码内容不能为空", "payload")
     level = str(error).lower()
     if level not in QR_ERROR_LEVELS:
-        raise DomainError("二维码纠错等级应为 L、M、Q、H 之一", "error")
+        raise PrintError("二维码纠错等级应为 L、M、Q、H 之一", "error")
     try:
         if payload.isascii():
             code = segno.make_qr(payload, error=level, boost_error=False, mask=mask)
@@ -48,7 +48,7 @@ def qr_matrix(payload: str, *, error: str = "m", mask: int | None = None) -> tup
             code = segno.make_qr(payload, error=level, mode="byte", encoding="utf-8",
                                  eci=True, boost_error=False, mask=mask)
     except segno.DataOverflowError:
-        raise DomainError(f"二维码内容过长（{len(payload)}字），放不进一个二维码", "payload") from None
+        raise PrintError(f"二维码内容过长（{len(payload)}字），放不进一个二维码", "payload") from None
     return code.matrix
 
 
@@ -63,13 +63,13 @@ def qr_png(payload: str, *, scale: int = 8, border: int = 4, error: str = "m",
     costs ~11 ms of pure Python — documents signed in bulk fix it (any mask is valid).
     """
     if not isinstance(payload, str) or not payload:
-        raise DomainError("二维码内容不能为空", "payload")
+        raise PrintError("二维码内容不能为空", "payload")
     if has_control(payload, allowed="\n"):
-        raise DomainError("二维码内容含有不可见的控制字符", "payload")
+        raise PrintError("二维码内容含有不可见的控制字符", "payload")
     if isinstance(scale, bool) or not isinstance(scale, int) or not 1 <= scale <= QR_SCALE_MAX:
-        raise DomainError(f"二维码模块像素应为1～{QR_SCALE_MAX}的整数", "scale")
+        raise PrintError(f"二维码模块像素应为1～{QR_SCALE_MAX}的整数", "scale")
     if isinstance(border, bool) or not isinstance(border, int) or not QR_BORDER_MIN <= border <= 100:
-        raise DomainError(f"二维码静区应至少{QR_BORDER_MIN}个模块", "border")
+        raise PrintError(f"二维码静区应至少{QR_BORDER_MIN}个模块", "border")
     matrix = qr_matrix(payload, error=error, mask=mask)
     # Pillow writes the PNG: segno's own writer takes ~50 ms for a document's code.
     side = len(matrix) + 2 * border
@@ -133,12 +133,12 @@ def code128_values(text: str) -> list[int]:
     An odd digit run has its first digit set in subset B.
     """
     if not isinstance(text, str) or not text:
-        raise DomainError("条形码内容不能为空", "text")
+        raise PrintError("条形码内容不能为空", "text")
     if len(text) > CODE128_MAX_LEN:
-        raise DomainError(f"条形码内容过长（{len(text)}字符，最多{CODE128_MAX_LEN}）", "text")
+        raise PrintError(f"条形码内容过长（{len(text)}字符，最多{CODE128_MAX_LEN}）", "text")
     bad = [ch for ch in text if not " " <= ch <= "~"]
     if bad:
-        raise DomainError(f"条形码只能包含英文字母、数字和常用符号（不能含“{bad[0]}”）", "text")
+        raise PrintError(f"条形码只能包含英文字母、数字和常用符号（不能含“{bad[0]}”）", "text")
 
     values: list[int] = []
     i = 0
@@ -197,9 +197,9 @@ def code128_png(text: str, *, module_px: int = 3, height_px: int = 120) -> bytes
     of 10 modules left and right; its width is (symbol modules + 20) × module_px.
     """
     if isinstance(module_px, bool) or not isinstance(module_px, int) or not 1 <= module_px <= 50:
-        raise DomainError("条形码模块宽度应为1～50像素的整数", "module_px")
+        raise PrintError("条形码模块宽度应为1～50像素的整数", "module_px")
     if isinstance(height_px, bool) or not isinstance(height_px, int) or not 10 <= height_px <= 4000:
-        raise DomainError("条形码高度应为10～4000像素的整数", "height_px")
+        raise PrintError("条形码高度应为10～4000像素的整数", "height_px")
     modules = code128_modules(text)
     total = len(modules) + 2 * CODE128_QUIET
     row = Image.new("1", (total, 1), 1)
@@ -234,13 +234,13 @@ def _open(image) -> list[Image.Image]:
         try:
             image.load()
         except (OSError, SyntaxError, ValueError, EOFError):
-            raise DomainError("无法识别的图片文件") from None
+            raise PrintError("无法识别的图片文件") from None
         frames = [image]
     else:
         if isinstance(image, (bytearray, memoryview)):
             image = bytes(image)
         if not isinstance(image, bytes) or not image:
-            raise DomainError("无法识别的图片文件")
+            raise PrintError("无法识别的图片文件")
         if image[:5] == b"%PDF-":
             return [_to_gray(page) for page in _pdf_pages(image)]
         try:
@@ -254,11 +254,11 @@ def _open(image) -> list[Image.Image]:
                     frame.load()
                     frames.append(frame.copy())
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise DomainError("无法识别的图片文件（像素数异常巨大）") from None
+            raise PrintError("无法识别的图片文件（像素数异常巨大）") from None
         except (OSError, SyntaxError, ValueError, EOFError, Image.UnidentifiedImageError):
-            raise DomainError("无法识别的图片文件") from None
+            raise PrintError("无法识别的图片文件") from None
         if not frames:
-            raise DomainError("无法识别的图片文件")
+            raise PrintError("无法识别的图片文件")
     return [_to_gray(f) for f in frames]
 
 
@@ -272,10 +272,10 @@ def _pdf_pages(data: bytes) -> list[Image.Image]:
     try:
         pdf = pypdfium2.PdfDocument(data)
     except pypdfium2.PdfiumError:
-        raise DomainError("无法识别的 PDF 文件（文件损坏或已加密）") from None
+        raise PrintError("无法识别的 PDF 文件（文件损坏或已加密）") from None
     try:
         if len(pdf) == 0:
-            raise DomainError("PDF 文件没有页面")
+            raise PrintError("PDF 文件没有页面")
         pages = []
         for index in range(min(len(pdf), _MAX_FRAMES)):
             page = pdf[index]
@@ -432,7 +432,7 @@ def decode_codes(image: bytes | Image.Image) -> list[dict]:
     a single scan line only are kept aside and given only when no look finds
     anything sure, best read first. Results are de-duplicated, in the order
     found. A picture without codes gives []; bytes that are not a picture raise
-    DomainError("无法识别的图片文件"). Multi-page pictures (TIFF) and PDFs (rendered
+    PrintError("无法识别的图片文件"). Multi-page pictures (TIFF) and PDFs (rendered
     at 200 dpi, the first 20 pages) are read page by page.
     """
     frames = _open(image)

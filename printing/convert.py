@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from workstation.domain.errors import DomainError
+from printing.errors import PrintError
 
 TIMEOUT_S = 120
 
@@ -24,10 +24,10 @@ def to_pdf(docx: str | Path, out_dir: str | Path) -> Path:
     """The PDF of `docx`, written into `out_dir`."""
     program = soffice()
     if program is None:
-        raise DomainError("本机没有安装 LibreOffice，无法生成打印预览")
+        raise PrintError("本机没有安装 LibreOffice，无法生成打印预览")
     source = Path(docx)
     if not source.is_file():
-        raise DomainError(f"找不到文书文件：{source}")
+        raise PrintError(f"找不到文书文件：{source}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="ws-lo-") as profile:
@@ -37,8 +37,8 @@ def to_pdf(docx: str | Path, out_dir: str | Path) -> Path:
                  "--convert-to", "pdf", "--outdir", str(out), str(source)],
                 capture_output=True, timeout=TIMEOUT_S)
         except subprocess.TimeoutExpired:
-            raise DomainError("LibreOffice 转换超时") from None
+            raise PrintError("LibreOffice 转换超时") from None
     pdf = out / (source.stem + ".pdf")
     if done.returncode != 0 or not pdf.is_file():
-        raise DomainError("LibreOffice 无法转换该文书：" + done.stderr.decode("utf-8", "replace")[-200:])
+        raise PrintError("LibreOffice 无法转换该文书：" + done.stderr.decode("utf-8", "replace")[-200:])
     return pdf

@@ -27,7 +27,7 @@ from functools import lru_cache
 
 from printing.codes import CODE128_QUIET, CODE128_WIDTHS, code128_values
 from printing.codes import qr_matrix as _codes_qr_matrix
-from workstation.domain.errors import DomainError
+from printing.errors import PrintError
 
 PT_MM = 25.4 / 72               # one point in millimetres
 LINE_PITCH = 1.25               # line pitch, in em
@@ -335,10 +335,10 @@ class Code128:
 
     def __post_init__(self):
         _check(self, (self.x, self.y), (self.w, self.h))
-        code128_bar_runs(self.value)          # DomainError for a value Code 128 cannot carry
+        code128_bar_runs(self.value)          # PrintError for a value Code 128 cannot carry
         need = self.total_modules * MIN_BAR_MM
         if need > self.w + 1e-9:
-            raise DomainError(
+            raise PrintError(
                 f"条形码“{self.value}”放不下：需要 {need:.1f} mm 宽（{self.total_modules} 个模块"
                 f" × {MIN_BAR_MM} mm，含两侧静区），只有 {self.w:.1f} mm", "barcode")
         if self.bar_height < 4:
@@ -425,7 +425,7 @@ class QRCode:
         _check(self, (self.x, self.y), (self.size_mm,))
         m = self.module_mm()
         if m < MIN_QR_MODULE_MM - 1e-9:
-            raise DomainError(
+            raise PrintError(
                 f"二维码放不下：{len(qr_matrix(self.payload))} 个模块在 {self.size_mm:.1f} mm 内"
                 f"每个只有 {m:.2f} mm（至少 {MIN_QR_MODULE_MM} mm）", "payload")
 

@@ -29,7 +29,7 @@ from PyQt6.QtGui import (QColor, QFont, QFontDatabase, QFontMetricsF, QGuiApplic
 
 from printing.layout import (Box, Code128, Line, Page, PageSize, QRCode, Text, estimator,
                              line_pitch_mm, lines_fit, wrap_lines)
-from workstation.domain.errors import DomainError
+from printing.errors import PrintError
 
 PDF_DPI = 300
 
@@ -62,7 +62,7 @@ def ensure_app() -> QGuiApplication:
 
 @lru_cache(maxsize=1)
 def cjk_family() -> str:
-    """A font family that has Chinese glyphs; DomainError when the machine has none."""
+    """A font family that has Chinese glyphs; PrintError when the machine has none."""
     ensure_app()
     families = QFontDatabase.families()
     have = set(families)
@@ -72,7 +72,7 @@ def cjk_family() -> str:
     for name in families:
         if QFontDatabase.WritingSystem.SimplifiedChinese in QFontDatabase.writingSystems(name):
             return name
-    raise DomainError("本机没有中文字体（如微软雅黑、宋体、文泉驿微米黑），无法打印，请安装后重试")
+    raise PrintError("本机没有中文字体（如微软雅黑、宋体、文泉驿微米黑），无法打印，请安装后重试")
 
 
 # Text whose width is the sum of its characters' advances (kerning is off): Latin,
@@ -326,7 +326,7 @@ def _render(pages: list[Page]) -> bytes:
     writer.setPageLayout(page_layout(pages[0].size))
     painter = QPainter()
     if not painter.begin(writer):
-        raise DomainError("无法生成 PDF")
+        raise PrintError("无法生成 PDF")
     try:
         _paint_pages(painter, writer, pages, PDF_DPI, PDF_DPI)
     finally:
@@ -357,7 +357,7 @@ def paint_to_printer(printer, pages: Sequence[Page]) -> None:
         return
     painter = QPainter()
     if not painter.begin(printer):
-        raise DomainError("无法开始打印，请检查打印机")
+        raise PrintError("无法开始打印，请检查打印机")
     try:
         for i, page in enumerate(pages):
             if i:

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from forms.seal_image import check_seal_png, draw_round_seal
-from workstation.domain.errors import DomainError
+from forms.errors import FormError
 
 
 def test_drawn_seal_is_a_red_ring_on_transparent_ground():
@@ -22,7 +22,7 @@ def test_drawn_seal_is_a_red_ring_on_transparent_ground():
 
 @pytest.mark.parametrize("name", ["", "   ", "章", "坏\x00章名", "字" * 41])
 def test_bad_names(name):
-    with pytest.raises(DomainError):
+    with pytest.raises(FormError):
         draw_round_seal(name)
 
 
@@ -45,5 +45,5 @@ def test_supplied_picture_accepted_and_normalised():
     _png((1000, 200)),                 # not round-ish
 ])
 def test_bad_pictures(data):
-    with pytest.raises(DomainError, match="印章图片"):
+    with pytest.raises(FormError, match="印章图片"):
         check_seal_png(data)

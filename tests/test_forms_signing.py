@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from forms import signing as S
-from workstation.domain.errors import DomainError
+from forms.errors import FormError
 
 ALGS = pytest.mark.parametrize("alg", S.ALGORITHMS)
 SLOW = settings(max_examples=50, deadline=None,
@@ -58,7 +58,7 @@ def test_unknown_algorithm():
     for call in (lambda: S.generate_keypair("rsa"), lambda: S.digest("md5", b""),
                  lambda: S.sign("rsa", b"\x01" * 32, b""),
                  lambda: S.verify("rsa", b"", b"", b"")):
-        with pytest.raises(DomainError):
+        with pytest.raises(FormError):
             call()
 
 
@@ -73,9 +73,9 @@ def test_sm2_public_key_standard_vector():
 @ALGS
 def test_bad_private_keys(alg):
     for bad in (b"", b"\x01" * 31, b"\x01" * 33, b"\x00" * 32, b"\xff" * 32, "x" * 32):
-        with pytest.raises(DomainError):
+        with pytest.raises(FormError):
             S.sign(alg, bad, b"data")
-        with pytest.raises(DomainError):
+        with pytest.raises(FormError):
             S.derive_public_key(alg, bad)
 
 
@@ -289,23 +289,23 @@ def test_decrypt_wrong_secret_or_tampered(keys):
     private, _ = keys["sm2"]
     blob = S.encrypt_private_key(private, "correct horse")
     for secret in ("correct hors", "correct horse ", "wrong secret", ""):
-        with pytest.raises(DomainError) as err:
+        with pytest.raises(FormError) as err:
             S.decrypt_private_key(blob, secret)
         assert err.value.message == "解锁口令错误或密钥文件已损坏"
     for index in (0, 5, 21, 33, len(blob) - 1):  # magic, salt, nonce, ciphertext, tag
-        with pytest.raises(DomainError, match="解锁口令错误或密钥文件已损坏"):
+        with pytest.raises(FormError, match="解锁口令错误或密钥文件已损坏"):
             S.decrypt_private_key(flip(blob, index), "correct horse")
     for bad in (b"", blob[:40], blob[:-1], blob + b"\x00", b"WSK2" + blob[4:], "text"):
-        with pytest.raises(DomainError, match="解锁口令错误或密钥文件已损坏"):
+        with pytest.raises(FormError, match="解锁口令错误或密钥文件已损坏"):
             S.decrypt_private_key(bad, "correct horse")
 
 
 def test_encrypt_rejects_weak_secret(keys):
     private, _ = keys["ecdsa-p256"]
     for secret in ("", "short", "1234567", None):
-        with pytest.raises(DomainError):
+        with pytest.raises(FormError):
             S.encrypt_private_key(private, secret)
-    with pytest.raises(DomainError):
+    with pytest.raises(FormError):
         S.encrypt_private_key(b"", "long enough")
     assert S.decrypt_private_key(S.encrypt_private_key(private, "口令口令口令口令"),
                                  "口令口令口令口令") == private
@@ -314,7 +314,7 @@ def test_encrypt_rejects_weak_secret(keys):
 def test_errors_never_show_key_material(keys):
     private, _ = keys["sm2"]
     blob = S.encrypt_private_key(private, "a secret!")
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(FormError) as err:
         S.decrypt_private_key(blob, "another secret")
     text = str(err.value) + repr(err.value.args)
     assert private.hex() not in text and "a secret!" not in text
@@ -327,7 +327,7 @@ def test_canonical_json():
     assert S.canonical_json({"k": "印章"}) == '{"k":"印章"}'.encode()
     assert S.canonical_json({"e\u0301": "e\u0301"}) == S.canonical_json({"\u00e9": "\u00e9"})
     for bad in ({"x": 1.5}, {1: "x"}, {"x": b"bytes"}, {"e\u0301": 1, "\u00e9": 2}):
-        with pytest.raises(DomainError):
+        with pytest.raises(FormError):
             S.canonical_json(bad)
 
 
@@ -373,7 +373,7 @@ def test_certificate_issued_by_another_seal(keys):
     root_private, root_public = keys["sm2"]
     cert = _cert(keys, "ecdsa-p256", issuer=("sm2", root_private))
     assert S.verify_certificate(cert, root_public, on=date(2026, 9, 30)) is None
-    with pytest.raises(DomainError, match="证书签名无效"):
+    with pytest.raises(FormError, match="证书签名无效"):
         S.verify_certificate(cert, keys["ecdsa-p256"][1])
     cert2 = _cert(keys, "sm2", issuer=("ecdsa-p256", keys["ecdsa-p256"][0]))
     assert S.verify_certificate(cert2, keys["ecdsa-p256"][1]) is None
@@ -388,37 +388,37 @@ def test_certificate_tampered(alg, keys):
                        ("valid_to", "2099-12-31"), ("valid_from", "2025-01-01"),
                        ("seal_id", "S-610102-001-4")):
         forged = dict(cert, **{key: value})
-        with pytest.raises(DomainError, match="证书签名无效"):
+        with pytest.raises(FormError, match="证书签名无效"):
             S.verify_certificate(forged, public)
     # a swapped-in key, self-issued: the signature no longer matches either key
     forged = dict(cert, public_key=b64url(other_public))
-    with pytest.raises(DomainError, match="证书签名无效"):
+    with pytest.raises(FormError, match="证书签名无效"):
         S.verify_certificate(forged, public)
-    with pytest.raises(DomainError, match="证书签名无效"):
+    with pytest.raises(FormError, match="证书签名无效"):
         S.verify_certificate(forged, other_public)
     sig = base64.urlsafe_b64decode(cert["signature"] + "==")
-    with pytest.raises(DomainError, match="证书签名无效"):
+    with pytest.raises(FormError, match="证书签名无效"):
         S.verify_certificate(dict(cert, signature=b64url(flip(sig, 40))), public)
 
 
 def test_certificate_wrong_issuer_key(keys):
     cert = _cert(keys, "sm2", issuer=("sm2", keys["sm2"][0]), public=S.generate_keypair("sm2")[1])
     # issued by "ROOT-610102" with keys["sm2"]; checked against a different root key
-    with pytest.raises(DomainError, match="证书签名无效"):
+    with pytest.raises(FormError, match="证书签名无效"):
         S.verify_certificate(cert, S.generate_keypair("sm2")[1])
-    with pytest.raises(DomainError, match="证书签名无效"):
+    with pytest.raises(FormError, match="证书签名无效"):
         S.verify_certificate(cert, keys["ecdsa-p256"][1])
-    with pytest.raises(DomainError, match="证书签名无效"):
+    with pytest.raises(FormError, match="证书签名无效"):
         S.verify_certificate(cert, b"not a key")
 
 
 def test_certificate_validity_period(keys):
     cert = _cert(keys, "ecdsa-p256")
     public = keys["ecdsa-p256"][1]
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(FormError) as err:
         S.verify_certificate(cert, public, on=date(2029, 1, 1))
     assert err.value.message == "证书已过期"
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(FormError) as err:
         S.verify_certificate(cert, public, on=date(2025, 12, 31))
     assert err.value.message == "证书尚未生效"
 
@@ -439,28 +439,28 @@ def test_certificate_format_errors(keys):
         dict(cert, seal_id="S|1", issuer_id="S|1"), dict(cert, issuer_id=" ROOT"),
     ]
     for item in bad:
-        with pytest.raises(DomainError) as err:
+        with pytest.raises(FormError) as err:
             S.verify_certificate(item, public)
         assert err.value.message == "证书格式错误", item
 
 
 def test_make_certificate_rejects_bad_input(keys):
     private, public = keys["sm2"]
-    with pytest.raises(DomainError):
+    with pytest.raises(FormError):
         _cert(keys, "sm2", valid_from=TO, valid_to=FROM)
-    with pytest.raises(DomainError):
+    with pytest.raises(FormError):
         _cert(keys, "sm2", valid_from=datetime(2026, 1, 1))
-    with pytest.raises(DomainError):
+    with pytest.raises(FormError):
         _cert(keys, "sm2", public=b"\x01" * 64)
-    with pytest.raises(DomainError):
+    with pytest.raises(FormError):
         _cert(keys, "sm2", algorithm="rsa")
     for bad_id in (" ", "", "S|1", " S-1", "S\n1"):
-        with pytest.raises(DomainError):
+        with pytest.raises(FormError):
             _cert(keys, "sm2", seal_id=bad_id, issuer_id="ROOT")
     # self-issued with someone else's private key
-    with pytest.raises(DomainError):
+    with pytest.raises(FormError):
         _cert(keys, "sm2", issuer_private=S.generate_keypair("sm2")[0])
-    with pytest.raises(DomainError):
+    with pytest.raises(FormError):
         _cert(keys, "sm2", issuer_algorithm="ecdsa-p256",
               issuer_private=keys["ecdsa-p256"][0])
 
@@ -504,7 +504,7 @@ def test_canonical_document_whitespace_examples():
 
 def test_canonical_document_rejects_bad_input():
     for fields, body in (({"a": 1}, ""), ({1: "a"}, ""), ([], ""), ({}, None)):
-        with pytest.raises(DomainError):
+        with pytest.raises(FormError):
             S.canonical_document(fields, body)
 
 
@@ -588,7 +588,7 @@ def test_payload_signed_bytes_format():
                                "seal": SEAL}
     assert out == S.canonical_json({"doc": DOC_NO, "receipt": RECEIPT, "digest": b64url(d),
                                     "seal": SEAL})
-    with pytest.raises(DomainError):
+    with pytest.raises(FormError):
         S.payload_signed_bytes(DOC_NO, RECEIPT, d[:31], SEAL)
 
 
@@ -639,7 +639,7 @@ def test_qr_rejects_foreign_payloads():
         None, b"WS1|bytes",
     ]
     for text in foreign:
-        with pytest.raises(DomainError) as err:
+        with pytest.raises(FormError) as err:
             S.parse_qr_payload(text)
         assert err.value.message == "二维码不是本系统签发的文书码", text
 
@@ -649,11 +649,11 @@ def test_qr_rejects_foreign_payloads():
 def test_qr_parse_never_crashes(text):
     try:
         S.parse_qr_payload(text)
-    except DomainError as err:
+    except FormError as err:
         assert err.message == "二维码不是本系统签发的文书码"
     try:
         S.parse_qr_payload("WS1|" + text)
-    except DomainError as err:
+    except FormError as err:
         assert err.message == "二维码不是本系统签发的文书码"
 
 
@@ -663,7 +663,7 @@ def test_make_qr_rejects_bad_fields():
     for key, value in (("document_no", "a|b"), ("receipt_no", ""), ("seal_id", "S|1"),
                        ("document_no", "a\nb"), ("seal_id", " S"), ("digest", b"\x01" * 31),
                        ("signature", b"\x02" * 65), ("digest", "hex")):
-        with pytest.raises(DomainError):
+        with pytest.raises(FormError):
             S.make_qr_payload(**dict(good, **{key: value}))
 
 

@@ -9,7 +9,7 @@ import pytest
 from forms import signing
 from forms.docx_tools import get_custom_properties, set_custom_properties
 from forms.stamp import SealForSigning, SealRecord, stamp_and_sign, verify_docx, verify_qr
-from workstation.domain.errors import DomainError
+from forms.errors import FormError
 
 from .helpers import edit_docx
 from .test_forms_templates import DOC_NO, base_context, seal_png
@@ -89,7 +89,7 @@ def test_unsigned_and_corrupt_files(keys):
 
     plain = fill("受理通知书", base_context(), seal_png=None, qr_png=qr_png())
     assert "未签章" in verify_docx(plain, lookup_of(record)).reason
-    with pytest.raises(DomainError):
+    with pytest.raises(FormError):
         verify_docx(b"PK\x03\x04 definitely not a docx", lookup_of(record))
 
 
@@ -101,7 +101,7 @@ def test_qr_payload_verifies_offline(keys):
     fields = signed.qr_payload.split("|")
     fields[1] = fields[1].replace("100001", "100002")
     assert not verify_qr("|".join(fields), lookup_of(record)).valid
-    with pytest.raises(DomainError, match="不是本系统"):
+    with pytest.raises(FormError, match="不是本系统"):
         verify_qr("https://example.com/verify?id=1", lookup_of(record))
 
 

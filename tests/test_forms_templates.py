@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 
 from forms import build_templates, docx_tools, templates
 from forms.templates import TEMPLATES, fill
-from workstation.domain.errors import DomainError
+from forms.errors import FormError
 
 ORGAN = "西安市新城区行政审批服务局"
 DOC_NO = "新城审受字〔2026〕第100001号"
@@ -236,7 +236,7 @@ def test_missing_required_fields_are_all_named():
     del context["applicant_name"]
     context["document_no"] = "   "
     context["clerk"] = None
-    with pytest.raises(DomainError) as info:
+    with pytest.raises(FormError) as info:
         fill("受理通知书", context, seal_png=seal_png(), qr_png=qr_png())
     message = str(info.value)
     assert message.startswith("文书缺少必填内容：")
@@ -246,14 +246,14 @@ def test_missing_required_fields_are_all_named():
 
 
 def test_missing_list_and_item_values():
-    with pytest.raises(DomainError) as info:
+    with pytest.raises(FormError) as info:
         filled("材料接收凭证", materials=[])
     assert "材料清单" in str(info.value)
     broken = [dict(MATERIALS[0]), {"name": "营业执照", "form": "", "copies": 1}]
-    with pytest.raises(DomainError) as info:
+    with pytest.raises(FormError) as info:
         filled("材料接收凭证", materials=broken)
     assert "材料清单第2项的原件或复印件" in str(info.value)
-    with pytest.raises(DomainError) as info:
+    with pytest.raises(FormError) as info:
         filled("容缺受理承诺书", missing_materials=[{"name": "房屋租赁合同", "form": "复印件"}])
     assert "容缺材料第1项的补正期限" in str(info.value)
 
@@ -262,32 +262,32 @@ def test_missing_field_gives_no_output(tmp_path):
     before = sorted(p.name for p in tmp_path.iterdir())
     context = base_context()
     context.pop("court")
-    with pytest.raises(DomainError, match="管辖人民法院"):
+    with pytest.raises(FormError, match="管辖人民法院"):
         fill("不予行政许可决定书", context, seal_png=seal_png(), qr_png=qr_png(),
              template_dir=templates.TEMPLATES_DIR)
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
 def test_unknown_kind_and_bad_values():
-    with pytest.raises(DomainError, match="没有这种文书模板"):
+    with pytest.raises(FormError, match="没有这种文书模板"):
         fill("营业执照", base_context(), seal_png=None, qr_png=qr_png())
-    with pytest.raises(DomainError, match="类型不受支持"):
+    with pytest.raises(FormError, match="类型不受支持"):
         filled("受理通知书", promised_limit_days=2.5)
-    with pytest.raises(DomainError, match="类型不受支持"):
+    with pytest.raises(FormError, match="类型不受支持"):
         filled("受理通知书", promised_limit_days=True)
-    with pytest.raises(DomainError, match="类型不受支持"):
+    with pytest.raises(FormError, match="类型不受支持"):
         filled("受理通知书", applicant_name=["张伟"])
-    with pytest.raises(DomainError, match="类型不受支持"):
+    with pytest.raises(FormError, match="类型不受支持"):
         filled("材料接收凭证", materials="营业执照")
-    with pytest.raises(DomainError, match="类型不受支持"):
+    with pytest.raises(FormError, match="类型不受支持"):
         filled("材料接收凭证", materials=[{"name": "营业执照", "form": "原件", "copies": [1]}])
-    with pytest.raises(DomainError, match="控制字符"):
+    with pytest.raises(FormError, match="控制字符"):
         filled("受理通知书", applicant_address="长乐中路\x0c123号")
-    with pytest.raises(DomainError, match="二维码"):
+    with pytest.raises(FormError, match="二维码"):
         fill("受理通知书", base_context(), seal_png=None, qr_png=b"not a picture")
-    with pytest.raises(DomainError, match="二维码"):
+    with pytest.raises(FormError, match="二维码"):
         fill("受理通知书", base_context(), seal_png=None, qr_png=b"")
-    with pytest.raises(DomainError, match="印章"):
+    with pytest.raises(FormError, match="印章"):
         fill("受理通知书", base_context(), seal_png=b"\x89PNG broken", qr_png=qr_png())
 
 
@@ -379,7 +379,7 @@ def test_float_image_makes_an_anchor():
     assert "<wp:posOffset>-200</wp:posOffset>" in xml
     reopened = Document(io.BytesIO(docx_tools.save_docx(document)))
     assert len(reopened.inline_shapes) == 0
-    with pytest.raises(DomainError):
+    with pytest.raises(FormError):
         docx_tools.float_image(document, "rId999", h_offset=0, v_offset=0)
 
 
@@ -436,7 +436,7 @@ def test_custom_properties_round_trip_and_keep_the_text():
     with zipfile.ZipFile(io.BytesIO(typed)) as archive:
         custom = archive.read("docProps/custom.xml").decode()
     assert "<vt:i4>2</vt:i4>" in custom and 'pid="10" name="证书序号"' in custom
-    with pytest.raises(DomainError):
+    with pytest.raises(FormError):
         docx_tools.set_custom_properties(data, {"x": "bad\x01"})
 
 
@@ -490,9 +490,9 @@ def test_image_hashes_notice_a_replaced_seal():
 def test_garbage_is_not_a_docx(garbage):
     for function in (docx_tools.document_text, docx_tools.get_custom_properties,
                      docx_tools.image_hashes):
-        with pytest.raises(DomainError, match="文件不是有效的 .docx 文书"):
+        with pytest.raises(FormError, match="文件不是有效的 .docx 文书"):
             function(garbage)
-    with pytest.raises(DomainError, match="文件不是有效的 .docx 文书"):
+    with pytest.raises(FormError, match="文件不是有效的 .docx 文书"):
         docx_tools.set_custom_properties(garbage, {"a": "b"})
 
 
@@ -500,7 +500,7 @@ def test_a_zip_that_is_not_a_docx():
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("hello.txt", "你好")
-    with pytest.raises(DomainError, match="文件不是有效的 .docx 文书"):
+    with pytest.raises(FormError, match="文件不是有效的 .docx 文书"):
         docx_tools.document_text(out.getvalue())
 
 

@@ -8,7 +8,7 @@ from PIL import Image
 
 from printing.codes import (CODE128_QUIET, code128_modules, code128_png, code128_values,
                             decode_codes, qr_png)
-from workstation.domain.errors import DomainError
+from printing.errors import PrintError
 
 RECEIPT_NO = "610102202609300010001"            # 21 digits
 ALNUM = "XS-2026-ab17/Q"
@@ -57,7 +57,7 @@ def test_qr_chinese_is_byte_mode_utf8():
 ])
 def test_qr_bad_input(kwargs):
     payload = kwargs.pop("payload")
-    with pytest.raises(DomainError):
+    with pytest.raises(PrintError):
         qr_png(payload, **kwargs)
 
 
@@ -133,7 +133,7 @@ def test_code128_picture_is_pure_black_and_white_with_quiet_zones():
     ("123", {"module_px": 0}), ("123", {"height_px": 5}), ("123", {"module_px": 2.5}),
 ])
 def test_code128_bad_input(text, kwargs):
-    with pytest.raises(DomainError):
+    with pytest.raises(PrintError):
         code128_png(text, **kwargs)
 
 
@@ -230,7 +230,7 @@ def test_blank_pictures_have_no_codes():
 @pytest.mark.parametrize("garbage", [b"", b"not an image at all", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40,
                                      bytes(range(256)) * 4, "text"])
 def test_garbage_is_refused(garbage):
-    with pytest.raises(DomainError, match="无法识别的图片文件"):
+    with pytest.raises(PrintError, match="无法识别的图片文件"):
         decode_codes(garbage)
 
 

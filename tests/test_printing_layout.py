@@ -19,7 +19,7 @@ from printing.layout import (A4, A4_LANDSCAPE, LABEL_76x130, LABEL_100x150, LABE
                              LABEL_SIZES, MIN_BAR_MM, QR_QUIET, ROLL_80, Box, Code128, Line,
                              Page, PageSize, QRCode, Text, bounds, estimate_width, estimator,
                              line_pitch_mm, lines_fit, outside, qr_matrix, wrap_lines)
-from workstation.domain.errors import DomainError
+from printing.errors import PrintError
 
 ROOT = Path(__file__).resolve().parent.parent
 RECEIPT_NO = "610102202609300010001"            # 21 digits
@@ -144,11 +144,11 @@ def test_code128_module_width_and_quiet_zone():
 def test_code128_that_cannot_fit_is_refused_with_a_clear_message():
     need = (len(code128_modules(RECEIPT_NO)) + 2 * CODE128_QUIET) * MIN_BAR_MM
     Code128(0, 0, need + 0.01, 14, RECEIPT_NO)
-    with pytest.raises(DomainError) as info:
+    with pytest.raises(PrintError) as info:
         Code128(0, 0, need - 0.5, 14, RECEIPT_NO)
     assert "放不下" in str(info.value) and RECEIPT_NO in str(info.value)
     for bad in ("", "运单123", "A\x00"):
-        with pytest.raises(DomainError):
+        with pytest.raises(PrintError):
             Code128(0, 0, 80, 14, bad)
     with pytest.raises(ValueError):
         Code128(0, 0, 80, 3, "123")           # no room for bars
@@ -163,9 +163,9 @@ def test_qr_quiet_zone_inside_the_square():
     assert min(x for x, _, _, _ in rects) == pytest.approx(10 + QR_QUIET * m)
     assert max(x + w for x, _, w, _ in rects) == pytest.approx(40 - QR_QUIET * m)
     assert min(y for _, y, _, _ in rects) == pytest.approx(20 + QR_QUIET * m)
-    with pytest.raises(DomainError):
+    with pytest.raises(PrintError):
         QRCode(0, 0, 8, "x" * 400)             # modules far below 0.3 mm
-    with pytest.raises(DomainError):
+    with pytest.raises(PrintError):
         QRCode(0, 0, 30, "")
 
 
@@ -243,7 +243,7 @@ def test_hostile_label_text_is_cut_not_overflowing(size):
 
 
 def test_label_refuses_a_waybill_that_cannot_be_scanned():
-    with pytest.raises(DomainError, match="放不下"):
+    with pytest.raises(PrintError, match="放不下"):
         mail_label(replace(LABEL, waybill="E" * 60), LABEL_76x130)
 
 

@@ -21,7 +21,7 @@ from printing.items import (LabelData, ManifestData, ManifestRow, SlipData, mail
 from printing.layout import (A4_LANDSCAPE, LABEL_SIZES, Box, Code128, Page, PageSize, Text,
                              estimate_width, line_pitch_mm, lines_fit)
 from printing.xlsx import manifest_xlsx
-from workstation.domain.errors import DomainError
+from printing.errors import PrintError
 
 RECEIPT_NO = "610102202609300010001"
 WAYBILL = "EA123456789CN"
@@ -209,7 +209,7 @@ def test_no_chinese_font_is_an_error(monkeypatch):
                         staticmethod(lambda *a: ["DejaVu Sans"]))
     monkeypatch.setattr(render.QFontDatabase, "writingSystems", staticmethod(lambda *a: []))
     try:
-        with pytest.raises(DomainError, match="中文字体"):
+        with pytest.raises(PrintError, match="中文字体"):
             render.cjk_family()
     finally:
         monkeypatch.undo()

@@ -12,7 +12,7 @@ from PIL import Image
 
 from forms import seal_image
 from forms.seal_image import SEAL_RED, check_seal_png, draw_round_seal
-from workstation.domain.errors import DomainError
+from forms.errors import FormError
 
 ORGAN = "西安市新城区行政审批服务局"
 
@@ -100,7 +100,7 @@ def test_two_and_forty_characters_are_allowed():
 @pytest.mark.parametrize("name", ["", "   ", "局", "西安市\x00新城区", "西安市\n新城区", "西安\u200b新城",
                                   "审" * 41, None, 123])
 def test_bad_names_are_refused(name):
-    with pytest.raises(DomainError) as err:
+    with pytest.raises(FormError) as err:
         draw_round_seal(name)
     assert err.value.field == "name"
 
@@ -113,7 +113,7 @@ def test_bad_names_are_refused(name):
     {"size_px": 600.0},
 ])
 def test_bad_options_are_refused(kwargs):
-    with pytest.raises(DomainError):
+    with pytest.raises(FormError):
         draw_round_seal(ORGAN, **kwargs)
 
 
@@ -121,7 +121,7 @@ def test_missing_chinese_font(monkeypatch):
     seal_image.cjk_font_path.cache_clear()
     monkeypatch.setattr(seal_image, "_font_candidates", lambda: ["/nonexistent/font.ttf"])
     try:
-        with pytest.raises(DomainError, match="找不到中文字体"):
+        with pytest.raises(FormError, match="找不到中文字体"):
             draw_round_seal(ORGAN)
     finally:
         monkeypatch.undo()
@@ -199,7 +199,7 @@ def test_bilevel_helper_makes_a_real_png():
     (lambda: _bilevel_png(4100, 4100), "过大"),
 ])
 def test_check_refuses(make, words):
-    with pytest.raises(DomainError, match="印章图片") as err:
+    with pytest.raises(FormError, match="印章图片") as err:
         check_seal_png(make())
     assert words in err.value.message
 
@@ -208,7 +208,7 @@ def test_check_refuses_a_truncated_png():
     rng = random.Random(7)
     noisy = Image.frombytes("RGB", (300, 300), rng.randbytes(300 * 300 * 3))
     data = _png(noisy)
-    with pytest.raises(DomainError, match="印章图片.*(损坏|不完整)"):
+    with pytest.raises(FormError, match="印章图片.*(损坏|不完整)"):
         check_seal_png(data[: len(data) // 2])
 
 
@@ -218,14 +218,14 @@ def test_check_refuses_a_file_over_5_mb():
     out = io.BytesIO()
     noisy.save(out, format="PNG", compress_level=0)
     assert len(out.getvalue()) > 5 * 1024 * 1024
-    with pytest.raises(DomainError, match="印章图片过大"):
+    with pytest.raises(FormError, match="印章图片过大"):
         check_seal_png(out.getvalue())
 
 
 def test_check_refuses_other_formats():
     buf = io.BytesIO()
     Image.new("RGB", (200, 200), "white").save(buf, format="GIF")
-    with pytest.raises(DomainError, match="PNG 或 JPEG"):
+    with pytest.raises(FormError, match="PNG 或 JPEG"):
         check_seal_png(buf.getvalue())
 
 
@@ -233,5 +233,5 @@ def test_check_refuses_other_formats():
 def test_check_refuses_a_decompression_bomb(side):
     bomb = _bilevel_png(side, side)
     assert len(bomb) < 5 * 1024 * 1024
-    with pytest.raises(DomainError, match="印章图片.*解压炸弹"):
+    with pytest.raises(FormError, match="印章图片.*解压炸弹"):
         check_seal_png(bomb)

@@ -115,9 +115,9 @@ def cmd_slip(args) -> int:
     with cli._workstation(args) as ws:
         detail = transfers.show(ws, cli._actor(ws, args), args.number)
         pages = transfer_slip_pages(detail, ws.settings())
-    from printing.render import render_pdf
+    from .services.printouts import write_pages
 
-    render_pdf(pages, out_path)
+    write_pages(pages, out_path)
     data = {"out": str(out_path), "number": detail["number"], "pages": len(pages),
             "cases": detail["cases"]}
     cli._print(args, data, f"材料流转单 {detail['number']}（{len(pages)} 页）已写入 {out_path}")

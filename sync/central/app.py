@@ -23,7 +23,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from workstation.domain.errors import DomainError
 
 from . import changes as change_feed
 from . import numbers, schemas
@@ -303,6 +302,7 @@ def create_app(db_url: str, *, files_dir: str | Path | None = None) -> FastAPI:
         return JSONResponse(block, status_code=201)
 
     def verify(qr: str) -> dict:
+        from forms.errors import FormError
         from forms.stamp import SealRecord as Known, verify_qr
 
         with db.reading() as s:
@@ -314,7 +314,7 @@ def create_app(db_url: str, *, files_dir: str | Path | None = None) -> FastAPI:
                              seal.valid_from, seal.valid_to)
             try:
                 return verify_qr(qr, lookup).to_json()
-            except DomainError as exc:
+            except FormError as exc:
                 raise ApiError(400, "not_ours", str(exc)) from None
 
     @app.get(f"{BASE}/verify", responses={200: {"model": schemas.VerifyAnswer}, **_errors(400)})

@@ -236,6 +236,7 @@ def _unb64(value: str) -> bytes:
 
 
 def apply_seal_create(v: View, ev: Incoming) -> None:
+    from forms.errors import FormError
     from forms.signing import verify_certificate
 
     p = ev.payload
@@ -258,7 +259,7 @@ def apply_seal_create(v: View, ev: Incoming) -> None:
         raise Conflict("invalid", f"印章 {seal_id} 的证书由中心未登记或已吊销的印章 {str(issuer_id)[:40]} 签发")
     try:
         verify_certificate(cert, issuer_public)
-    except DomainError as exc:
+    except FormError as exc:
         raise Conflict("invalid", f"印章 {seal_id} 的证书无效：{exc}") from None
     existing = v.seals.get(seal_id)
     if existing is not None:

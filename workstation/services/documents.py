@@ -26,7 +26,7 @@ from ..store.models import Acceptance, Case, Document, Seal, User
 from . import audit, catalog as catalog_service
 from .auth import Actor
 from .context import Workstation
-from .errors import NotFound
+from .errors import LibraryError, NotFound, library_errors
 from .seals import SealVault, usable_seal_id
 from .settings import Settings
 
@@ -134,8 +134,9 @@ def issue_pending(ws: Workstation, actor: Actor, receipt_no: str, vault: SealVau
     issued = []
     for doc in pending:
         now = ws.clock.now()
-        signed = stamp_and_sign(doc.kind, contexts[doc.id], seal=seal, document_no=doc.number,
-                                receipt_no=receipt_no, signed_at=now)
+        with library_errors():
+            signed = stamp_and_sign(doc.kind, contexts[doc.id], seal=seal, document_no=doc.number,
+                                    receipt_no=receipt_no, signed_at=now)
         path = documents_dir(ws) / f"{doc.issued_on:%Y}" / receipt_no / f"{doc.kind}-{doc.id}.docx"
         _write_atomically(path, signed.docx)
         with ws.transaction() as s:
@@ -169,8 +170,9 @@ def sign_in(s, ws: Workstation, actor: Actor, acc: Acceptance, kind: str, number
     context = build_context(s, acc, kind, settings, signer, str(ws.data_dir), case)
     context.update(overrides or {})
     now = ws.clock.now()
-    signed = stamp_and_sign(kind, context, seal=seal, document_no=number,
-                            receipt_no=acc.receipt_no, signed_at=now)
+    with library_errors():
+        signed = stamp_and_sign(kind, context, seal=seal, document_no=number,
+                                receipt_no=acc.receipt_no, signed_at=now)
     doc = Document(acceptance_id=acc.id, case_id=case.id if case else None, kind=kind,
                    number=number, issued_on=now.date(), seal_id=seal.id, signed_at=now,
                    digest=signed.digest.hex(), signature=signed.signature.hex())
@@ -232,7 +234,9 @@ VERIFY_FILE_MAX = 50 * 1024 * 1024
 def verify_file(ws: Workstation, path: str | Path) -> Verdict:
     from ..shared.files import read_input
 
-    return verify_docx(read_input(path, max_bytes=VERIFY_FILE_MAX), _lookup(ws))
+    data = read_input(path, max_bytes=VERIFY_FILE_MAX)
+    with library_errors():
+        return verify_docx(data, _lookup(ws))
 
 
 def verify_image(ws: Workstation, path: str | Path) -> Verdict:
@@ -244,7 +248,7 @@ def verify_image(ws: Workstation, path: str | Path) -> Verdict:
     data = read_input(path, max_bytes=VERIFY_FILE_MAX)
     try:
         texts = [code["data"] for code in decode_codes(data)]
-    except DomainError:
+    except LibraryError:
         raise DomainError(f"{Path(path).name} 不是可识别的图片") from None
     if not texts:
         raise DomainError("图片中没有找到二维码或条码")
@@ -258,5 +262,5 @@ def verify_qr_text(ws: Workstation, text: str) -> Verdict:
     """Verify a document QR payload read by a scanner or from a picture."""
     try:
         return verify_qr(text, _lookup(ws))
-    except DomainError as exc:
+    except LibraryError as exc:
         return Verdict(False, str(exc))

@@ -1,6 +1,33 @@
-"""Errors the services raise. All carry Chinese messages fit for the clerk."""
+"""Errors the services raise. All carry Chinese messages fit for the clerk.
+
+The libraries below the services (forms, printing) import nothing of the
+workstation, so they raise their own errors (forms.errors.FormError,
+printing.errors.PrintError, both a printing.errors.LibraryError with the same
+`.message` and `.field` as DomainError). The services translate them, and only
+the services: every service call into forms or printing runs inside
+`library_errors()` (a context manager, also usable as a decorator), which
+re-raises a LibraryError as a DomainError with the same message and field. A
+service that words the failure its own way (naming the file, or turning it
+into a verdict) catches LibraryError itself. So the CLI, the window and the
+tests above the services see DomainError only, as before: same messages, same
+exit code 2, same highlighted field.
+"""
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from printing.errors import LibraryError
 
 from ..domain.errors import DomainError
+
+
+@contextmanager
+def library_errors() -> Iterator[None]:
+    """Re-raise a forms or printing error as the DomainError the layers above expect."""
+    try:
+        yield
+    except LibraryError as exc:
+        raise DomainError(exc.message, exc.field) from exc
 
 
 class ServiceError(DomainError):

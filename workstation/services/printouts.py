@@ -16,6 +16,7 @@ from printing.layout import LABEL_100x150, LABEL_76x130, LABEL_100x180
 
 from ..domain.errors import DomainError
 from .delivery import MailRecord
+from .errors import library_errors
 from .settings import Settings
 
 LABEL_SIZES = {"100x150": LABEL_100x150, "76x130": LABEL_76x130, "100x180": LABEL_100x180}
@@ -41,6 +42,7 @@ def manifest_data(records: list[MailRecord], settings: Settings, day: date) -> M
         for r in records))
 
 
+@library_errors()
 def write_labels(records: list[MailRecord], settings: Settings, path: Path,
                  size: str = "100x150") -> None:
     from printing.items import mail_label
@@ -51,6 +53,7 @@ def write_labels(records: list[MailRecord], settings: Settings, path: Path,
     render_pdf([mail_label(label_data(r, settings), LABEL_SIZES[size]) for r in records], path)
 
 
+@library_errors()
 def write_manifest(records: list[MailRecord], settings: Settings, day: date, path: Path) -> None:
     data = manifest_data(records, settings, day)
     if Path(path).suffix.lower() == ".xlsx":
@@ -77,6 +80,7 @@ def slip_data(acceptance: dict, settings: Settings, clerk_name: str) -> SlipData
         hotline=settings.complaint_phone)
 
 
+@library_errors()
 def write_slip(acceptance: dict, settings: Settings, clerk_name: str, path: Path) -> None:
     from printing.items import receipt_slip
     from printing.render import render_pdf
@@ -96,13 +100,29 @@ def transfer_slip_data(detail: dict, settings: Settings):
                                    i["copies"]) for i in detail["items"]))
 
 
+@library_errors()
 def transfer_slip_pages(detail: dict, settings: Settings) -> list:
     from printing.transfer_slip import transfer_slip_pages as pages
 
     return pages(transfer_slip_data(detail, settings))
 
 
+@library_errors()
 def write_transfer_slip(detail: dict, settings: Settings, path: Path) -> None:
+    write_pages(transfer_slip_pages(detail, settings), path)
+
+
+@library_errors()
+def write_pages(pages: list, path: Path) -> None:
+    """Draw pages already laid out (the CLI counts a slip's pages before it writes them)."""
     from printing.render import render_pdf
 
-    render_pdf(transfer_slip_pages(detail, settings), path)
+    render_pdf(pages, path)
+
+
+@library_errors()
+def document_pdf(path: str | Path, out_dir: Path) -> Path:
+    """A signed document converted to PDF by LibreOffice, for the print preview."""
+    from printing.convert import to_pdf
+
+    return to_pdf(path, out_dir)

@@ -25,6 +25,7 @@ from ..domain.transfer import looks_like_slip_no
 from ..store.models import Acceptance, Case, Delivery
 from .auth import Actor
 from .context import Workstation
+from .errors import LibraryError
 
 SCAN_FILE_MAX = 50 * 1024 * 1024
 TEXT_MAX = 2000
@@ -144,7 +145,7 @@ def scan_file(ws: Workstation, actor: Actor | None, path: str | Path) -> list[Sc
     data = read_input(path, max_bytes=SCAN_FILE_MAX)
     try:
         codes = decode_codes(data)
-    except DomainError as exc:
+    except LibraryError as exc:
         raise DomainError(f"{path.name}：{exc}") from None
     if not codes:
         raise DomainError(f"{path.name} 中没有找到条码或二维码")

@@ -26,7 +26,7 @@ from ..store.models import Seal
 from . import audit, keyring_store
 from .auth import Actor, require
 from .context import Workstation
-from .errors import NotFound, PermissionDenied
+from .errors import LibraryError, NotFound, PermissionDenied, library_errors
 
 from .auth import BUSINESS_CATEGORIES  # noqa: E402
 
@@ -68,7 +68,8 @@ def drawn_seal(name: str, category: str) -> bytes:
         if arc.endswith(suffix) and len(arc) - len(suffix) >= 2:
             arc = arc[: -len(suffix)]
             break
-    return draw_round_seal(arc[:40], center_text=center)
+    with library_errors():
+        return draw_round_seal(arc[:40], center_text=center)
 
 
 def seal_json(seal: Seal) -> dict:
@@ -78,6 +79,7 @@ def seal_json(seal: Seal) -> dict:
             "certificate": seal.certificate}
 
 
+@library_errors()
 def create_in(s, ws: Workstation, by: str, *, name: str, category: str, algorithm: str,
               image_png: bytes | None = None) -> dict:
     """Create a seal inside the caller's transaction (init uses it with the settings)."""
@@ -203,7 +205,7 @@ class SealVault:
                 raise DomainError(f"请输入印章“{seal.name}”的解锁口令", "secret")
             try:
                 private = signing.decrypt_private_key(seal.private_key_blob, secret)
-            except DomainError as exc:
+            except LibraryError as exc:
                 raise DomainError(str(exc), "secret") from None
             unlocked = UnlockedSeal(seal.id, seal.name, seal.category, seal.algorithm,
                                     seal.image_png, private)

@@ -382,7 +382,9 @@ class AcceptanceScreen(QWidget):
         if not self.issued:
             self.show_error("还没有已签章的文书可以预览")
             return
-        from printing.convert import soffice, to_pdf
+        from printing.convert import soffice
+
+        from ...services.printouts import document_pdf
 
         if soffice() is None:
             from PyQt6.QtCore import QUrl
@@ -395,7 +397,7 @@ class AcceptanceScreen(QWidget):
         self.message.setStyleSheet("color: #555")
         self.message.setText("正在生成打印预览…")
         for d in self.issued:
-            self.tasks.op(self, lambda p=d["path"]: to_pdf(p, out_dir), CPU) \
+            self.tasks.op(self, lambda p=d["path"]: document_pdf(p, out_dir), CPU) \
                 .success(lambda pdf, d=d: self._show_preview(str(pdf), f"{d['kind']} {d['number']}")) \
                 .failure(self._failed).with_progress(f"正在转换 {d['kind']} 为打印预览…").run()
 
