@@ -218,7 +218,7 @@ def test_every_case_event_kind_moves_the_case(db_url):
     """The payloads of workstation/services/*.py, each kind once, on a case's whole life."""
     from datetime import date
 
-    from forms import signing
+    from forms import certificates, signing
     from sqlalchemy import text
 
     station = Caller("001", "S01", "610102")
@@ -270,7 +270,7 @@ def test_every_case_event_kind_moves_the_case(db_url):
     assert data["document"]["digest"] == "ab" * 32
 
     private, public = signing.generate_keypair("ecdsa-p256")
-    cert = signing.make_certificate(seal_id="S-9", name="测试专用章", category="受理", organ="测试局",
+    cert = certificates.make_certificate(seal_id="S-9", name="测试专用章", category="受理", organ="测试局",
                                     algorithm="ecdsa-p256", public=public, valid_from=date(2026, 1, 1),
                                     valid_to=date(2027, 1, 1), issuer_id="S-9",
                                     issuer_algorithm="ecdsa-p256", issuer_private=private)
@@ -316,11 +316,11 @@ def test_junk_in_any_payload_field_is_a_conflict_never_a_fault(db_url):
     conflict or retry; nothing raises, nothing overflows a PostgreSQL column."""
     from datetime import date
 
-    from forms import signing
+    from forms import certificates, signing
     from sync.central.handlers import HANDLERS
 
     private, public = signing.generate_keypair("ecdsa-p256")
-    cert = signing.make_certificate(seal_id="S-1", name="章", category="受理", organ="局",
+    cert = certificates.make_certificate(seal_id="S-1", name="章", category="受理", organ="局",
                                     algorithm="ecdsa-p256", public=public, valid_from=date(2026, 1, 1),
                                     valid_to=date(2027, 1, 1), issuer_id="S-1",
                                     issuer_algorithm="ecdsa-p256", issuer_private=private)

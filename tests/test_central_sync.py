@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from forms import signing
+from forms import certificates, signing
 from forms.stamp import SealForSigning, stamp_and_sign
 
 from .test_central_support import (Central, acceptance, case_event, central_db_url,  # noqa: F401
@@ -154,7 +154,7 @@ def test_verify_a_real_document_qr_against_the_centres_seals(pg_central):
     station = pg_central.enroll("S01", "002")
     private, public = signing.generate_keypair("ecdsa-p256")
     seal_id = "S-610102-001-1"
-    cert = signing.make_certificate(seal_id=seal_id, name="西安市新城区行政审批服务局行政审批专用章",
+    cert = certificates.make_certificate(seal_id=seal_id, name="西安市新城区行政审批服务局行政审批专用章",
                                     category="受理", organ="西安市新城区行政审批服务局",
                                     algorithm="ecdsa-p256", public=public, valid_from=date(2026, 1, 1),
                                     valid_to=date(2030, 12, 31), issuer_id=seal_id,

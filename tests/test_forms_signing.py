@@ -13,6 +13,7 @@ from gmssl import sm2 as gm_sm2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from forms import certificates as C
 from forms import signing as S
 from forms.errors import FormError
 
@@ -345,7 +346,7 @@ def _cert(keys, alg="sm2", issuer=None, **over):
                 issuer_id=SEAL if issuer is None else "ROOT-610102",
                 issuer_algorithm=issuer_alg, issuer_private=issuer_private)
     args.update(over)
-    return S.make_certificate(**args)
+    return C.make_certificate(**args)
 
 
 @ALGS
@@ -358,11 +359,11 @@ def test_certificate_round_trip_self_issued(alg, keys):
     assert base64.urlsafe_b64decode(cert["public_key"] + "==") == keys[alg][1]
     assert "=" not in cert["public_key"] + cert["signature"]
     public = keys[alg][1]
-    assert S.verify_certificate(cert, public) is None
+    assert C.verify_certificate(cert, public) is None
     for day in (FROM, date(2027, 6, 1), TO):
-        assert S.verify_certificate(cert, public, on=day) is None
+        assert C.verify_certificate(cert, public, on=day) is None
     # survives a trip through JSON storage
-    assert S.verify_certificate(json.loads(json.dumps(cert, ensure_ascii=False)), public) is None
+    assert C.verify_certificate(json.loads(json.dumps(cert, ensure_ascii=False)), public) is None
     unsigned = {k: v for k, v in cert.items() if k != "signature"}
     assert S.verify(cert["issuer_algorithm"], public, S.canonical_json(unsigned),
                     base64.urlsafe_b64decode(cert["signature"] + "=="))
@@ -372,11 +373,11 @@ def test_certificate_issued_by_another_seal(keys):
     """An ECDSA seal certified by an SM2 root seal, and the other way round."""
     root_private, root_public = keys["sm2"]
     cert = _cert(keys, "ecdsa-p256", issuer=("sm2", root_private))
-    assert S.verify_certificate(cert, root_public, on=date(2026, 9, 30)) is None
+    assert C.verify_certificate(cert, root_public, on=date(2026, 9, 30)) is None
     with pytest.raises(FormError, match="证书签名无效"):
-        S.verify_certificate(cert, keys["ecdsa-p256"][1])
+        C.verify_certificate(cert, keys["ecdsa-p256"][1])
     cert2 = _cert(keys, "sm2", issuer=("ecdsa-p256", keys["ecdsa-p256"][0]))
-    assert S.verify_certificate(cert2, keys["ecdsa-p256"][1]) is None
+    assert C.verify_certificate(cert2, keys["ecdsa-p256"][1]) is None
 
 
 @ALGS
@@ -389,37 +390,37 @@ def test_certificate_tampered(alg, keys):
                        ("seal_id", "S-610102-001-4")):
         forged = dict(cert, **{key: value})
         with pytest.raises(FormError, match="证书签名无效"):
-            S.verify_certificate(forged, public)
+            C.verify_certificate(forged, public)
     # a swapped-in key, self-issued: the signature no longer matches either key
     forged = dict(cert, public_key=b64url(other_public))
     with pytest.raises(FormError, match="证书签名无效"):
-        S.verify_certificate(forged, public)
+        C.verify_certificate(forged, public)
     with pytest.raises(FormError, match="证书签名无效"):
-        S.verify_certificate(forged, other_public)
+        C.verify_certificate(forged, other_public)
     sig = base64.urlsafe_b64decode(cert["signature"] + "==")
     with pytest.raises(FormError, match="证书签名无效"):
-        S.verify_certificate(dict(cert, signature=b64url(flip(sig, 40))), public)
+        C.verify_certificate(dict(cert, signature=b64url(flip(sig, 40))), public)
 
 
 def test_certificate_wrong_issuer_key(keys):
     cert = _cert(keys, "sm2", issuer=("sm2", keys["sm2"][0]), public=S.generate_keypair("sm2")[1])
     # issued by "ROOT-610102" with keys["sm2"]; checked against a different root key
     with pytest.raises(FormError, match="证书签名无效"):
-        S.verify_certificate(cert, S.generate_keypair("sm2")[1])
+        C.verify_certificate(cert, S.generate_keypair("sm2")[1])
     with pytest.raises(FormError, match="证书签名无效"):
-        S.verify_certificate(cert, keys["ecdsa-p256"][1])
+        C.verify_certificate(cert, keys["ecdsa-p256"][1])
     with pytest.raises(FormError, match="证书签名无效"):
-        S.verify_certificate(cert, b"not a key")
+        C.verify_certificate(cert, b"not a key")
 
 
 def test_certificate_validity_period(keys):
     cert = _cert(keys, "ecdsa-p256")
     public = keys["ecdsa-p256"][1]
     with pytest.raises(FormError) as err:
-        S.verify_certificate(cert, public, on=date(2029, 1, 1))
+        C.verify_certificate(cert, public, on=date(2029, 1, 1))
     assert err.value.message == "证书已过期"
     with pytest.raises(FormError) as err:
-        S.verify_certificate(cert, public, on=date(2025, 12, 31))
+        C.verify_certificate(cert, public, on=date(2025, 12, 31))
     assert err.value.message == "证书尚未生效"
 
 
@@ -440,7 +441,7 @@ def test_certificate_format_errors(keys):
     ]
     for item in bad:
         with pytest.raises(FormError) as err:
-            S.verify_certificate(item, public)
+            C.verify_certificate(item, public)
         assert err.value.message == "证书格式错误", item
 
 
@@ -468,7 +469,7 @@ def test_make_certificate_rejects_bad_input(keys):
 def test_certificate_text_is_nfc(keys):
     cert = _cert(keys, "sm2", name="Cafe\u0301 专用章")
     assert cert["name"] == "Caf\u00e9 专用章"
-    assert S.verify_certificate(cert, keys["sm2"][1]) is None
+    assert C.verify_certificate(cert, keys["sm2"][1]) is None
 
 
 # --------------------------------------------------------------------------- canonical document

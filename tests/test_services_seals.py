@@ -6,7 +6,7 @@ from datetime import date
 import keyring
 import pytest
 
-from forms import signing
+from forms import certificates, signing
 from workstation.config import Clock
 from workstation.domain.errors import DomainError
 from workstation.services import PermissionDenied
@@ -35,7 +35,7 @@ def test_init_creates_the_acceptance_seal(ws):
     assert [(s["category"], s["status"]) for s in seals] == [("受理", "active")]
     assert seals[0]["name"] == "西安市新城区行政审批服务局行政审批专用章"
     cert = seals[0]["certificate"]
-    signing.verify_certificate(cert, _public(ws, seals[0]["id"]), on=date(2026, 9, 30))
+    certificates.verify_certificate(cert, _public(ws, seals[0]["id"]), on=date(2026, 9, 30))
     assert cert["organ"] == "西安市新城区行政审批服务局" and cert["algorithm"] == "ecdsa-p256"
 
 

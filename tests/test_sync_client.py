@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from forms import signing
+from forms import certificates, signing
 from forms.seal_image import draw_round_seal
 from forms.stamp import SealForSigning, stamp_and_sign
 from workstation.services.sync.client import enroll, status, sync_once
@@ -146,7 +146,7 @@ def test_a_decision_at_the_centre_comes_back_with_its_document(enrolled, centre,
     private, public = signing.generate_keypair("ecdsa-p256")
     from datetime import date
 
-    certificate = signing.make_certificate(
+    certificate = certificates.make_certificate(
         seal_id="S-610102-002-9", name="西安市新城区行政审批服务局商事登记专用章", category="商事登记",
         organ="西安市新城区行政审批服务局", algorithm="ecdsa-p256", public=public,
         valid_from=date(2026, 1, 1), valid_to=date(2030, 12, 31), issuer_id="S-610102-002-9",

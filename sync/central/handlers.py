@@ -237,7 +237,7 @@ def _unb64(value: str) -> bytes:
 
 def apply_seal_create(v: View, ev: Incoming) -> None:
     from forms.errors import FormError
-    from forms.signing import verify_certificate
+    from forms.certificates import verify_certificate
 
     p = ev.payload
     seal_id = payload_str(p, "seal_id", 60, "印章编号")

@@ -17,7 +17,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from forms import signing
+from forms import certificates, signing
 from .sync import outbox
 
 from ..domain.errors import DomainError
@@ -104,7 +104,7 @@ def create_in(s, ws: Workstation, by: str, *, name: str, category: str, algorith
     today = ws.clock.today()
     valid_to = today.replace(year=today.year + VALID_YEARS) if not (today.month == 2 and today.day == 29) \
         else date(today.year + VALID_YEARS, 2, 28)
-    certificate = signing.make_certificate(
+    certificate = certificates.make_certificate(
         seal_id=seal_id, name=name, category=category, organ=settings.authority,
         algorithm=algorithm, public=public, valid_from=today, valid_to=valid_to,
         issuer_id=seal_id, issuer_algorithm=algorithm, issuer_private=private)
