@@ -16,7 +16,7 @@ from PIL import Image
 
 from workstation.services.sync.client import _files_of
 from workstation.config import Clock
-from workstation.services import materials, page_store
+from workstation.services import material_files, materials, page_store
 from workstation.services.acceptance import Intake, accept, notify
 from workstation.services.auth import login
 from workstation.services.errors import NotFound, PermissionDenied
@@ -367,19 +367,19 @@ def test_defects_become_a_deficiency_notice(ws, clerk, enterprise, files):
 def test_a_changed_or_missing_page_file_is_reported(ws, clerk, case_id, files):
     out = materials.add_files(ws, clerk, case_id, "M02", [files("a.jpg", colour_page()),
                                                           files("b.png", line_art_page())])
-    assert materials.verify(ws, clerk) == {"checked": 2, "ok": True, "problems": []}
+    assert material_files.verify(ws, clerk) == {"checked": 2, "ok": True, "problems": []}
     first, second = (ws.data_dir / p["path"] for p in out["pages"])
     data = bytearray(first.read_bytes())
     data[len(data) // 2] ^= 0xFF                        # one byte flipped on disk
     first.write_bytes(bytes(data))
     second.unlink()
-    report = materials.verify(ws, clerk, case_id)
+    report = material_files.verify(ws, clerk, case_id)
     assert not report["ok"] and report["checked"] == 2
     problems = {p["sha256"]: p["problem"] for p in report["problems"]}
     assert "已被改动" in problems[out["pages"][0]["sha256"]]
     assert "缺失" in problems[out["pages"][1]["sha256"]]
     assert report["problems"][0]["cases"] == [{"case_id": case_id, "material": "M02"}]
-    raises_domain("未能导出", materials.export, ws, clerk, case_id, ws.data_dir.parent / "out")
+    raises_domain("未能导出", material_files.export, ws, clerk, case_id, ws.data_dir.parent / "out")
 
 
 def test_export_writes_one_pdf_per_material(ws, clerk, case_id, files, tmp_path):
@@ -387,17 +387,17 @@ def test_export_writes_one_pdf_per_material(ws, clerk, case_id, files, tmp_path)
                                                           files("b.png", line_art_page(400, 600))])
     materials.rotate(ws, clerk, case_id, "M02", out["pages"][0]["id"], 90)
     materials.add_files(ws, clerk, case_id, "M01", [files("c.jpg", colour_page(300, 300))])
-    result = materials.export(ws, clerk, case_id, tmp_path / "导出")
+    result = material_files.export(ws, clerk, case_id, tmp_path / "导出")
     assert [(f["material"], f["pages"]) for f in result["files"]] == [("M01", 1), ("M02", 2)]
     pdf = pypdfium2.PdfDocument(result["files"][1]["path"])
     w, h = pdf[0].get_size()
     assert len(pdf) == 2 and w > h                      # the turned page is landscape
     pdf.close()
-    raises_domain("上级目录不存在", materials.export, ws, clerk, case_id, tmp_path / "x" / "y")
+    raises_domain("上级目录不存在", material_files.export, ws, clerk, case_id, tmp_path / "x" / "y")
 
 
 def test_export_of_a_case_without_pages(ws, clerk, case_id, tmp_path):
-    raises_domain("还没有任何电子材料", materials.export, ws, clerk, case_id, tmp_path / "out")
+    raises_domain("还没有任何电子材料", material_files.export, ws, clerk, case_id, tmp_path / "out")
 
 
 # ---------------------------------------------------------------- nothing half-written
@@ -418,8 +418,8 @@ def test_a_failure_after_the_files_leaves_no_rows_and_the_sweep_removes_the_orph
     orphans = stored_files(ws)
     assert len(orphans) == 2
     assert materials.list_materials(ws, clerk, case_id)["materials"][1]["page_count"] == 0
-    assert materials.sweep(ws)["files_removed"] == 0      # within the grace period: kept
-    assert materials.sweep(ws, grace=timedelta(0))["files_removed"] == 2
+    assert material_files.sweep(ws)["files_removed"] == 0      # within the grace period: kept
+    assert material_files.sweep(ws, grace=timedelta(0))["files_removed"] == 2
     assert stored_files(ws) == []
 
 
@@ -456,9 +456,9 @@ def test_the_sweep_keeps_pages_in_use_and_pages_sync_still_needs(ws, clerk, case
                                                           files("b.jpg", colour_page(300, 400))])
     materials.delete_pages(ws, clerk, case_id, "M02", [out["pages"][1]["id"]])
     ws.clock = Clock(date(2026, 12, 1))
-    assert materials.sweep(ws, grace=timedelta(0)) == {"files_removed": 0, "rows_removed": 0}
+    assert material_files.sweep(ws, grace=timedelta(0)) == {"files_removed": 0, "rows_removed": 0}
     with sqlite3.connect(ws.db.path) as conn:                  # the centre acknowledged the events
         conn.execute("UPDATE outbox SET acked_at = '2026-12-01 00:00:00.000000'")
-    assert materials.sweep(ws, grace=timedelta(0)) == {"files_removed": 1, "rows_removed": 1}
+    assert material_files.sweep(ws, grace=timedelta(0)) == {"files_removed": 1, "rows_removed": 1}
     assert [p.name.split(".")[0] for p in stored_files(ws)] == [out["pages"][0]["sha256"]]
-    assert materials.verify(ws, clerk)["ok"]
+    assert material_files.verify(ws, clerk)["ok"]

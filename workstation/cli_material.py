@@ -66,11 +66,11 @@ def cmd_list(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .services import materials
+    from .services import material_files
 
     cli = _cli()
     with cli._workstation(args) as ws:
-        out = materials.export(ws, cli._actor(ws, args), args.case, args.out)
+        out = material_files.export(ws, cli._actor(ws, args), args.case, args.out)
     cli._print(args, out, f"已导出 {len(out['files'])} 项材料到 {out['out']}：\n"
                + "\n".join(f"  {f['path']}（{f['pages']} 页）" for f in out["files"]))
     return cli.EXIT_OK
@@ -126,11 +126,11 @@ def cmd_pages(args) -> int:
 
 
 def cmd_verify(args) -> int:
-    from .services import materials
+    from .services import material_files
 
     cli = _cli()
     with cli._workstation(args) as ws:
-        out = materials.verify(ws, cli._actor(ws, args), args.case)
+        out = material_files.verify(ws, cli._actor(ws, args), args.case)
     if args.json:
         cli._print(args, out, "")
     elif out["ok"]:

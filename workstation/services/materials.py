@@ -6,7 +6,8 @@ applicant's later cases, exported, and carried to the centre by sync.
 Order of writing, so that nothing is half-written: page files first (page_store,
 outside any transaction: slow work never holds the database's write lock), then one
 transaction with the rows, the audit entry and the outbox event. A crash between the
-two leaves only files no row names; ``sweep`` removes those after a grace period.
+two leaves only files no row names; ``material_files.sweep`` removes those after a grace
+period.
 
 Every call is plain Python with no Qt: the capture screen and the viewer call them on
 their worker thread (``stage_*`` need no database write and may run on any thread;
@@ -24,12 +25,8 @@ Events (sync carries them; the page files go up content-addressed first):
 
 from __future__ import annotations
 
-import json
-import os
-import re
-import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -43,7 +40,7 @@ from ..domain.errors import DomainError
 from ..domain.states import CaseStatus
 from ..domain.text import clean_text
 from ..store.models import (Acceptance, Applicant, Case, CaseMaterial, ElectronicMaterial,
-                            MaterialPage, OutboxEvent, PageFile)
+                            MaterialPage, PageFile)
 from . import audit, catalog as catalog_service, page_store
 from .auth import Actor, require
 from .context import Workstation
@@ -55,12 +52,11 @@ SOURCES = ("file", "camera", "scanner", "folder", "reuse")
 # decision they are the record the decision was made on.
 EDITABLE = frozenset({CaseStatus.DRAFT, CaseStatus.NOTIFIED, CaseStatus.ACCEPTED,
                       CaseStatus.TOLERATED, CaseStatus.REVIEWING, CaseStatus.SUSPENDED})
-SWEEP_GRACE = timedelta(hours=24)
 MAX_FILES = 200
 
 __all__ = ["Cancelled", "StoredPage", "stage_files", "stage_bytes", "attach", "add_files",
-           "reorder", "rotate", "delete_pages", "list_materials", "page_path", "export",
-           "offers", "reuse", "check", "deficiencies", "verify", "sweep"]
+           "reorder", "rotate", "delete_pages", "list_materials", "page_path",
+           "offers", "reuse", "check", "deficiencies"]
 
 
 # ---------------------------------------------------------------- reading a case
@@ -576,125 +572,3 @@ def deficiencies(ws: Workstation, actor: Actor, case_id: str) -> Deficiencies:
             elif m.state == "received":
                 out.received.append(m.code)
         return out
-
-
-# ---------------------------------------------------------------- export
-
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
-
-
-def _safe(name: str) -> str:
-    return _UNSAFE.sub("_", name).strip(" .")[:60] or "材料"
-
-
-def export(ws: Workstation, actor: Actor, case_id: str, out_dir: str | Path) -> dict:
-    """One PDF per material with pages (``{seq:02d}-{code}-{name}.pdf``, pages in order,
-    each turned by its rotation, at its own dpi) in ``out_dir`` (created if its parent
-    exists; files of the same name are replaced). Returns ``{"out", "case_id",
-    "receipt_no", "files": [{"material", "name", "path", "pages"}]}``."""
-    from PIL import Image
-
-    data = list_materials(ws, actor, case_id)
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise DomainError(f"{out} 不是文件夹", "out")
-    if not out.parent.exists():
-        raise DomainError(f"输出目录的上级目录不存在：{out.parent}", "out")
-    out.mkdir(exist_ok=True)
-    files = []
-    for seq, m in enumerate(data["materials"], start=1):
-        if not m["pages"]:
-            continue
-        images = []
-        for p in m["pages"]:
-            problem = page_store.file_problem(ws.data_dir, p["sha256"], p["mime"])
-            if problem:
-                raise DomainError(f"材料“{m['name']}”第{p['seq']}页：{problem}，未能导出", "file")
-            im = Image.open(p["file"])
-            if p["rotation"]:
-                im = im.rotate(-p["rotation"], expand=True)
-            images.append(im.convert("RGB") if im.mode not in ("1", "L", "RGB") else im)
-        target = out / f"{seq:02d}-{_safe(m['code'])}-{_safe(m['name'])}.pdf"
-        tmp = target.with_name(target.name + ".tmp")
-        try:
-            images[0].save(tmp, "PDF", save_all=True, append_images=images[1:],
-                           resolution=float(m["pages"][0]["dpi"] or 150))
-            os.replace(tmp, target)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise DomainError(f"无法写入 {target}：{exc.strerror}", "out") from None
-        files.append({"material": m["code"], "name": m["name"], "path": str(target),
-                      "pages": len(m["pages"])})
-    if not files:
-        raise DomainError("该案件还没有任何电子材料", "case")
-    return {"out": str(out), "case_id": data["case_id"], "receipt_no": data["receipt_no"],
-            "files": files}
-
-
-# ---------------------------------------------------------------- integrity and sweeping
-
-def verify(ws: Workstation, actor: Actor, case_id: str | None = None) -> dict:
-    """Re-hash stored pages (one case's, or all): a file missing or whose bytes no
-    longer match its SHA-256 is reported. ``{"checked", "ok", "problems": [{"sha256",
-    "path", "problem", "cases": [{"case_id", "material"}]}]}``."""
-    with ws.reading() as s:
-        q = (select(PageFile.sha256, PageFile.mime, CaseMaterial.case_id, CaseMaterial.code)
-             .join(MaterialPage, MaterialPage.sha256 == PageFile.sha256)
-             .join(CaseMaterial, MaterialPage.case_material_id == CaseMaterial.id))
-        if case_id is not None:
-            q = q.where(CaseMaterial.case_id == _case(s, actor, case_id).id)
-        elif not actor.can("view_all"):
-            q = q.join(Case, CaseMaterial.case_id == Case.id).where(Case.station == actor.station)
-        files: dict[str, tuple[str, list]] = {}
-        for sha, mime, cid, code in s.execute(q):
-            files.setdefault(sha, (mime, []))[1].append({"case_id": cid, "material": code})
-    problems = []
-    for sha, (mime, uses) in sorted(files.items()):
-        problem = page_store.file_problem(ws.data_dir, sha, mime)
-        if problem:
-            problems.append({"sha256": sha, "path": page_store.relpath(sha, mime), "problem": problem,
-                             "cases": uses})
-    return {"checked": len(files), "ok": not problems, "problems": problems}
-
-
-def _pending_files(s: Session) -> set[str]:
-    """Page files named by events not yet acknowledged by the centre: sync still needs them."""
-    out = set()
-    for payload in s.scalars(select(OutboxEvent.payload).where(OutboxEvent.acked_at.is_(None),
-                                                               OutboxEvent.kind == "material.pages")):
-        out.update(json.loads(payload).get("files") or [])
-    return out
-
-
-def sweep(ws: Workstation, *, grace: timedelta = SWEEP_GRACE) -> dict:
-    """Remove what no material needs, older than ``grace``: files no row names (a crash
-    or a cancelled capture between writing a file and its rows; temporary files), and
-    stored pages no material uses any more and no unsent event names.
-    ``{"files_removed", "rows_removed"}``."""
-    root = ws.data_dir / page_store.PAGES_DIR
-    cutoff = time.time() - grace.total_seconds()
-    with ws.transaction() as s:
-        used = set(s.scalars(select(MaterialPage.sha256).distinct()))
-        needed = used | _pending_files(s)
-        row_cutoff = ws.clock.now() - grace
-        stale = [f for f in s.scalars(select(PageFile).where(PageFile.sha256.not_in(needed)))
-                 if f.created_at <= row_cutoff]
-        for f in stale:
-            s.delete(f)
-        known = set(s.scalars(select(PageFile.sha256)))
-    removed = 0
-    if root.is_dir():
-        for sub in root.iterdir():
-            if not sub.is_dir():
-                continue
-            for path in sub.iterdir():
-                sha = path.name.split(".")[0] if not path.name.startswith(".") else ""
-                if sha in known:
-                    continue
-                try:
-                    if path.stat().st_mtime <= cutoff:
-                        path.unlink()
-                        removed += 1
-                except OSError:
-                    pass
-    return {"files_removed": removed, "rows_removed": len(stale)}

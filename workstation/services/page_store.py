@@ -19,7 +19,7 @@ Normalising, kept simple:
 
 A file is written to a temporary name in its final folder, flushed to disk and renamed,
 so a reader never sees half a page; a crash or a full disk leaves at most an
-unreferenced file, which ``materials.sweep`` removes after a grace period. Rows name a
+unreferenced file, which ``material_files.sweep`` removes after a grace period. Rows name a
 page only after its file is complete (services/materials.py).
 
 Nothing here touches the database, so the capture screen may call it on any worker
