@@ -28,8 +28,8 @@ from pathlib import Path
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-from forms.docx_builder import (LABEL_FONT, TABLE_LINE, TABLE_SIZE, Builder, _cell_text, _fixed_layout,
-                                _format, _row_height, _run, _table_borders)
+from forms.docx_builder import (LABEL_FONT, TABLE_LINE, TABLE_SIZE, Builder, cell_text, fixed_layout,
+                                format_paragraph, row_height, add_text, table_borders)
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "resources" / "templates"
 
@@ -249,8 +249,8 @@ def build_songda_huizheng() -> Builder:
     b = Builder("送达回证")
     b.heading()
     table = b.doc.add_table(rows=10, cols=2)
-    _table_borders(table)
-    _fixed_layout(table, [4.2, 11.4])
+    table_borders(table)
+    fixed_layout(table, [4.2, 11.4])
     rows = [
         ("送达文书", "{{ served_document }}（{{ served_document_no }}）", 1.2),
         ("办件编号", "{{ case_no }}", 0.9),
@@ -264,13 +264,13 @@ def build_songda_huizheng() -> Builder:
         ("备注", "拒绝签收的，送达人应当在备注栏注明拒收事由和日期，由送达人、见证人签名或者盖章。", 1.6),
     ]
     for row, (label, value, height) in zip(table.rows, rows):
-        _row_height(row, height)
-        _cell_text(row.cells[0], label, align=WD_ALIGN_PARAGRAPH.CENTER, font=LABEL_FONT)
-        _cell_text(row.cells[1], value)
+        row_height(row, height)
+        cell_text(row.cells[0], label, align=WD_ALIGN_PARAGRAPH.CENTER, font=LABEL_FONT)
+        cell_text(row.cells[1], value)
     sign = table.rows[6].cells[1]
     date_p = sign.add_paragraph()
-    _format(date_p, align=WD_ALIGN_PARAGRAPH.RIGHT, line=TABLE_LINE, before=18)
-    _run(date_p, "年　　月　　日　　", size=TABLE_SIZE)
+    format_paragraph(date_p, align=WD_ALIGN_PARAGRAPH.RIGHT, line=TABLE_LINE, before=18)
+    add_text(date_p, "年　　月　　日　　", size=TABLE_SIZE)
     b._gap()
     b.signature("送达机关（盖章）")
     b.copies("本回证由受送达人签收后交回送达机关，附卷存档。")

@@ -34,8 +34,8 @@ import binascii
 from datetime import date, datetime
 
 from forms.errors import FormError
-from forms.signing import (ALGORITHMS, SIGNATURE_SIZE, _b64url, _check_algorithm, _is_bytes, _nfc,
-                           _qr_field, _qr_text_ok, _unb64url, _valid_public, canonical_json,
+from forms.signing import (ALGORITHMS, SIGNATURE_SIZE, b64url, check_algorithm, is_bytes, nfc,
+                           qr_field, qr_text_ok, unb64url, valid_public, canonical_json,
                            derive_public_key, sign, verify)
 
 __all__ = ["make_certificate", "verify_certificate"]
@@ -52,7 +52,7 @@ _BAD_CERT = "证书格式错误"
 def _text(value: object, what: str, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise FormError(f"{what}不能为空", field=field)
-    return _nfc(value)
+    return nfc(value)
 
 
 def _plain_date(value: object, what: str, field: str) -> date:
@@ -65,11 +65,11 @@ def make_certificate(*, seal_id: str, name: str, category: str, organ: str, algo
                      public: bytes, valid_from: date, valid_to: date, issuer_id: str,
                      issuer_algorithm: str, issuer_private: bytes) -> dict:
     """A seal certificate signed by the issuer (format in the module docstring)."""
-    algorithm = _check_algorithm(algorithm)
-    issuer_algorithm = _check_algorithm(issuer_algorithm)
-    seal_id = _qr_field(seal_id, "印章编号", "seal_id")  # it is printed in QR codes
-    issuer_id = _qr_field(issuer_id, "签发者编号", "issuer_id")
-    if not _valid_public(algorithm, public):
+    algorithm = check_algorithm(algorithm)
+    issuer_algorithm = check_algorithm(issuer_algorithm)
+    seal_id = qr_field(seal_id, "印章编号", "seal_id")  # it is printed in QR codes
+    issuer_id = qr_field(issuer_id, "签发者编号", "issuer_id")
+    if not valid_public(algorithm, public):
         raise FormError("印章公钥无效", field="public")
     public = bytes(public)
     valid_from = _plain_date(valid_from, "生效日期", "valid_from")
@@ -88,13 +88,13 @@ def make_certificate(*, seal_id: str, name: str, category: str, organ: str, algo
         "category": _text(category, "印章类别", "category"),
         "organ": _text(organ, "用章机关", "organ"),
         "algorithm": algorithm,
-        "public_key": _b64url(public),
+        "public_key": b64url(public),
         "valid_from": valid_from.isoformat(),
         "valid_to": valid_to.isoformat(),
         "issuer_id": issuer_id,
         "issuer_algorithm": issuer_algorithm,
     }
-    cert["signature"] = _b64url(sign(issuer_algorithm, issuer_private, canonical_json(cert)))
+    cert["signature"] = b64url(sign(issuer_algorithm, issuer_private, canonical_json(cert)))
     return cert
 
 
@@ -117,17 +117,17 @@ def verify_certificate(cert: dict, issuer_public: bytes, *, on: date | None = No
             raise ValueError
         for key in ("seal_id", "name", "category", "organ", "issuer_id"):
             value = cert[key]
-            if not isinstance(value, str) or not value.strip() or _nfc(value) != value:
+            if not isinstance(value, str) or not value.strip() or nfc(value) != value:
                 raise ValueError
-        if not (_qr_text_ok(cert["seal_id"]) and _qr_text_ok(cert["issuer_id"])):
+        if not (qr_text_ok(cert["seal_id"]) and qr_text_ok(cert["issuer_id"])):
             raise ValueError
         algorithm, issuer_algorithm = cert["algorithm"], cert["issuer_algorithm"]
         if algorithm not in ALGORITHMS or issuer_algorithm not in ALGORITHMS:
             raise ValueError
-        public = _unb64url(cert["public_key"])
-        if not _valid_public(algorithm, public):
+        public = unb64url(cert["public_key"])
+        if not valid_public(algorithm, public):
             raise ValueError
-        signature = _unb64url(cert["signature"])
+        signature = unb64url(cert["signature"])
         if len(signature) != SIGNATURE_SIZE:
             raise ValueError
         valid_from, valid_to = _iso_date(cert["valid_from"]), _iso_date(cert["valid_to"])
@@ -140,7 +140,7 @@ def verify_certificate(cert: dict, issuer_public: bytes, *, on: date | None = No
         raise FormError(_BAD_CERT) from None
     if on is not None:
         _plain_date(on, "核验日期", "on")
-    if self_issued and (not _is_bytes(issuer_public) or bytes(issuer_public) != public):
+    if self_issued and (not is_bytes(issuer_public) or bytes(issuer_public) != public):
         raise FormError("证书签名无效")
     unsigned = {key: value for key, value in cert.items() if key != "signature"}
     if not verify(issuer_algorithm, issuer_public, canonical_json(unsigned), signature):

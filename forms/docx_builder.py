@@ -60,7 +60,7 @@ def _set_fonts(rpr_parent, east_asia: str, latin: str = LATIN_FONT) -> None:
     fonts.set(qn("w:hint"), "eastAsia")
 
 
-def _run(paragraph, text: str, *, font: str = BODY_FONT, size=BODY_SIZE, bold: bool = False,
+def add_text(paragraph, text: str, *, font: str = BODY_FONT, size=BODY_SIZE, bold: bool = False,
          underline: bool = False):
     run = paragraph.add_run(text)
     run.font.size = size
@@ -71,7 +71,7 @@ def _run(paragraph, text: str, *, font: str = BODY_FONT, size=BODY_SIZE, bold: b
     return run
 
 
-def _format(paragraph, *, align=WD_ALIGN_PARAGRAPH.JUSTIFY, line=BODY_LINE, first_indent=None,
+def format_paragraph(paragraph, *, align=WD_ALIGN_PARAGRAPH.JUSTIFY, line=BODY_LINE, first_indent=None,
             left_indent=None, right_indent=None, before=0, after=0, keep_next=False):
     pf = paragraph.paragraph_format
     pf.alignment = align
@@ -115,7 +115,7 @@ def _set_borders(table, val: str, size: int = 6) -> None:
     tbl_pr.insert_element_before(borders, *_AFTER_BORDERS)
 
 
-def _table_borders(table, size: int = 6) -> None:
+def table_borders(table, size: int = 6) -> None:
     _set_borders(table, "single", size)
 
 
@@ -123,7 +123,7 @@ def _no_borders(table) -> None:
     _set_borders(table, "nil")
 
 
-def _fixed_layout(table, widths_cm: list[float]) -> None:
+def fixed_layout(table, widths_cm: list[float]) -> None:
     table.autofit = False  # w:tblLayout w:type="fixed"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     tbl_pr = table._tbl.tblPr
@@ -143,12 +143,12 @@ def _fixed_layout(table, widths_cm: list[float]) -> None:
             cell.width = Cm(width)
 
 
-def _cell_text(cell, text: str, *, align=WD_ALIGN_PARAGRAPH.LEFT, font=BODY_FONT, size=TABLE_SIZE,
+def cell_text(cell, text: str, *, align=WD_ALIGN_PARAGRAPH.LEFT, font=BODY_FONT, size=TABLE_SIZE,
                bold=False):
     paragraph = cell.paragraphs[0]
-    _format(paragraph, align=align, line=TABLE_LINE)
+    format_paragraph(paragraph, align=align, line=TABLE_LINE)
     if text:
-        _run(paragraph, text, font=font, size=size, bold=bold)
+        add_text(paragraph, text, font=font, size=size, bold=bold)
     cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     return paragraph
 
@@ -159,7 +159,7 @@ def _repeat_header(row) -> None:
     tr_pr.append(el)
 
 
-def _row_height(row, cm: float) -> None:
+def row_height(row, cm: float) -> None:
     row.height = Cm(cm)
 
 
@@ -229,26 +229,26 @@ class Builder:
     def heading(self, subtitle: str | None = None):
         """Organ on the first line, the document title under it, the number on the right."""
         organ = self.doc.paragraphs[0] if self.doc.paragraphs else self.doc.add_paragraph()
-        _format(organ, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(28))
-        _run(organ, "{{ organ }}", font=TITLE_FONT, size=ORGAN_HEAD_SIZE, bold=True)
+        format_paragraph(organ, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(28))
+        add_text(organ, "{{ organ }}", font=TITLE_FONT, size=ORGAN_HEAD_SIZE, bold=True)
         title = self.doc.add_paragraph()
-        _format(title, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(34), after=0 if subtitle else 4)
-        _run(title, self.title, font=TITLE_FONT, size=TITLE_SIZE, bold=True)
+        format_paragraph(title, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(34), after=0 if subtitle else 4)
+        add_text(title, self.title, font=TITLE_FONT, size=TITLE_SIZE, bold=True)
         if subtitle:
             sub = self.doc.add_paragraph()
-            _format(sub, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(26), after=4)
-            _run(sub, subtitle, font=TITLE_FONT, size=ORGAN_HEAD_SIZE)
+            format_paragraph(sub, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(26), after=4)
+            add_text(sub, subtitle, font=TITLE_FONT, size=ORGAN_HEAD_SIZE)
         number = self.doc.add_paragraph()
-        _format(number, align=WD_ALIGN_PARAGRAPH.RIGHT, line=BODY_LINE, after=6)
-        _run(number, "{{ document_no }}", size=BODY_SIZE)
+        format_paragraph(number, align=WD_ALIGN_PARAGRAPH.RIGHT, line=BODY_LINE, after=6)
+        add_text(number, "{{ document_no }}", size=BODY_SIZE)
 
     def para(self, text: str, *, indent: bool = True, align=WD_ALIGN_PARAGRAPH.JUSTIFY,
              size=BODY_SIZE, bold=False, before=0, after=0, keep_next=False):
         paragraph = self.doc.add_paragraph()
-        _format(paragraph, align=align, first_indent=Pt(size.pt * 2) if indent else None,
+        format_paragraph(paragraph, align=align, first_indent=Pt(size.pt * 2) if indent else None,
                 before=before, after=after, keep_next=keep_next,
                 line=BODY_LINE if size == BODY_SIZE else Pt(size.pt * 1.6))
-        _run(paragraph, text, size=size, bold=bold)
+        add_text(paragraph, text, size=size, bold=bold)
         return paragraph
 
     def addressee(self, text: str = "{{ applicant_name }}："):
@@ -257,8 +257,8 @@ class Builder:
     def control(self, tag: str):
         """A paragraph holding only a docxtpl paragraph tag ({%p if … %})."""
         paragraph = self.doc.add_paragraph()
-        _format(paragraph, line=BODY_LINE)
-        _run(paragraph, tag)
+        format_paragraph(paragraph, line=BODY_LINE)
+        add_text(paragraph, tag)
         return paragraph
 
     def info_table(self, rows: list[tuple[str, ...]], widths=(2.8, 5.0, 2.4, 5.4)):
@@ -266,19 +266,19 @@ class Builder:
         (label, value, label, value)."""
         self._gap(4)
         table = self.doc.add_table(rows=len(rows), cols=4)
-        _table_borders(table)
-        _fixed_layout(table, list(widths))
+        table_borders(table)
+        fixed_layout(table, list(widths))
         for row, spec in zip(table.rows, rows):
-            _row_height(row, 0.66)
+            row_height(row, 0.66)
             cells = row.cells
             if len(spec) == 2:
                 merged = cells[1].merge(cells[3])
-                _cell_text(cells[0], spec[0], align=WD_ALIGN_PARAGRAPH.CENTER, font=LABEL_FONT)
-                _cell_text(merged, spec[1])
+                cell_text(cells[0], spec[0], align=WD_ALIGN_PARAGRAPH.CENTER, font=LABEL_FONT)
+                cell_text(merged, spec[1])
             else:
                 for i, text in enumerate(spec):
                     label = i % 2 == 0
-                    _cell_text(cells[i], text, font=LABEL_FONT if label else BODY_FONT,
+                    cell_text(cells[i], text, font=LABEL_FONT if label else BODY_FONT,
                                align=WD_ALIGN_PARAGRAPH.CENTER if label else WD_ALIGN_PARAGRAPH.LEFT)
         self._gap()
         return table
@@ -289,25 +289,25 @@ class Builder:
         (docxtpl {%tr for %} … {%tr endfor %})."""
         self._gap(4)
         table = self.doc.add_table(rows=4, cols=len(headers))
-        _table_borders(table)
-        _fixed_layout(table, widths)
+        table_borders(table)
+        fixed_layout(table, widths)
         header, opener, body, closer = table.rows
         _repeat_header(header)
-        _row_height(header, 0.75)
+        row_height(header, 0.75)
         for cell, text in zip(header.cells, headers):
-            _cell_text(cell, text, align=WD_ALIGN_PARAGRAPH.CENTER, font=LABEL_FONT)
-        _cell_text(opener.cells[0], "{%tr for " + loop + " %}")
-        _row_height(body, 0.66)
+            cell_text(cell, text, align=WD_ALIGN_PARAGRAPH.CENTER, font=LABEL_FONT)
+        cell_text(opener.cells[0], "{%tr for " + loop + " %}")
+        row_height(body, 0.66)
         for i, (cell, text) in enumerate(zip(body.cells, cells)):
-            _cell_text(cell, text, align=WD_ALIGN_PARAGRAPH.CENTER if i in centre
+            cell_text(cell, text, align=WD_ALIGN_PARAGRAPH.CENTER if i in centre
                        else WD_ALIGN_PARAGRAPH.LEFT)
-        _cell_text(closer.cells[0], "{%tr endfor %}")
+        cell_text(closer.cells[0], "{%tr endfor %}")
         self._gap()
         return table
 
     def _gap(self, points: float = 8):
         gap = self.doc.add_paragraph()
-        _format(gap, line=Pt(points))
+        format_paragraph(gap, line=Pt(points))
 
     def signature(self, organ_label: str = ""):
         """QR code on the left, the organ and the date on the right with the seal
@@ -315,51 +315,51 @@ class Builder:
         turns it into a floating picture centred over the organ name and the date."""
         table = self.doc.add_table(rows=1, cols=2)
         _no_borders(table)
-        _fixed_layout(table, [4.0, 11.6])
+        fixed_layout(table, [4.0, 11.6])
         # The row holds the whole seal (4.2 cm): renderers keep a picture anchored
         # in a cell inside the cell, so the organ's name starts two lines down,
         # leaving room for the seal's upper half.
-        _row_height(table.rows[0], 4.4)
+        row_height(table.rows[0], 4.4)
         left, right = table.rows[0].cells
         left.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         right.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.TOP
         qr = left.paragraphs[0]
-        _format(qr, align=WD_ALIGN_PARAGRAPH.CENTER, line=None)
-        _run(qr, "{{ qr }}")
+        format_paragraph(qr, align=WD_ALIGN_PARAGRAPH.CENTER, line=None)
+        add_text(qr, "{{ qr }}")
         caption = left.add_paragraph()
-        _format(caption, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(12))
-        _run(caption, "扫码验证", size=Pt(9))
+        format_paragraph(caption, align=WD_ALIGN_PARAGRAPH.CENTER, line=Pt(12))
+        add_text(caption, "扫码验证", size=Pt(9))
 
         above = [right.paragraphs[0], right.add_paragraph()]
         for paragraph, text in zip(above, ("", organ_label)):
-            _format(paragraph, align=WD_ALIGN_PARAGRAPH.CENTER, line=BODY_LINE,
+            format_paragraph(paragraph, align=WD_ALIGN_PARAGRAPH.CENTER, line=BODY_LINE,
                     left_indent=Cm(4.2))
             if text:
-                _run(paragraph, text)
+                add_text(paragraph, text)
         organ = right.add_paragraph()
-        _format(organ, align=WD_ALIGN_PARAGRAPH.CENTER, line=BODY_LINE, left_indent=Cm(4.2))
-        _run(organ, "{{ seal }}")
-        _run(organ, "{{ organ }}")
+        format_paragraph(organ, align=WD_ALIGN_PARAGRAPH.CENTER, line=BODY_LINE, left_indent=Cm(4.2))
+        add_text(organ, "{{ seal }}")
+        add_text(organ, "{{ organ }}")
         date = right.add_paragraph()
-        _format(date, align=WD_ALIGN_PARAGRAPH.CENTER, line=BODY_LINE, left_indent=Cm(4.2))
-        _run(date, "{{ issue_date }}")
+        format_paragraph(date, align=WD_ALIGN_PARAGRAPH.CENTER, line=BODY_LINE, left_indent=Cm(4.2))
+        add_text(date, "{{ issue_date }}")
         return table
 
     def receipt_line(self, who: str = "申请人（代理人）签收", when: str = "签收时间",
                      before: int = 0):
         """The applicant's signature and time of receipt, below the seal."""
         paragraph = self.doc.add_paragraph()
-        _format(paragraph, align=WD_ALIGN_PARAGRAPH.LEFT, line=BODY_LINE, before=before)
+        format_paragraph(paragraph, align=WD_ALIGN_PARAGRAPH.LEFT, line=BODY_LINE, before=before)
         for text, blank in ((f"{who}：", False), ("　" * 8, True), (f"　　{when}：", False),
                             ("　　　", True), ("年", False), ("　　", True), ("月", False),
                             ("　　", True), ("日", False)):
-            _run(paragraph, text, size=TABLE_SIZE, underline=blank)
+            add_text(paragraph, text, size=TABLE_SIZE, underline=blank)
         return paragraph
 
     def copies(self, text: str):
         paragraph = self.doc.add_paragraph()
-        _format(paragraph, align=WD_ALIGN_PARAGRAPH.LEFT, line=Pt(18), before=4)
-        _run(paragraph, text, size=SMALL_SIZE)
+        format_paragraph(paragraph, align=WD_ALIGN_PARAGRAPH.LEFT, line=Pt(18), before=4)
+        add_text(paragraph, text, size=SMALL_SIZE)
         return paragraph
 
     def save(self, path: Path):

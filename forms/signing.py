@@ -186,43 +186,43 @@ _P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 # --------------------------------------------------------------------------- helpers
 
-def _check_algorithm(algorithm: object) -> str:
+def check_algorithm(algorithm: object) -> str:
     if algorithm not in ALGORITHMS:
         raise FormError(f"不支持的签名算法：{algorithm!s}（可选：{'、'.join(ALGORITHMS)}）",
                           field="algorithm")
     return algorithm  # type: ignore[return-value]
 
 
-def _is_bytes(value: object) -> bool:
+def is_bytes(value: object) -> bool:
     return isinstance(value, (bytes, bytearray, memoryview))
 
 
-def _b64url(data: bytes) -> str:
+def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(bytes(data)).rstrip(b"=").decode("ascii")
 
 
 _B64URL_RE = re.compile(r"[A-Za-z0-9_-]*")
 
 
-def _unb64url(text: str) -> bytes:
+def unb64url(text: str) -> bytes:
     """Strict base64url without padding; raises ValueError unless ``text`` is the
     one canonical encoding of its bytes (so no two strings decode alike)."""
     if not isinstance(text, str) or not _B64URL_RE.fullmatch(text) or len(text) % 4 == 1:
         raise ValueError("not base64url")
     data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    if _b64url(data) != text:
+    if b64url(data) != text:
         raise ValueError("non-canonical base64url")
     return data
 
 
-def _nfc(text: str) -> str:
+def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
 # --------------------------------------------------------------------------- SM2
 
 def _sm2_scalar(private: object) -> int:
-    if not _is_bytes(private) or len(private) != PRIVATE_KEY_SIZE:  # type: ignore[arg-type]
+    if not is_bytes(private) or len(private) != PRIVATE_KEY_SIZE:  # type: ignore[arg-type]
         raise FormError("SM2 私钥必须是 32 字节", field="private_key")
     d = int.from_bytes(bytes(private), "big")  # type: ignore[arg-type]
     if not 1 <= d <= _SM2_N - 2:
@@ -231,7 +231,7 @@ def _sm2_scalar(private: object) -> int:
 
 
 def _p256_private(private: object) -> ec.EllipticCurvePrivateKey:
-    if not _is_bytes(private) or len(private) != PRIVATE_KEY_SIZE:  # type: ignore[arg-type]
+    if not is_bytes(private) or len(private) != PRIVATE_KEY_SIZE:  # type: ignore[arg-type]
         raise FormError("ECDSA 私钥必须是 32 字节", field="private_key")
     d = int.from_bytes(bytes(private), "big")  # type: ignore[arg-type]
     if not 1 <= d <= _P256_N - 1:
@@ -252,8 +252,8 @@ def _p256_public(public: bytes) -> ec.EllipticCurvePublicKey | None:
         return None
 
 
-def _valid_public(algorithm: str, public: object) -> bool:
-    if not _is_bytes(public):
+def valid_public(algorithm: str, public: object) -> bool:
+    if not is_bytes(public):
         return False
     public = bytes(public)  # type: ignore[arg-type]
     if algorithm == "sm2":
@@ -266,7 +266,7 @@ def _valid_public(algorithm: str, public: object) -> bool:
 def generate_keypair(algorithm: str) -> tuple[bytes, bytes]:
     """A fresh ``(private, public)`` pair: 32-byte private key; public key 64 bytes
     (x || y) for SM2, 65 bytes (04 || x || y) for ECDSA P-256."""
-    algorithm = _check_algorithm(algorithm)
+    algorithm = check_algorithm(algorithm)
     if algorithm == "sm2":
         d = secrets.randbelow(_SM2_N - 2) + 1  # uniform in [1, n-2]
         return d.to_bytes(32, "big"), sm2.public_key(d)
@@ -277,7 +277,7 @@ def generate_keypair(algorithm: str) -> tuple[bytes, bytes]:
 
 def derive_public_key(algorithm: str, private: bytes) -> bytes:
     """The public key belonging to ``private`` (same formats as ``generate_keypair``)."""
-    algorithm = _check_algorithm(algorithm)
+    algorithm = check_algorithm(algorithm)
     if algorithm == "sm2":
         return sm2.public_key(_sm2_scalar(private))
     return _p256_public_bytes(_p256_private(private).public_key())
@@ -285,8 +285,8 @@ def derive_public_key(algorithm: str, private: bytes) -> bytes:
 
 def digest(algorithm: str, data: bytes) -> bytes:
     """The 32-byte hash the algorithm pairs with: SM3 for sm2, SHA-256 for ecdsa-p256."""
-    algorithm = _check_algorithm(algorithm)
-    if not _is_bytes(data):
+    algorithm = check_algorithm(algorithm)
+    if not is_bytes(data):
         raise FormError("待摘要的数据必须是字节串")
     data = bytes(data)
     if algorithm == "sm2":
@@ -300,8 +300,8 @@ def sign(algorithm: str, private: bytes, data: bytes) -> bytes:
     SM2 hashes ``Z_A || data`` with SM3 (default user id 1234567812345678);
     ECDSA hashes ``data`` with SHA-256. A malformed private key raises FormError.
     """
-    algorithm = _check_algorithm(algorithm)
-    if not _is_bytes(data):
+    algorithm = check_algorithm(algorithm)
+    if not is_bytes(data):
         raise FormError("待签名的数据必须是字节串")
     data = bytes(data)
     if algorithm == "sm2":
@@ -317,8 +317,8 @@ def verify(algorithm: str, public: bytes, data: bytes, signature: bytes) -> bool
     Any malformed public key, data or signature gives False; only an unknown
     algorithm raises FormError.
     """
-    algorithm = _check_algorithm(algorithm)
-    if not (_is_bytes(public) and _is_bytes(data) and _is_bytes(signature)):
+    algorithm = check_algorithm(algorithm)
+    if not (is_bytes(public) and is_bytes(data) and is_bytes(signature)):
         return False
     public, data, signature = bytes(public), bytes(data), bytes(signature)
     if len(signature) != SIGNATURE_SIZE:
@@ -360,7 +360,7 @@ def encrypt_private_key(private: bytes, secret: str) -> bytes:
     """``b"WSK1" + salt(16) + nonce(12) + AES-256-GCM(private)``, key = scrypt(secret)."""
     if not isinstance(secret, str) or len(secret) < MIN_SECRET_LENGTH:
         raise FormError(f"解锁口令至少 {MIN_SECRET_LENGTH} 个字符", field="secret")
-    if not _is_bytes(private) or len(private) == 0:
+    if not is_bytes(private) or len(private) == 0:
         raise FormError("私钥不能为空", field="private_key")
     salt = secrets.token_bytes(_SALT_SIZE)
     nonce = secrets.token_bytes(_NONCE_SIZE)
@@ -371,7 +371,7 @@ def encrypt_private_key(private: bytes, secret: str) -> bytes:
 def decrypt_private_key(blob: bytes, secret: str) -> bytes:
     """The private key inside ``blob``; FormError if the secret is wrong or the blob altered."""
     header = len(KEY_BLOB_MAGIC) + _SALT_SIZE + _NONCE_SIZE
-    if (not _is_bytes(blob) or not isinstance(secret, str) or not secret
+    if (not is_bytes(blob) or not isinstance(secret, str) or not secret
             or len(blob) <= header + 16 or bytes(blob[:4]) != KEY_BLOB_MAGIC):
         raise FormError(_BAD_KEY_BLOB)
     blob = bytes(blob)
@@ -387,7 +387,7 @@ def decrypt_private_key(blob: bytes, secret: str) -> bytes:
 
 def _canonical(obj: object) -> object:
     if isinstance(obj, str):
-        return _nfc(obj)
+        return nfc(obj)
     if obj is None or isinstance(obj, bool) or isinstance(obj, int):
         return obj
     if isinstance(obj, dict):
@@ -395,7 +395,7 @@ def _canonical(obj: object) -> object:
         for key, value in obj.items():
             if not isinstance(key, str):
                 raise FormError("规范化 JSON 的键必须是字符串")
-            key = _nfc(key)
+            key = nfc(key)
             if key in out:
                 raise FormError(f"规范化后出现重复的键：{key}")
             out[key] = _canonical(value)
@@ -427,8 +427,8 @@ def canonical_document(fields: dict[str, str], body: str) -> bytes:
     for name, value in fields.items():
         if not isinstance(name, str) or not isinstance(value, str):
             raise FormError("文书字段的名称和值都必须是文本", field=str(name))
-        clean[name] = _collapse(_nfc(value))
-    lines = (_collapse(line) for line in _nfc(body).splitlines())
+        clean[name] = _collapse(nfc(value))
+    lines = (_collapse(line) for line in nfc(body).splitlines())
     text = "\n".join(line for line in lines if line)
     return DOCUMENT_MAGIC + canonical_json({"fields": clean, "body": text})
 
@@ -438,21 +438,21 @@ def canonical_document(fields: dict[str, str], body: str) -> bytes:
 _QR_FIELD_BAD = re.compile(r"[|\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-def _qr_text_ok(value: str) -> bool:
+def qr_text_ok(value: str) -> bool:
     return (bool(value) and value == value.strip() and not _QR_FIELD_BAD.search(value)
-            and _nfc(value) == value)
+            and nfc(value) == value)
 
 
-def _qr_field(value: object, what: str, field: str) -> str:
+def qr_field(value: object, what: str, field: str) -> str:
     if not isinstance(value, str) or not value or value != value.strip():
         raise FormError(f"{what}不能为空，且首尾不能有空白", field=field)
     if _QR_FIELD_BAD.search(value):
         raise FormError(f"{what}不能含有“|”或控制字符", field=field)
-    return _nfc(value)
+    return nfc(value)
 
 
 def _sized(value: object, size: int, what: str, field: str) -> bytes:
-    if not _is_bytes(value) or len(value) != size:  # type: ignore[arg-type]
+    if not is_bytes(value) or len(value) != size:  # type: ignore[arg-type]
         raise FormError(f"{what}必须是 {size} 字节", field=field)
     return bytes(value)  # type: ignore[arg-type]
 
@@ -461,10 +461,10 @@ def payload_signed_bytes(document_no: str, receipt_no: str, digest: bytes, seal_
     """The bytes a document's seal signature is over (see the module docstring)."""
     digest_ = _sized(digest, DIGEST_SIZE, "文书摘要", "digest")
     return canonical_json({
-        "doc": _qr_field(document_no, "文书编号", "document_no"),
-        "receipt": _qr_field(receipt_no, "受理编号", "receipt_no"),
-        "digest": _b64url(digest_),
-        "seal": _qr_field(seal_id, "印章编号", "seal_id"),
+        "doc": qr_field(document_no, "文书编号", "document_no"),
+        "receipt": qr_field(receipt_no, "受理编号", "receipt_no"),
+        "digest": b64url(digest_),
+        "seal": qr_field(seal_id, "印章编号", "seal_id"),
     })
 
 
@@ -472,11 +472,11 @@ def make_qr_payload(*, document_no: str, receipt_no: str, digest: bytes, seal_id
                     signature: bytes) -> str:
     """``"WS1|doc|receipt|b64url(digest)|seal|b64url(signature)"`` for the printed QR code."""
     parts = [
-        _qr_field(document_no, "文书编号", "document_no"),
-        _qr_field(receipt_no, "受理编号", "receipt_no"),
-        _b64url(_sized(digest, DIGEST_SIZE, "文书摘要", "digest")),
-        _qr_field(seal_id, "印章编号", "seal_id"),
-        _b64url(_sized(signature, SIGNATURE_SIZE, "签名", "signature")),
+        qr_field(document_no, "文书编号", "document_no"),
+        qr_field(receipt_no, "受理编号", "receipt_no"),
+        b64url(_sized(digest, DIGEST_SIZE, "文书摘要", "digest")),
+        qr_field(seal_id, "印章编号", "seal_id"),
+        b64url(_sized(signature, SIGNATURE_SIZE, "签名", "signature")),
     ]
     return QR_PREFIX + "|".join(parts)
 
@@ -493,11 +493,11 @@ def parse_qr_payload(text: str) -> dict:
     if len(parts) != 5:
         raise FormError(_BAD_QR)
     document_no, receipt_no, digest_text, seal_id, signature_text = parts
-    if not all(_qr_text_ok(value) for value in (document_no, receipt_no, seal_id)):
+    if not all(qr_text_ok(value) for value in (document_no, receipt_no, seal_id)):
         raise FormError(_BAD_QR)
     try:
-        digest_ = _unb64url(digest_text)
-        signature = _unb64url(signature_text)
+        digest_ = unb64url(digest_text)
+        signature = unb64url(signature_text)
     except (ValueError, binascii.Error):
         raise FormError(_BAD_QR) from None
     if len(digest_) != DIGEST_SIZE or len(signature) != SIGNATURE_SIZE:

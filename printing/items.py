@@ -33,7 +33,7 @@ def printable(value) -> str:
     return clean_for_print(value).strip()
 
 
-def _n_lines(text: str, w: float, size_pt: float, max_lines: int = _MANY) -> int:
+def n_lines(text: str, w: float, size_pt: float, max_lines: int = _MANY) -> int:
     measure = estimator(size_pt)
     return max(1, len(wrap_lines(text, w, max_lines, measure, generous=measure)))
 
@@ -41,7 +41,7 @@ def _n_lines(text: str, w: float, size_pt: float, max_lines: int = _MANY) -> int
 def _fits(text: str, w: float, h: float, size_pt: float, wrap: bool = True) -> bool:
     if not wrap:
         return estimate_width(clean_for_print(text).strip(), size_pt) <= w
-    return _n_lines(text, w, size_pt, lines_fit(h, size_pt) + 1) <= lines_fit(h, size_pt)
+    return n_lines(text, w, size_pt, lines_fit(h, size_pt) + 1) <= lines_fit(h, size_pt)
 
 
 def _fit_size(text: str, w: float, h: float, size_pt: float, min_pt: float, *,
@@ -226,7 +226,7 @@ def receipt_slip(data: SlipData) -> Page:
     def text(s: str, size_pt: float, *, bold=False, align="left", max_lines=3, x=x0, w=iw,
              gap=0.6) -> float:
         nonlocal y
-        n = min(_n_lines(s, w, size_pt, max_lines), max_lines)
+        n = min(n_lines(s, w, size_pt, max_lines), max_lines)
         h = n * line_pitch_mm(size_pt)
         items.append(Text(x, y, w, h, s, size_pt, bold=bold, align=align))
         return h + gap
@@ -344,7 +344,7 @@ def manifest_pages(data: ManifestData, size: PageSize = A4_LANDSCAPE) -> list[Pa
     # Row heights, then pages.
     heights = []
     for row_cells in cells:
-        n = max(_n_lines(c, w - 2 * _CELL_PAD, body_pt, _CELL_LINES)
+        n = max(n_lines(c, w - 2 * _CELL_PAD, body_pt, _CELL_LINES)
                 for c, w in zip(row_cells, widths))
         heights.append(min(n, _CELL_LINES) * pitch + 2 * _CELL_PAD)
     chunks: list[list[int]] = []

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from printing.items import _n_lines, printable
+from printing.items import n_lines, printable
 from printing.layout import (A4, Box, Code128, Line, Page, PageSize, QRCode, Text, clean_for_print,
                              estimate_width, line_pitch_mm)
 
@@ -91,7 +91,7 @@ def transfer_slip_pages(data: TransferSlipData, size: PageSize = A4) -> list[Pag
     cells = [transfer_cells(i, r) for i, r in enumerate(data.rows, start=1)]
     heights = []
     for row_cells in cells:
-        n = max(_n_lines(c, w - 2 * _PAD, BODY_PT, _CELL_LINES) for c, w in zip(row_cells, widths))
+        n = max(n_lines(c, w - 2 * _PAD, BODY_PT, _CELL_LINES) for c, w in zip(row_cells, widths))
         heights.append(min(n, _CELL_LINES) * pitch + 2 * _PAD)
     header, head_top = _header(data, W)
     table_head_h = pitch + 2 * _PAD + 1.0

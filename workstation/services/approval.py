@@ -26,7 +26,7 @@ from ..domain.text import NOTE_MAX, clean_text
 from ..store.models import ApprovalJob, ApprovalJobItem, Case
 from . import audit
 from .auth import Actor, require
-from .cases import CaseRow, _row_query, _visible
+from .cases import CaseRow, case_row_query, visible_to
 from .context import Workstation
 from .documents import file_ref, sign_in
 from .errors import NotFound, PermissionDenied
@@ -42,7 +42,7 @@ def queue(ws: Workstation, actor: Actor, category: str | None = None, *, limit: 
     """Cases waiting for a decision in the approver's categories, most urgent first."""
     require(actor, "approve")
     categories = sorted(actor.categories if category is None else {category} & actor.categories)
-    q = (_visible(_row_query(), actor)
+    q = (visible_to(case_row_query(), actor)
          .where(Case.status.in_(DECIDABLE), Case.category.in_(categories))
          .order_by(Case.due_date, Case.id).limit(max(1, min(limit, MAX_JOB))))
     with ws.reading() as s:

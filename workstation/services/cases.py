@@ -53,7 +53,7 @@ class CaseRow:
                 "provisional": self.provisional, "clerk": self.clerk, "station": self.station}
 
 
-def _row_query():
+def case_row_query():
     return (select(Case.id, Acceptance.receipt_no, Applicant.name, Applicant.id_number,
                    Case.matter_name, Case.category, Case.status, Acceptance.received_on,
                    Case.due_date, Case.provisional, Acceptance.clerk, Acceptance.station)
@@ -61,7 +61,7 @@ def _row_query():
             .join(Applicant, Case.applicant_id == Applicant.id))
 
 
-def _visible(query, actor: Actor):
+def visible_to(query, actor: Actor):
     if actor.can("view_all"):
         return query
     return query.where(Case.station == actor.station)
@@ -73,7 +73,7 @@ def _limit(limit: int) -> int:
 
 def list_cases(ws: Workstation, actor: Actor, status: str | None = None, *, limit: int = 100,
                offset: int = 0) -> list[CaseRow]:
-    q = _visible(_row_query(), actor)
+    q = visible_to(case_row_query(), actor)
     if status:
         q = q.where(Case.status == parse_status(status).value)
     q = q.order_by(Acceptance.created_at.desc(), Case.seq).limit(_limit(limit)).offset(max(0, offset))
@@ -97,7 +97,7 @@ def search(ws: Workstation, actor: Actor, text: str, *, status: str | None = Non
     The newest `limit` cases come back (see bench/ for what a larger limit costs)."""
     query = clean_text(text, "查询内容", max_len=60, field="query")
     up = query.upper()
-    base = _visible(_row_query(), actor)
+    base = visible_to(case_row_query(), actor)
     if status:
         base = base.where(Case.status == parse_status(status).value)
     with ws.reading() as s:

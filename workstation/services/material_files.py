@@ -21,7 +21,7 @@ from ..store.models import Case, CaseMaterial, MaterialPage, OutboxEvent, PageFi
 from . import page_store
 from .auth import Actor
 from .context import Workstation
-from .materials import _case, list_materials
+from .materials import find_case, list_materials
 
 SWEEP_GRACE = timedelta(hours=24)
 
@@ -92,7 +92,7 @@ def verify(ws: Workstation, actor: Actor, case_id: str | None = None) -> dict:
              .join(MaterialPage, MaterialPage.sha256 == PageFile.sha256)
              .join(CaseMaterial, MaterialPage.case_material_id == CaseMaterial.id))
         if case_id is not None:
-            q = q.where(CaseMaterial.case_id == _case(s, actor, case_id).id)
+            q = q.where(CaseMaterial.case_id == find_case(s, actor, case_id).id)
         elif not actor.can("view_all"):
             q = q.join(Case, CaseMaterial.case_id == Case.id).where(Case.station == actor.station)
         files: dict[str, tuple[str, list]] = {}

@@ -65,7 +65,7 @@ def _limit_mb(ws: Workstation) -> int:
     return rules.check_max_mb(ws.settings().get("material_max_mb"))
 
 
-def _case(s: Session, actor: Actor, case_id: str) -> Case:
+def find_case(s: Session, actor: Actor, case_id: str) -> Case:
     """A case by its id, or by the receipt number of a one-case acceptance."""
     key = clean_text(case_id, "案件号", max_len=60, field="case")
     case = s.get(Case, key.lower())
@@ -154,7 +154,7 @@ def list_materials(ws: Workstation, actor: Actor, case_id: str) -> dict:
     "check_state", "check_label", "checked_by", "checked_at", "check_note",
     "valid_until", "reused_from"}]}``; ``file`` is the page's absolute path."""
     with ws.reading() as s:
-        case = _case(s, actor, case_id)
+        case = find_case(s, actor, case_id)
         acc = s.get(Acceptance, case.acceptance_id)
         applicant = s.get(Applicant, case.applicant_id)
         return {"case_id": case.id, "receipt_no": acc.receipt_no, "matter_code": case.matter_code,
@@ -167,7 +167,7 @@ def list_materials(ws: Workstation, actor: Actor, case_id: str) -> dict:
 def page_path(ws: Workstation, actor: Actor, case_id: str, page_id: int) -> Path:
     """The file of one page of a case the actor may see (the viewer opens it)."""
     with ws.reading() as s:
-        case = _case(s, actor, case_id)
+        case = find_case(s, actor, case_id)
         row = s.execute(select(MaterialPage, PageFile, CaseMaterial)
                         .join(PageFile, MaterialPage.sha256 == PageFile.sha256)
                         .join(CaseMaterial, MaterialPage.case_material_id == CaseMaterial.id)
@@ -182,7 +182,7 @@ def page_path(ws: Workstation, actor: Actor, case_id: str, page_id: int) -> Path
 def _check_access(ws: Workstation, actor: Actor, case_id: str, code: str) -> None:
     require(actor, "accept")
     with ws.reading() as s:
-        case = _case(s, actor, case_id)
+        case = find_case(s, actor, case_id)
         _material(s, case, code)
         _editable(case)
 
@@ -288,7 +288,7 @@ def attach(ws: Workstation, actor: Actor, case_id: str, code: str, pages: list[S
             raise DomainError(f"页面文件 {p.origin or p.sha256[:12]} 已不在磁盘上，请重新采集",
                               "file") from None
     with ws.transaction() as s:
-        case = _case(s, actor, case_id)
+        case = find_case(s, actor, case_id)
         m = _material(s, case, code)
         _editable(case)
         today, now = ws.clock.today(), ws.clock.now()
@@ -342,7 +342,7 @@ def reorder(ws: Workstation, actor: Actor, case_id: str, code: str, page_ids: li
     """Put the material's pages in the order of ``page_ids`` (every page once)."""
     require(actor, "accept")
     with ws.transaction() as s:
-        case = _case(s, actor, case_id)
+        case = find_case(s, actor, case_id)
         m = _material(s, case, code)
         _editable(case)
         pages = _pages(s, m.id)
@@ -360,7 +360,7 @@ def rotate(ws: Workstation, actor: Actor, case_id: str, code: str, page_id: int,
     require(actor, "accept")
     turn = rules.check_rotation(degrees)
     with ws.transaction() as s:
-        case = _case(s, actor, case_id)
+        case = find_case(s, actor, case_id)
         m = _material(s, case, code)
         _editable(case)
         page = next((p for p in _pages(s, m.id) if p.id == page_id), None)
@@ -376,7 +376,7 @@ def delete_pages(ws: Workstation, actor: Actor, case_id: str, code: str, page_id
     """Remove pages from the material (the stored file stays while anything names it)."""
     require(actor, "accept")
     with ws.transaction() as s:
-        case = _case(s, actor, case_id)
+        case = find_case(s, actor, case_id)
         m = _material(s, case, code)
         _editable(case)
         pages = _pages(s, m.id)
@@ -437,7 +437,7 @@ def offers(ws: Workstation, actor: Actor, case_id: str, code: str | None = None)
     offered anything. ``[{"material", "source_id", "case_id", "receipt_no", "name",
     "pages", "valid_until", "check_state", "captured_on"}]``, newest first per line."""
     with ws.reading() as s:
-        case = _case(s, actor, case_id)
+        case = find_case(s, actor, case_id)
         lines = [_material(s, case, code)] if code else list(case.materials)
         held = _held(ws, s, actor, case.applicant_id)
         today = ws.clock.today()
@@ -454,7 +454,7 @@ def reuse(ws: Workstation, actor: Actor, case_id: str, code: str, source_id: int
     validity carried over; the rules are checked again inside the transaction."""
     require(actor, "accept")
     with ws.transaction() as s:
-        case = _case(s, actor, case_id)
+        case = find_case(s, actor, case_id)
         m = _material(s, case, code)
         _editable(case)
         if _pages(s, m.id):
@@ -496,7 +496,7 @@ def check(ws: Workstation, actor: Actor, case_id: str, code: str, state: str,
     what is wrong). Audited; an outbox event tells the centre."""
     verdict, text = rules.check_verdict(state, note)
     with ws.transaction() as s:
-        case = _case(s, actor, case_id)
+        case = find_case(s, actor, case_id)
         m = _material(s, case, code)
         _may_check(s, actor, case)
         _editable(case)
@@ -550,7 +550,7 @@ class Deficiencies:
 def deficiencies(ws: Workstation, actor: Actor, case_id: str) -> Deficiencies:
     """Turn the materials checked 有缺陷 into the data of a 一次性告知."""
     with ws.reading() as s:
-        case = _case(s, actor, case_id)
+        case = find_case(s, actor, case_id)
         a = s.get(Applicant, case.applicant_id)
         applicant = {"kind": a.kind, "name": a.name, "phone": a.phone, "address": a.address}
         if a.kind == "enterprise":

@@ -364,7 +364,7 @@ def _store_document(ws, s, files: dict[str, bytes], case: Case, document: dict) 
 
 
 def _apply_seal(ws, s, change: dict) -> str:
-    from forms.signing import _unb64url  # the certificate's own encoding
+    from forms.signing import unb64url  # the certificate's own encoding
 
     cert = (change.get("data") or {}).get("certificate") or {}
     status = (change.get("data") or {}).get("status", "active")
@@ -374,7 +374,7 @@ def _apply_seal(ws, s, change: dict) -> str:
         return "applied"
     try:
         s.add(Seal(id=change["key"], name=cert["name"], category=cert["category"],
-                   algorithm=cert["algorithm"], public_key=_unb64url(cert["public_key"]),
+                   algorithm=cert["algorithm"], public_key=unb64url(cert["public_key"]),
                    private_key_blob=None, certificate=cert, image_png=b"",
                    valid_from=datetime.fromisoformat(cert["valid_from"]).date(),
                    valid_to=datetime.fromisoformat(cert["valid_to"]).date(),
