@@ -28,10 +28,11 @@ imported += walk("workstation.store", skip=("migrations",))
 imported += walk("workstation.services")
 # The sync client and the whole central server (a server has no Qt).
 imported += walk("sync", skip=("migrations",))
+# Every command group of the command line (its __main__ would run it).
+imported += walk("workstation.cli", skip=("__main__",))
 # Printing lays out pages without Qt; only printing.render paints them.
-for name in ("workstation", "workstation.config", "workstation.cli", "workstation.cli_output",
-             "workstation.cli_sync", "forms", "printing.layout", "printing.items", "printing.xlsx",
-             "printing.codes"):
+for name in ("workstation", "workstation.config", "forms", "printing.layout", "printing.items",
+             "printing.xlsx", "printing.codes"):
     importlib.import_module(name)
     imported.append(name)
 from workstation.cli import build_parser

@@ -7,13 +7,10 @@ or a refused action (a Chinese message on stderr, nothing changed), 1 a fault.
 
 from __future__ import annotations
 
-from .cli_output import _headless_qt, _out_path
-
-
-def _cli():
-    from . import cli
-
-    return cli
+from .common import (
+    EXIT_OK, CliError, Parser, acting_user, headless_qt, open_workstation, output_path,
+    print_result,
+)
 
 
 def _detail_text(d: dict, head: str) -> str:
@@ -34,57 +31,53 @@ def _detail_text(d: dict, head: str) -> str:
 
 
 def cmd_create(args) -> int:
-    from .services import transfers
+    from ..services import transfers
 
-    cli = _cli()
     if bool(args.cases) == bool(args.all):
-        raise cli.CliError("请给出案件号（或受理编号），或用 --all 打包本站全部待移交案件（二者选一）")
-    with cli._workstation(args) as ws:
-        out = transfers.create(ws, cli._actor(ws, args), args.cases or None, all_pending=args.all)
+        raise CliError("请给出案件号（或受理编号），或用 --all 打包本站全部待移交案件（二者选一）")
+    with open_workstation(args) as ws:
+        out = transfers.create(ws, acting_user(ws, args), args.cases or None, all_pending=args.all)
     text = _detail_text(out, "已打包材料流转单")
     if out.get("remaining"):
         text += f"\n  还有 {out['remaining']} 个案件待移交，请再打包一张"
     text += f"\n  打印：workstation transfer slip {out['number']} --out 流转单.pdf"
-    cli._print(args, out, text)
-    return cli.EXIT_OK
+    print_result(args, out, text)
+    return EXIT_OK
 
 
 def cmd_pending(args) -> int:
-    from .services import transfers
+    from ..services import transfers
 
-    cli = _cli()
-    with cli._workstation(args) as ws:
-        rows = transfers.pending_cases(ws, cli._actor(ws, args), limit=args.limit)
+    with open_workstation(args) as ws:
+        rows = transfers.pending_cases(ws, acting_user(ws, args), limit=args.limit)
     data = {"count": len(rows), "cases": [r.to_json() for r in rows]}
     human = "\n".join(f"{r.receipt_no}  {r.matter_name}  {r.applicant_name}  "
                       f"{r.materials}件/{r.copies}份  案件号 {r.case_id}" for r in rows)
-    cli._print(args, data, human or "本站点没有待移交纸质材料的案件")
-    return cli.EXIT_OK
+    print_result(args, data, human or "本站点没有待移交纸质材料的案件")
+    return EXIT_OK
 
 
 def cmd_list(args) -> int:
-    from .services import transfers
+    from ..services import transfers
 
-    cli = _cli()
-    with cli._workstation(args) as ws:
-        rows = transfers.list_transfers(ws, cli._actor(ws, args), args.status, limit=args.limit)
+    with open_workstation(args) as ws:
+        rows = transfers.list_transfers(ws, acting_user(ws, args), args.status, limit=args.limit)
     data = {"count": len(rows), "transfers": rows}
     human = "\n".join(f"{r['number']}  {r['status_label']}  站点 {r['station']}  {r['cases']} 个案件"
                       f"  打包 {r['created_at']}" + (f"  缺失 {r['missing']}" if r["missing"] else "")
                       for r in rows)
-    cli._print(args, data, human or "没有材料流转单")
-    return cli.EXIT_OK
+    print_result(args, data, human or "没有材料流转单")
+    return EXIT_OK
 
 
 def _slip_step(args, step, head) -> int:
     """Run one use case on a slip (``step(transfers, ws, actor)``) and print the slip."""
-    from .services import transfers
+    from ..services import transfers
 
-    cli = _cli()
-    with cli._workstation(args) as ws:
-        out = step(transfers, ws, cli._actor(ws, args))
-    cli._print(args, out, _detail_text(out, head(out) if callable(head) else head))
-    return cli.EXIT_OK
+    with open_workstation(args) as ws:
+        out = step(transfers, ws, acting_user(ws, args))
+    print_result(args, out, _detail_text(out, head(out) if callable(head) else head))
+    return EXIT_OK
 
 
 def cmd_show(args) -> int:
@@ -106,29 +99,26 @@ def cmd_cancel(args) -> int:
 
 
 def cmd_slip(args) -> int:
-    from .services import transfers
-    from .services.printouts import transfer_slip_pages
+    from ..services import transfers
+    from ..services.printouts import transfer_slip_pages
 
-    cli = _cli()
-    out_path = _out_path(args.out, {".pdf"})
-    _headless_qt()
-    with cli._workstation(args) as ws:
-        detail = transfers.show(ws, cli._actor(ws, args), args.number)
+    out_path = output_path(args.out, {".pdf"})
+    headless_qt()
+    with open_workstation(args) as ws:
+        detail = transfers.show(ws, acting_user(ws, args), args.number)
         pages = transfer_slip_pages(detail, ws.settings())
-    from .services.printouts import write_pages
+    from ..services.printouts import write_pages
 
     write_pages(pages, out_path)
     data = {"out": str(out_path), "number": detail["number"], "pages": len(pages),
             "cases": detail["cases"]}
-    cli._print(args, data, f"材料流转单 {detail['number']}（{len(pages)} 页）已写入 {out_path}")
-    return cli.EXIT_OK
+    print_result(args, data, f"材料流转单 {detail['number']}（{len(pages)} 页）已写入 {out_path}")
+    return EXIT_OK
 
 
 def register(sub, command) -> None:
-    from .cli import _Parser
-
     group = sub.add_parser("transfer", help="材料流转：便民服务站向区中心移交纸质材料").add_subparsers(
-        dest="sub", parser_class=_Parser, required=True)
+        dest="sub", parser_class=Parser, required=True)
     c = command("create", cmd_create, "打包材料流转单：列出案件号/受理编号，或 --all", group)
     c.add_argument("cases", nargs="*", help="案件号或受理编号（受理编号含其全部案件）")
     c.add_argument("--all", action="store_true", help="本站全部待移交的案件（一张最多60个）")

@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-
-def _cli():
-    from . import cli
-
-    return cli
+from .common import EXIT_OK, acting_user, open_workstation, print_result
 
 
 def cmd_enroll(args) -> int:
     from workstation.services.sync.client import enroll
 
-    cli = _cli()
-    with cli._workstation(args) as ws:
-        out = enroll(ws, cli._actor(ws, args), args.server, args.code)
-    cli._print(args, out, f"已登记到 {out['server']}：站点 {out['station']}，终端 {out['terminal']}")
-    return cli.EXIT_OK
+    with open_workstation(args) as ws:
+        out = enroll(ws, acting_user(ws, args), args.server, args.code)
+    print_result(args, out, f"已登记到 {out['server']}：站点 {out['station']}，终端 {out['terminal']}")
+    return EXIT_OK
 
 
 def cmd_sync(args) -> int:
     from workstation.services.sync.client import skew_too_large, status, sync_once
 
-    cli = _cli()
-    with cli._workstation(args) as ws:
+    with open_workstation(args) as ws:
         if args.what == "status":
             out = status(ws)
             text = (f"{'在线' if out['online'] else '离线'}；待同步 {out['pending']} 条；冲突 {out['conflicts']} 件；"
@@ -36,24 +30,23 @@ def cmd_sync(args) -> int:
                     f"冲突 {out['conflicts']} 件")
             if skew_too_large(out["skew_seconds"]):
                 text += f"\n注意：本机时钟与中心相差 {out['skew_seconds']} 秒，请校准"
-    cli._print(args, out, text)
-    return cli.EXIT_OK
+    print_result(args, out, text)
+    return EXIT_OK
 
 
 def cmd_conflicts(args) -> int:
-    from .services.conflicts import list_conflicts, resolve
+    from ..services.conflicts import list_conflicts, resolve
 
-    cli = _cli()
-    with cli._workstation(args) as ws:
-        actor = cli._actor(ws, args)
+    with open_workstation(args) as ws:
+        actor = acting_user(ws, args)
         if args.resolve is not None:
             out = resolve(ws, actor, args.resolve, args.note or "")
-            cli._print(args, out, f"冲突 {out['id']} 已处理")
-            return cli.EXIT_OK
+            print_result(args, out, f"冲突 {out['id']} 已处理")
+            return EXIT_OK
         rows = list_conflicts(ws, actor, include_resolved=args.all)
-    cli._print(args, {"conflicts": rows},
+    print_result(args, {"conflicts": rows},
                "\n".join(f"{r['id']}  {r['created_at']}  {r['message']}" for r in rows) or "没有待处理的冲突")
-    return cli.EXIT_OK
+    return EXIT_OK
 
 
 def register(sub, command) -> None:

@@ -8,59 +8,37 @@ codes but none of ours. `found` says whether a case (or an enterprise) was found
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import date
-from pathlib import Path
 
-from .domain.errors import DomainError
+from .common import (
+    EXIT_OK, CliError, acting_user, headless_qt, open_workstation, output_path, print_result,
+    read_json_file,
+)
+
 
 EXIT_NOT_OURS = 3
 OUTPUT_SUFFIXES = {".pdf", ".xlsx"}
 
 
-def _cli():
-    from . import cli
-
-    return cli
-
-
-def _headless_qt() -> None:
-    """Labels are drawn by Qt; a command run over SSH or in CI has no display."""
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and sys.platform.startswith("linux"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-
-def _out_path(text: str, allowed: set[str]) -> Path:
-    path = Path(text)
-    if path.suffix.lower() not in allowed:
-        raise DomainError(f"输出文件应以 {' 或 '.join(sorted(allowed))} 结尾：{path.name}")
-    if path.is_dir():
-        raise DomainError(f"{path} 是文件夹，请给出文件名")
-    if not path.parent.exists():
-        raise DomainError(f"输出目录不存在：{path.parent}")
-    return path
-
-
 def cmd_deliver(args) -> int:
-    from .domain.mail import parse_mail_address
-    from .services.delivery import mail, pickup
-    from .services.seals import SealVault
+    from ..domain.mail import parse_mail_address
+    from ..services.delivery import mail, pickup
+    from ..services.seals import SealVault
 
-    cli = _cli()
     if args.pickup == args.mail:
-        raise cli.CliError("请选择 --pickup（窗口领取）或 --mail（邮寄）之一")
+        raise CliError("请选择 --pickup（窗口领取）或 --mail（邮寄）之一")
     if args.pickup and not args.collector_id:
-        raise cli.CliError("窗口领取须用 --collector-id 给出领取人证件号码")
+        raise CliError("窗口领取须用 --collector-id 给出领取人证件号码")
     if args.pickup and (args.waybill is not None or args.address_file is not None):
-        raise cli.CliError("窗口领取不需要 --waybill 和 --address-file")
+        raise CliError("窗口领取不需要 --waybill 和 --address-file")
     if args.mail and (args.waybill is None or args.address_file is None):
-        raise cli.CliError("邮寄须同时给出 --waybill 运单号和 --address-file 地址文件")
+        raise CliError("邮寄须同时给出 --waybill 运单号和 --address-file 地址文件")
     if args.mail and (args.collector_id or args.signature):
-        raise cli.CliError("邮寄不需要 --collector-id 和 --signature")
-    address = parse_mail_address(cli._read_json(args.address_file, "地址")) if args.mail else None
-    with cli._workstation(args) as ws:
-        actor = cli._actor(ws, args)
+        raise CliError("邮寄不需要 --collector-id 和 --signature")
+    address = parse_mail_address(read_json_file(args.address_file, "地址")) if args.mail else None
+    with open_workstation(args) as ws:
+        actor = acting_user(ws, args)
         if args.pickup:
             out = pickup(ws, actor, args.case, args.collector_id, SealVault(),
                          signature_image=args.signature)
@@ -69,68 +47,64 @@ def cmd_deliver(args) -> int:
         else:
             out = mail(ws, actor, args.case, args.waybill, address)
             text = f"已登记邮寄：运单号 {out['waybill']}，寄往 {out['address']}（邮编 {out['postcode']}）"
-    cli._print(args, out, text)
-    return cli.EXIT_OK
+    print_result(args, out, text)
+    return EXIT_OK
 
 
 def cmd_delivered(args) -> int:
-    from .services.delivery import mark_delivered
+    from ..services.delivery import mark_delivered
 
-    cli = _cli()
-    with cli._workstation(args) as ws:
-        out = mark_delivered(ws, cli._actor(ws, args), args.key)
-    cli._print(args, out, f"已妥投：运单号 {out['waybill']}，案件已办结")
-    return cli.EXIT_OK
+    with open_workstation(args) as ws:
+        out = mark_delivered(ws, acting_user(ws, args), args.key)
+    print_result(args, out, f"已妥投：运单号 {out['waybill']}，案件已办结")
+    return EXIT_OK
 
 
 def cmd_label(args) -> int:
-    from .services.delivery import mail_records
-    from .services.printouts import write_labels
+    from ..services.delivery import mail_records
+    from ..services.printouts import write_labels
 
-    cli = _cli()
-    out_path = _out_path(args.out, {".pdf"})
-    _headless_qt()
-    with cli._workstation(args) as ws:
-        actor = cli._actor(ws, args)
+    out_path = output_path(args.out, {".pdf"})
+    headless_qt()
+    with open_workstation(args) as ws:
+        actor = acting_user(ws, args)
         records = mail_records(ws, actor, args.cases)
         with ws.reading() as s:
             settings = ws.settings(s)
         write_labels(records, settings, out_path, size=args.size)
     data = {"out": str(out_path), "labels": len(records),
             "waybills": [r.waybill for r in records], "size": args.size}
-    cli._print(args, data, f"已生成 {len(records)} 张面单：{out_path}")
-    return cli.EXIT_OK
+    print_result(args, data, f"已生成 {len(records)} 张面单：{out_path}")
+    return EXIT_OK
 
 
 def cmd_manifest(args) -> int:
-    from .services.delivery import manifest
-    from .services.printouts import write_manifest
+    from ..services.delivery import manifest
+    from ..services.printouts import write_manifest
 
-    cli = _cli()
     try:
         day = date.fromisoformat(args.date)
     except ValueError:
-        raise cli.CliError(f"日期应为 YYYY-MM-DD：{args.date[:20]}") from None
-    out_path = _out_path(args.out, OUTPUT_SUFFIXES)
-    _headless_qt()
-    with cli._workstation(args) as ws:
-        actor = cli._actor(ws, args)
+        raise CliError(f"日期应为 YYYY-MM-DD：{args.date[:20]}") from None
+    out_path = output_path(args.out, OUTPUT_SUFFIXES)
+    headless_qt()
+    with open_workstation(args) as ws:
+        actor = acting_user(ws, args)
         records = manifest(ws, actor, day)
         with ws.reading() as s:
             settings = ws.settings(s)
         write_manifest(records, settings, day, out_path)
     data = {"out": str(out_path), "date": day.isoformat(), "count": len(records),
             "waybills": [r.waybill for r in records]}
-    cli._print(args, data, f"{day} 交寄清单：{len(records)} 件，已写入 {out_path}")
-    return cli.EXIT_OK
+    print_result(args, data, f"{day} 交寄清单：{len(records)} 件，已写入 {out_path}")
+    return EXIT_OK
 
 
 def cmd_scan(args) -> int:
-    from .services.scanning import scan_file
+    from ..services.scanning import scan_file
 
-    cli = _cli()
-    with cli._workstation(args) as ws:
-        actor = cli._actor(ws, args, needed=False)
+    with open_workstation(args) as ws:
+        actor = acting_user(ws, args, needed=False)
         results = scan_file(ws, actor, args.image)
     ours = [r for r in results if r.kind != "foreign"]
     found = any(r.opens_case or r.kind == "licence" or r.detail.get("known") for r in results)
@@ -145,7 +119,7 @@ def cmd_scan(args) -> int:
         if not args.json:
             print("图片中的条码/二维码都不是本系统的", file=sys.stderr)
         return EXIT_NOT_OURS
-    return cli.EXIT_OK
+    return EXIT_OK
 
 
 def _scan_line(r) -> str:

@@ -11,13 +11,10 @@ from __future__ import annotations
 import sys
 from datetime import date
 
+from .common import EXIT_OK, CliError, Parser, acting_user, open_workstation, print_result
+
+
 EXIT_DAMAGED = 3
-
-
-def _cli():
-    from . import cli
-
-    return cli
 
 
 def _date(text: str | None):
@@ -26,7 +23,7 @@ def _date(text: str | None):
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise _cli().CliError(f"--valid-until“{text[:20]}”不是存在的 YYYY-MM-DD 日期") from None
+        raise CliError(f"--valid-until“{text[:20]}”不是存在的 YYYY-MM-DD 日期") from None
 
 
 def _material_text(m: dict) -> str:
@@ -42,111 +39,102 @@ def _material_text(m: dict) -> str:
 
 
 def cmd_add(args) -> int:
-    from .services import materials
+    from ..services import materials
 
-    cli = _cli()
-    with cli._workstation(args) as ws:
-        out = materials.add_files(ws, cli._actor(ws, args), args.case, args.material, args.files,
+    with open_workstation(args) as ws:
+        out = materials.add_files(ws, acting_user(ws, args), args.case, args.material, args.files,
                                   source=args.source, valid_until=_date(args.valid_until))
-    cli._print(args, out, "已加入电子材料：" + _material_text(out))
-    return cli.EXIT_OK
+    print_result(args, out, "已加入电子材料：" + _material_text(out))
+    return EXIT_OK
 
 
 def cmd_list(args) -> int:
-    from .services import materials
+    from ..services import materials
 
-    cli = _cli()
-    with cli._workstation(args) as ws:
-        out = materials.list_materials(ws, cli._actor(ws, args), args.case)
+    with open_workstation(args) as ws:
+        out = materials.list_materials(ws, acting_user(ws, args), args.case)
     lines = [f"受理编号 {out['receipt_no']}  {out['matter_name']}（{out['status_label']}）  "
              f"申请人 {out['applicant']['name']}  案件号 {out['case_id']}"]
     lines += ["  " + _material_text(m) for m in out["materials"]]
-    cli._print(args, out, "\n".join(lines))
-    return cli.EXIT_OK
+    print_result(args, out, "\n".join(lines))
+    return EXIT_OK
 
 
 def cmd_export(args) -> int:
-    from .services import material_files
+    from ..services import material_files
 
-    cli = _cli()
-    with cli._workstation(args) as ws:
-        out = material_files.export(ws, cli._actor(ws, args), args.case, args.out)
-    cli._print(args, out, f"已导出 {len(out['files'])} 项材料到 {out['out']}：\n"
+    with open_workstation(args) as ws:
+        out = material_files.export(ws, acting_user(ws, args), args.case, args.out)
+    print_result(args, out, f"已导出 {len(out['files'])} 项材料到 {out['out']}：\n"
                + "\n".join(f"  {f['path']}（{f['pages']} 页）" for f in out["files"]))
-    return cli.EXIT_OK
+    return EXIT_OK
 
 
 def cmd_check(args) -> int:
-    from .services import materials
+    from ..services import materials
 
-    cli = _cli()
     if args.ok == (args.defect is not None):
-        raise cli.CliError("请选择 --ok（已核验）或 --defect 说明（有缺陷）之一")
-    with cli._workstation(args) as ws:
-        out = materials.check(ws, cli._actor(ws, args), args.case, args.material,
+        raise CliError("请选择 --ok（已核验）或 --defect 说明（有缺陷）之一")
+    with open_workstation(args) as ws:
+        out = materials.check(ws, acting_user(ws, args), args.case, args.material,
                               "checked" if args.ok else "defective", args.defect)
-    cli._print(args, out, _material_text(out))
-    return cli.EXIT_OK
+    print_result(args, out, _material_text(out))
+    return EXIT_OK
 
 
 def cmd_reuse(args) -> int:
-    from .services import materials
+    from ..services import materials
 
-    cli = _cli()
-    with cli._workstation(args) as ws:
-        actor = cli._actor(ws, args)
+    with open_workstation(args) as ws:
+        actor = acting_user(ws, args)
         if args.source is None:
             found = materials.offers(ws, actor, args.case, args.material)
             data = {"count": len(found), "offers": found}
             human = "\n".join(f"{o['material']} ← #{o['source_id']} {o['name']}（受理编号 {o['receipt_no']}，"
                               f"{o['pages']} 页，有效期至 {o['valid_until']}）" for o in found)
-            cli._print(args, data, human or "没有可复用的材料")
-            return cli.EXIT_OK
+            print_result(args, data, human or "没有可复用的材料")
+            return EXIT_OK
         if not args.material:
-            raise cli.CliError("复用须给出本案的材料编码和 --from 可复用材料编号")
+            raise CliError("复用须给出本案的材料编码和 --from 可复用材料编号")
         out = materials.reuse(ws, actor, args.case, args.material, args.source)
-    cli._print(args, out, "已复用：" + _material_text(out))
-    return cli.EXIT_OK
+    print_result(args, out, "已复用：" + _material_text(out))
+    return EXIT_OK
 
 
 def cmd_pages(args) -> int:
-    from .services import materials
+    from ..services import materials
 
-    cli = _cli()
-    with cli._workstation(args) as ws:
-        actor = cli._actor(ws, args)
+    with open_workstation(args) as ws:
+        actor = acting_user(ws, args)
         if args.sub == "rotate":
             out = materials.rotate(ws, actor, args.case, args.material, args.page, args.degrees)
         elif args.sub == "reorder":
             out = materials.reorder(ws, actor, args.case, args.material, args.pages)
         else:
             out = materials.delete_pages(ws, actor, args.case, args.material, args.pages)
-    cli._print(args, out, _material_text(out))
-    return cli.EXIT_OK
+    print_result(args, out, _material_text(out))
+    return EXIT_OK
 
 
 def cmd_verify(args) -> int:
-    from .services import material_files
+    from ..services import material_files
 
-    cli = _cli()
-    with cli._workstation(args) as ws:
-        out = material_files.verify(ws, cli._actor(ws, args), args.case)
+    with open_workstation(args) as ws:
+        out = material_files.verify(ws, acting_user(ws, args), args.case)
     if args.json:
-        cli._print(args, out, "")
+        print_result(args, out, "")
     elif out["ok"]:
         print(f"电子材料完整：{out['checked']} 个页面文件逐一核对 SHA-256 无误")
     else:
         for p in out["problems"]:
             where = "、".join(f"{u['case_id']}/{u['material']}" for u in p["cases"])
             print(f"{p['path']}：{p['problem']}（用于 {where}）", file=sys.stderr)
-    return cli.EXIT_OK if out["ok"] else EXIT_DAMAGED
+    return EXIT_OK if out["ok"] else EXIT_DAMAGED
 
 
 def register(sub, command) -> None:
-    from .cli import _Parser
-
     group = sub.add_parser("material", help="电子材料：采集、查看、核验、复用、导出").add_subparsers(
-        dest="sub", parser_class=_Parser, required=True)
+        dest="sub", parser_class=Parser, required=True)
     c = command("add", cmd_add, "把文件（图片、PDF）加入案件的一项材料", group)
     c.add_argument("case", help="案件号（单事项时也可用受理编号）")
     c.add_argument("material", help="材料编码，如 M02")

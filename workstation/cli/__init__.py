@@ -1,0 +1,80 @@
+"""The command line: the same services as the window, for scripts and batch work.
+
+One module per command group, each with its ``register(sub, command)``; what they
+share (the parser class, the acting user, printing, exit codes) is in ``common``.
+
+Exit codes: 0 success; 2 bad input or a refused action (a Chinese message on
+stderr, nothing changed); 1 an unexpected fault.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+
+from ..domain.errors import DomainError
+from ..store import StoreError
+from . import (
+    acceptance, admin, approval, cases, catalog, documents, material, output, seals, setup, sync,
+    transfer,
+)
+from .common import EXIT_BAD_INPUT, EXIT_FAULT, Parser
+
+
+def cmd_window(args) -> int:
+    from ..ui.app import run
+
+    return run(args.data_dir)
+
+
+# ---- parser ---------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    def options(default):
+        # The same options before or after the command; after wins. A subcommand's
+        # defaults are SUPPRESS so that they never overwrite what came before it.
+        parser = Parser(add_help=False, argument_default=default)
+        parser.add_argument("--data-dir", help="数据目录（默认见 README；也可用 WORKSTATION_DATA_DIR）")
+        parser.add_argument("--json", action="store_true", help="输出一个 JSON 对象",
+                            default=False if default is None else default)
+        parser.add_argument("--user", help="操作人登录名；密码取自 WORKSTATION_PASSWORD")
+        return parser
+
+    common = options(argparse.SUPPRESS)
+    p = Parser(prog="workstation", description="综合窗口工作台", parents=[options(None)])
+    sub = p.add_subparsers(dest="command", parser_class=Parser)
+
+    def command(name, func, help_text, parent=sub):
+        c = parent.add_parser(name, help=help_text, parents=[common])
+        c.set_defaults(func=func)
+        return c
+
+    for group in (setup, seals, catalog, acceptance, approval, documents, cases, output, sync,
+                  transfer, material, admin):
+        group.register(sub, command)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        func = getattr(args, "func", cmd_window)
+        return func(args)
+    except (DomainError, StoreError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("已取消", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # The reader went away (`… | head`): what was done is done; say nothing more
+        # into a closed pipe (Python would complain again at exit).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAULT
+    except Exception:  # noqa: BLE001 - the last line of defence: say so, keep the trace
+        print("内部错误：操作未完成。详细信息如下，请反馈给管理员：", file=sys.stderr)
+        traceback.print_exc()
+        return EXIT_FAULT
+
