@@ -59,6 +59,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     try:
+        code = _run(argv)
+        # Output waits in stdout's buffer; flushed only at interpreter exit, a reader
+        # that went away would be reported there (exit 120, "Exception ignored").
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # The reader went away (`… | head`): what was done is done; say nothing more.
+        _stdout_to_devnull()
+        return EXIT_FAULT
+
+
+def _run(argv: list[str] | None) -> int:
+    try:
         args = build_parser().parse_args(argv)
         func = getattr(args, "func", cmd_window)
         return func(args)
@@ -69,12 +82,21 @@ def main(argv: list[str] | None = None) -> int:
         print("已取消", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
-        # The reader went away (`… | head`): what was done is done; say nothing more
-        # into a closed pipe (Python would complain again at exit).
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_FAULT
+        raise  # main's, not a fault
     except Exception:  # noqa: BLE001 - the last line of defence: say so, keep the trace
         print("内部错误：操作未完成。详细信息如下，请反馈给管理员：", file=sys.stderr)
         traceback.print_exc()
         return EXIT_FAULT
+
+
+def _stdout_to_devnull() -> None:
+    """Point stdout's descriptor at /dev/null, so that what is still buffered (and
+    the flush at interpreter exit) goes nowhere instead of raising again."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return  # not a real file (tests capture it in memory): nothing is flushed at exit
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
