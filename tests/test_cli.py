@@ -866,3 +866,16 @@ def test_a_reader_that_goes_away_gets_no_traceback(cli, buffered):
                          stdout=write, stderr=subprocess.PIPE, env=env, timeout=60, text=True)
     os.close(write)
     assert out.returncode == 1 and "内部错误" not in out.stderr and "Traceback" not in out.stderr, out.stderr
+
+
+def test_without_a_command_the_program_opens_the_window_and_the_cli_alone_asks_for_one(monkeypatch, tmp_path,
+                                                                                           capsys):
+    import workstation.main as program
+
+    opened = []
+    monkeypatch.setattr(program, "open_window", lambda data_dir: opened.append(data_dir) or 0)
+    assert program.main(["--data-dir", str(tmp_path)]) == 0
+    assert opened == [str(tmp_path)]
+    # The command line on its own never imports the window: it asks for a command.
+    assert main(["--data-dir", str(tmp_path)]) == 2
+    assert "请给出命令" in capsys.readouterr().err

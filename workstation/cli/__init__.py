@@ -13,20 +13,15 @@ import argparse
 import os
 import sys
 import traceback
+from typing import Callable
 
 from ..domain.errors import DomainError
-from ..store import StoreError
+from ..services.errors import StoreError
 from . import (
     acceptance, admin, approval, cases, catalog, documents, material, output, seals, setup, sync,
     transfer,
 )
 from .common import EXIT_BAD_INPUT, EXIT_FAULT, Parser
-
-
-def cmd_window(args) -> int:
-    from ..ui.app import run
-
-    return run(args.data_dir)
 
 
 # ---- parser ---------------------------------------------------------------------------------
@@ -57,9 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
+Window = Callable[[str | None], int]
+
+
+def main(argv: list[str] | None = None, window: Window | None = None) -> int:
+    """Run one command. Without a command, `window(data_dir)` opens the window: the
+    program's entry point (workstation.main) passes it, so the CLI never imports the UI."""
     try:
-        code = _run(argv)
+        code = _run(argv, window)
         # Output waits in stdout's buffer; flushed only at interpreter exit, a reader
         # that went away would be reported there (exit 120, "Exception ignored").
         sys.stdout.flush()
@@ -70,11 +70,17 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAULT
 
 
-def _run(argv: list[str] | None) -> int:
+def _run(argv: list[str] | None, window: Window | None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        func = getattr(args, "func", cmd_window)
-        return func(args)
+        func = getattr(args, "func", None)
+        if func is not None:
+            return func(args)
+        if window is None:
+            print("错误：请给出命令（workstation -h 查看命令；不带命令运行 workstation 打开窗口）",
+                  file=sys.stderr)
+            return EXIT_BAD_INPUT
+        return window(args.data_dir)
     except (DomainError, StoreError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -19,6 +19,7 @@ from typing import Iterator
 from printing.errors import LibraryError
 
 from ..domain.errors import DomainError
+from ..store import StoreError  # noqa: F401 - a data folder that cannot be used; callers catch it from here
 
 
 @contextmanager
