@@ -5,6 +5,8 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import json
+import shutil
+import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -13,9 +15,10 @@ import pytest
 from keyring.backend import KeyringBackend
 
 from workstation.config import Clock
-from workstation.services import Workstation
+from workstation.services import Workstation, auth
 from workstation.services.auth import Actor, add_user, login
 from workstation.services.setup import init
+from workstation.store.db import DB_NAME
 
 # The private PostgreSQL server (tests/pg.py) for the central server's tests.
 pytest_plugins = ("tests.pg",)
@@ -44,7 +47,15 @@ class MemoryKeyring(KeyringBackend):
         self.store.pop((service, username), None)
 
 
-keyring.set_keyring(MemoryKeyring())
+KEYRING = MemoryKeyring()
+keyring.set_keyring(KEYRING)
+
+# scrypt as cheap as it goes in this process: a test logs in several times and the
+# fixtures add six users, at ~50 ms a hash by design. Hashes carry their parameters,
+# so a hash made here still verifies anywhere; processes the tests start (the CLI,
+# the kill tests) hash with the real parameters, and test_services_auth checks those
+# are what auth.py ships.
+auth.SCRYPT_N, auth.SCRYPT_R, auth.SCRYPT_P = 2**4, 1, 1
 
 
 @pytest.fixture
@@ -52,10 +63,7 @@ def data_dir(tmp_path) -> Path:
     return tmp_path / "data"
 
 
-@pytest.fixture
-def ws(data_dir):
-    """An initialised workstation on the small test catalog, today fixed at 2026-09-30."""
-    w = Workstation(data_dir, Clock(TODAY)).open()
+def _initialise(w: Workstation) -> None:
     init(w, {"region": "610102", "terminal": "001", "authority": "西安市新城区行政审批服务局",
              "authority_short": "新城审"})
     admin = add_user(w, None, "admin", "管理员", "admin", PASSWORD)
@@ -68,6 +76,38 @@ def ws(data_dir):
     add_user(w, admin, "station", "赵强", "station_clerk", PASSWORD, station="S01")
     add_user(w, admin, "approver", "陈审", "approver", PASSWORD)
     add_user(w, admin, "boss", "刘科", "supervisor", PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def ws_template(tmp_path_factory) -> tuple[Path, dict]:
+    """The `ws` data folder built once per session (per xdist worker): the folder,
+    its database checkpointed into one file, and the keyring entries init wrote for
+    it (the 受理 seal's unlock secret, keyed by the folder's path)."""
+    folder = tmp_path_factory.mktemp("template") / "data"
+    w = Workstation(folder, Clock(TODAY)).open()
+    try:
+        _initialise(w)
+    finally:
+        w.close()
+    with sqlite3.connect(folder / DB_NAME) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    prefix = f"{folder.resolve()}|"
+    secrets = {(service, user[len(prefix):]): secret for (service, user), secret in KEYRING.store.items()
+               if user.startswith(prefix)}
+    return folder, secrets
+
+
+@pytest.fixture
+def ws(data_dir, ws_template):
+    """An initialised workstation on the small test catalog, today fixed at 2026-09-30:
+    a copy of the session's template folder, with its keyring entries copied too."""
+    folder, secrets = ws_template
+    shutil.copytree(folder, data_dir)
+    prefix = f"{data_dir.resolve()}|"
+    for (service, name), secret in secrets.items():
+        KEYRING.set_password(service, prefix + name, secret)
+    w = Workstation(data_dir, Clock(TODAY)).open()
     yield w
     w.close()
 
