@@ -1,19 +1,29 @@
 """Small helpers shared by the service and CLI tests."""
 
+import hashlib
 import sqlite3
 from pathlib import Path
 
-TABLES = ("applicants", "acceptances", "cases", "case_materials", "documents", "audit_log",
-          "outbox", "counters", "number_blocks", "catalog_versions", "holiday_years", "users")
-
 
 def snapshot(db_path: Path) -> dict:
-    """Row counts of every table that a use case writes: equal before and after
-    means the use case changed nothing."""
-    with sqlite3.connect(db_path) as conn:
-        out = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
-        out["counters_sum"] = conn.execute("SELECT coalesce(sum(value),0) FROM counters").fetchone()[0]
-        out["settings"] = conn.execute("SELECT group_concat(key||'='||value) FROM settings").fetchone()[0]
+    """Every table of the database (read from sqlite_master, so a new table is in it
+    at once): its row count under the table's name and a hash of its rows under
+    "<table>#rows". Equal before and after means the use case changed nothing; a
+    changed row changes its table's hash."""
+    out = {}
+    conn = sqlite3.connect(db_path)
+    try:
+        tables = [name for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name")]
+        for table in tables:
+            # Sorted in Python: the order rows come back in is not content.
+            rows = sorted(repr(row) for row in conn.execute(f'SELECT * FROM "{table}"'))
+            digest = hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
+            out[table] = len(rows)
+            out[f"{table}#rows"] = digest
+    finally:
+        conn.close()
     return out
 
 
