@@ -17,7 +17,14 @@ not pass as tested.
 
 The server is one per test run even when several modules import the fixtures (each
 import makes pytest register the fixture again, so the server is kept in a module
-global and stopped by a config cleanup).
+global and stopped by a config cleanup); under pytest-xdist, one per worker process.
+
+A run that is killed (SIGKILL, SIGTERM, a timeout) never gets to its cleanup, and
+``pg_ctl`` detaches the server from us: so a watchdog (this file run as a script, in
+a session of its own) holds the read end of a pipe whose write end only the test
+process has. When the test process is gone, however it died, the pipe reads EOF and
+the watchdog stops the server and deletes its folder. A normal stop writes one byte
+first, which tells the watchdog that there is nothing left to do.
 """
 
 from __future__ import annotations
@@ -28,7 +35,9 @@ import os
 import pwd
 import shutil
 import socket
+import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -81,6 +90,14 @@ class _PgServer:
             self.prefix = self._runner(user)
             entry = pwd.getpwnam(user)
             os.chown(self.base, entry.pw_uid, entry.pw_gid)
+        self._lifeline = _start_watchdog(self.base, pg_ctl, self.prefix)
+        try:
+            self._start(initdb, pg_ctl)
+        except BaseException:
+            os.close(self._lifeline)     # EOF: the watchdog removes what was made
+            raise
+
+    def _start(self, initdb: str, pg_ctl: str) -> None:
         self._run([initdb, "-D", str(self.data), "-U", PG_USER, "--auth=trust", "-E", "UTF8",
                    "--locale=C", "-N"], "initdb")
         options = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.base} "
@@ -143,6 +160,41 @@ class _PgServer:
         subprocess.run(self.prefix + [self.pg_ctl, "-D", str(self.data), "-m", "immediate", "-w",
                                       "stop"], capture_output=True, timeout=60)
         shutil.rmtree(self.base, ignore_errors=True)
+        os.write(self._lifeline, b"x")
+        os.close(self._lifeline)
+
+
+def _start_watchdog(base: Path, pg_ctl: str, prefix: list[str]) -> int:
+    """Start the watchdog for the server in `base`; return the pipe's write end, which
+    must stay open in this process (and only here: os.pipe's ends are not inherited
+    by the programs we start) for as long as the server should run."""
+    read_end, write_end = os.pipe()
+    try:
+        subprocess.Popen([sys.executable, os.path.abspath(__file__), "--watch", str(base), pg_ctl,
+                          *prefix], stdin=read_end, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    finally:
+        os.close(read_end)
+    return write_end
+
+
+def _watch(base: Path, pg_ctl: str, prefix: list[str]) -> None:
+    """The watchdog's body: wait for the test process to stop or die."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.stdin.buffer.read(1):
+        return                           # a normal stop: the server is gone already
+    data = base / "data"
+    # A pg_ctl start the test process left running may still bring the server up:
+    # keep looking for its pid file for a few seconds.
+    deadline = time.monotonic() + 3
+    while True:
+        if (data / "postmaster.pid").exists():
+            subprocess.run(prefix + [pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"],
+                           capture_output=True, timeout=60)
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    shutil.rmtree(base, ignore_errors=True)
 
 
 def _get_server(config) -> _PgServer:
@@ -203,3 +255,7 @@ def central_db_url(pg_server) -> str:
     """A fresh database with the central server's schema, one per test."""
     template = _central_template(pg_server)
     return pg_server.create_database(f"central_{os.getpid()}_{next(_counter)}", template)
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--watch"]:
+    _watch(Path(sys.argv[2]), sys.argv[3], sys.argv[4:])
