@@ -52,7 +52,7 @@ run: system-packages $(STAMP)
 	WORKSTATION_DATA_DIR=$(RUN_DATA) $(VENV)/bin/workstation
 
 test: system-packages $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n 3
 
 bench: system-packages $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) bench/run_all.py
