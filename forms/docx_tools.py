@@ -19,7 +19,7 @@ import copy
 import hashlib
 import io
 import zipfile
-from typing import Iterator
+from collections.abc import Iterator
 
 from docx import Document
 from docx.document import Document as DocxDocument

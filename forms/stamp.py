@@ -37,7 +37,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from forms.errors import FormError
 

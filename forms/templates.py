@@ -20,7 +20,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from docx.image.image import Image
 from docx.oxml.ns import qn

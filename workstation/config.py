@@ -32,7 +32,7 @@ class Clock:
     fixed: date | None = None
 
     @classmethod
-    def from_env(cls) -> "Clock":
+    def from_env(cls) -> Clock:
         text = os.environ.get("WORKSTATION_TODAY", "").strip()
         if not text:
             return cls()

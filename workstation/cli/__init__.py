@@ -13,7 +13,7 @@ import argparse
 import os
 import sys
 import traceback
-from typing import Callable
+from collections.abc import Callable
 
 from ..domain.errors import DomainError
 from ..services.errors import StoreError

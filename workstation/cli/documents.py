@@ -34,7 +34,8 @@ def cmd_verify(args) -> int:
         print(json.dumps(data, ensure_ascii=False))
     elif verdict.valid:
         print(f"有效：{verdict.kind or '文书'} {verdict.document_no}（受理编号 {verdict.receipt_no}）"
-              f"\n  印章：{verdict.seal_name}（{verdict.seal_id}）  签章时间：{verdict.signed_at or '（二维码不含时间）'}")
+              f"\n  印章：{verdict.seal_name}（{verdict.seal_id}）"
+              f"  签章时间：{verdict.signed_at or '（二维码不含时间）'}")
     else:
         print(f"无效：{verdict.reason}", file=sys.stderr)
     return EXIT_OK if verdict.valid else EXIT_INVALID

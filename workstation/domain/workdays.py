@@ -12,7 +12,7 @@ import functools
 import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from .errors import DomainError
 from .text import clean_text

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import Engine
@@ -59,7 +59,7 @@ class Database:
         self.path = self.data_dir / DB_NAME
         self.engine: Engine | None = None
 
-    def open(self, *, create: bool = True) -> "Database":
+    def open(self, *, create: bool = True) -> Database:
         if not self.path.exists() and not create:
             raise StoreError(f"数据目录 {self.data_dir} 中还没有数据库，请先运行 workstation init")
         try:

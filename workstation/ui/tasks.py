@@ -35,7 +35,8 @@ import threading
 import time
 import traceback
 import weakref
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from .qt import (QApplication, QDialog, QHBoxLayout, QLabel, QObject, QProgressBar, QPushButton,
                  QRunnable, Qt, QThreadPool, QTimer, QVBoxLayout, QWidget, pyqtSignal, sip)
@@ -91,7 +92,7 @@ class _Signals(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, op: "Operation"):
+    def __init__(self, op: Operation):
         super().__init__()
         self.op = op
 
@@ -120,7 +121,7 @@ class Operation:
         progress: the handle (also the screen's way to cancel: `op.cancel()`).
     """
 
-    def __init__(self, manager: "TaskManager", parent: QObject | None, fn: Callable, worker: str):
+    def __init__(self, manager: TaskManager, parent: QObject | None, fn: Callable, worker: str):
         self.manager, self.fn, self.worker = manager, fn, worker
         self._parent = weakref.ref(parent) if parent is not None else None
         self.progress = Progress()
@@ -138,36 +139,36 @@ class Operation:
 
     # ---- building ---------------------------------------------------------------------------
 
-    def success(self, callback: Done) -> "Operation":
+    def success(self, callback: Done) -> Operation:
         self._success = callback
         return self
 
-    def failure(self, callback: Failed) -> "Operation":
+    def failure(self, callback: Failed) -> Operation:
         self._failure = callback
         return self
 
-    def with_progress(self, label: str) -> "Operation":
+    def with_progress(self, label: str) -> Operation:
         """A progress dialog saying `label` if the work lasts over 600 ms."""
         self.label, self._dialog = label, True
         return self
 
-    def cancellable(self) -> "Operation":
+    def cancellable(self) -> Operation:
         """The dialog gets 取消; `fn` is expected to ask `progress.cancelled()`."""
         self._can_cancel = True
         return self
 
-    def on_progress(self, callback: Reported) -> "Operation":
+    def on_progress(self, callback: Reported) -> Operation:
         """`callback(done, total, text)` on the GUI thread as the work advances (screens
         that show progress in place of a dialog)."""
         self._reported = callback
         return self
 
-    def quiet(self) -> "Operation":
+    def quiet(self) -> Operation:
         """No busy cursor: background work the clerk did not ask for (the timed sync)."""
         self._quiet = True
         return self
 
-    def run(self) -> "Operation":
+    def run(self) -> Operation:
         self.manager._start(self)
         return self
 

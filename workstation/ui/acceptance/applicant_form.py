@@ -145,7 +145,8 @@ class ApplicantForm(QWidget):
 
     def widget_for(self, field: str | None) -> QWidget | None:
         return {"id_number": self.number, "credit_code": self.number, "name": self.name,
-                "legal_rep": self.legal_rep, "legal_rep_id": self.legal_rep_id, "phone": self.phone, "address": self.address,
+                "legal_rep": self.legal_rep, "legal_rep_id": self.legal_rep_id, "phone": self.phone,
+                "address": self.address,
                 "agent.name": self.agent_name, "agent.id_number": self.agent_id,
                 "agent.phone": self.agent_phone}.get(field or "")
 

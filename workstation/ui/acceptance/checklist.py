@@ -152,7 +152,8 @@ class ChecklistModel(RowTableModel):
         for i, row in enumerate(self.rows):
             if row.case_id == case_id and row.material.code == material["code"]:
                 row.pages = material["page_count"]
-                row.check_label = material["check_label"] if row.pages and material["check_state"] != "unchecked" else ""
+                checked = row.pages and material["check_state"] != "unchecked"
+                row.check_label = material["check_label"] if checked else ""
                 if row.pages:
                     row.offer = None
                 self.dataChanged.emit(self.index(i, 0), self.index(i, len(COLUMNS) - 1))
@@ -161,7 +162,7 @@ class ChecklistModel(RowTableModel):
 
     def set_offers(self, case_id: str, offers: list[dict]) -> None:
         """Reuse offers (``materials.offers``), the newest per line."""
-        for i, row in enumerate(self.rows):
+        for row in self.rows:
             if row.case_id == case_id and not row.pages:
                 row.offer = next((o for o in offers if o["material"] == row.material.code), None)
         self._changed_all()

@@ -434,7 +434,8 @@ class AcceptanceScreen(QWidget):
         if isinstance(exc, DomainError) and exc.field == "secret":
             from ..qt import QInputDialog, QLineEdit
 
-            secret, ok = QInputDialog.getText(self, "解锁受理印章", "请输入受理印章的解锁口令（本次登录只需输入一次）：",
+            secret, ok = QInputDialog.getText(self, "解锁受理印章",
+                                              "请输入受理印章的解锁口令（本次登录只需输入一次）：",
                                               QLineEdit.EchoMode.Password)
             if ok and secret:
                 from ...services.documents import unlock_acceptance_seal

@@ -5,7 +5,8 @@ from __future__ import annotations
 from ...domain.errors import DomainError
 from ...domain.states import CaseStatus
 from ...services import cases as case_service
-from ..qt import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTableView, QVBoxLayout, QWidget, pyqtSignal)
+from ..qt import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTableView,
+                  QVBoxLayout, QWidget, pyqtSignal)
 from .model import PAGE, ROW_ROLE, CaseTableModel
 
 

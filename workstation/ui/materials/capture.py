@@ -503,7 +503,8 @@ class CaptureDialog(QDialog):
         ws, actor, case_id, code = self.ws, self.actor, self.case_id, self.code
         self.tasks.run(lambda: materials.reuse(ws, actor, case_id, code, offer["source_id"]),
                        lambda m: (self._show_material(m, current=0),
-                                  self.show_info(f"已复用受理编号 {offer['receipt_no']} 的材料，共 {m['page_count']} 页")),
+                                  self.show_info(f"已复用受理编号 {offer['receipt_no']} 的材料，"
+                                                 f"共 {m['page_count']} 页")),
                        self.show_error, parent=self)
 
     # ---- messages and closing ----------------------------------------------------------------

@@ -51,7 +51,8 @@ class OutputScreen(QWidget):
             bar.addWidget(b)
         bar.addStretch()
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("待出件的案件（已作出决定）与在途邮件 — 选中后按功能键；扫描受理回执或运单条码可直接定位"))
+        layout.addWidget(QLabel("待出件的案件（已作出决定）与在途邮件 — "
+                                "选中后按功能键；扫描受理回执或运单条码可直接定位"))
         layout.addWidget(self.table, 1)
         layout.addLayout(bar)
         layout.addWidget(self.message)
