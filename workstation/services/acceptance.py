@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
@@ -27,6 +28,7 @@ from .applicants import StoredApplicant, find_or_create
 from .auth import Actor, require
 from .context import Workstation
 from .numbers import next_document_no, next_receipt_no
+from .results import CaseSummary, NumberedDocument, RegisteredJson
 
 MAX_MATTERS = 20
 MAX_CODES = 200
@@ -50,13 +52,13 @@ class Registered:
     acceptance_id: str
     receipt_no: str
     status: str
-    cases: list[dict]
-    documents: list[dict]
+    cases: list[CaseSummary]
+    documents: list[NumberedDocument]
     due_date: date | None
     statutory_due_date: date | None
     provisional: bool
 
-    def to_json(self) -> dict:
+    def to_json(self) -> RegisteredJson:
         return {
             "receipt_no": self.receipt_no,
             "case_ids": [c["id"] for c in self.cases],
@@ -113,7 +115,9 @@ class _Session:
         self.now = ws.clock.now()
 
     def promised_due(self, matter: Matter) -> date:
-        return add_working_days(self.calendar, self.today, matter.promised_days).day
+        due = add_working_days(self.calendar, self.today, matter.promised_days).day
+        assert due is not None          # only a suspension leaves the day open; none here
+        return due
 
     def read(self, intake: Intake, *, check_kind: bool = True):
         """The applicant and matters of the intake, checked; the received codes too."""
@@ -125,7 +129,21 @@ class _Session:
         return applicant, matters, bundle
 
 
-def _case_json(c: dict) -> dict:
+class _NewCase(TypedDict):
+    """A case as _write builds it, before its row and its JSON are written."""
+
+    id: str
+    seq: int
+    matter_code: str
+    matter_name: str
+    status: str
+    due_date: date | None
+    statutory_due_date: date | None
+    provisional: bool
+    decided_on: date | None
+
+
+def _case_json(c: _NewCase) -> CaseSummary:
     return {"id": c["id"], "matter_code": c["matter_code"], "matter_name": c["matter_name"],
             "status": c["status"], "due_date": raw.day(c["due_date"]),
             "statutory_due_date": raw.day(c["statutory_due_date"]), "provisional": c["provisional"]}
@@ -156,14 +174,14 @@ def _write(ctx: _Session, actor: Actor, applicant_in: ApplicantInput, applicant:
     for seq, (matter, (status, lines)) in enumerate(zip(matters, plans), start=1):
         accepted = status in ("accepted", "tolerated")
         status = check_transition(CaseStatus.DRAFT, CaseStatus(status))
-        case = {"id": uuid.uuid4().hex, "seq": seq, "matter_code": matter.code,
+        case: _NewCase = {"id": uuid.uuid4().hex, "seq": seq, "matter_code": matter.code,
                 "matter_name": matter.name, "status": status.value, "due_date": None,
                 "statutory_due_date": None, "provisional": False, "decided_on": None}
         if accepted:
             due = add_working_days(ctx.calendar, today, matter.promised_days)
             statutory = add_working_days(ctx.calendar, today, matter.statutory_days)
-            case.update(due_date=due.day, statutory_due_date=statutory.day,
-                        provisional=due.provisional or statutory.provisional)
+            case["due_date"], case["statutory_due_date"] = due.day, statutory.day
+            case["provisional"] = due.provisional or statutory.provisional
         if approve_now:
             case["status"] = check_transition(status, CaseStatus.APPROVED).value
             case["decided_on"] = today
@@ -184,7 +202,7 @@ def _write(ctx: _Session, actor: Actor, applicant_in: ApplicantInput, applicant:
     cur.executemany(
         "INSERT INTO case_materials (case_id, code, name, form, copies, required, state, "
         "promise_date, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", material_rows)
-    documents = [{"kind": kind, "number": next_document_no(s, settings, kind, today.year)}
+    documents: list[NumberedDocument] = [{"kind": kind, "number": next_document_no(s, settings, kind, today.year)}
                  for kind in DOCUMENTS_BY_OUTCOME[outcome]]
     if approve_now:
         kind = DOCUMENTS_BY_OUTCOME["approved_on_spot"][0]

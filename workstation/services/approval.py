@@ -31,6 +31,7 @@ from .context import Workstation
 from .documents import file_ref, sign_in
 from .errors import NotFound, PermissionDenied
 from .numbers import next_document_no
+from .results import Decided, JobSummary
 from .seals import SealVault, usable_seal_id
 
 DECIDABLE = (CaseStatus.ACCEPTED.value, CaseStatus.REVIEWING.value)
@@ -59,7 +60,7 @@ def _seal_for(ws: Workstation, actor: Actor, vault: SealVault, category: str) ->
 
 
 def _decide_in(s, ws: Workstation, actor: Actor, case_id: str, decision: str, reason: str | None,
-               seal: SealForSigning) -> dict:
+               seal: SealForSigning) -> Decided:
     case = s.scalar(select(Case).where(Case.id == case_id).options(
         selectinload(Case.materials), selectinload(Case.acceptance)))
     if case is None:
@@ -106,7 +107,7 @@ def _reason(decision: str, reason: str | None) -> str | None:
 
 
 def decide(ws: Workstation, actor: Actor, case_id: str, decision: str, vault: SealVault,
-           reason: str | None = None) -> dict:
+           reason: str | None = None) -> Decided:
     """准予 or 不予许可 for one case, with its sealed decision document."""
     require(actor, "approve")
     reason = _reason(decision, reason)
@@ -150,7 +151,7 @@ Progress = Callable[[int, int], None]
 
 
 def run_job(ws: Workstation, actor: Actor, job_id: str, vault: SealVault, *,
-            progress: Progress | None = None, cancelled: Callable[[], bool] = lambda: False) -> dict:
+            progress: Progress | None = None, cancelled: Callable[[], bool] = lambda: False) -> JobSummary:
     """Decide every pending item, one transaction each; failures are recorded and
     the rest go on. Safe to call again after a crash or a cancel."""
     require(actor, "approve")
@@ -177,19 +178,23 @@ def run_job(ws: Workstation, actor: Actor, job_id: str, vault: SealVault, *,
             with ws.transaction() as s:
                 out = _decide_in(s, ws, actor, case_id, decision, reason, seals[category])
                 item = s.get(ApprovalJobItem, item_id)
+                assert item is not None             # the job's items are never deleted
                 item.state, item.document_no = "done", out["document"]["number"]
         except DomainError as exc:
             with ws.transaction() as s:
                 item = s.get(ApprovalJobItem, item_id)
+                assert item is not None
                 item.state, item.message = "failed", str(exc)[:500]
         if progress:
             progress(done_before + n, total)
     return job_summary(ws, job_id, finish=True)
 
 
-def job_summary(ws: Workstation, job_id: str, *, finish: bool = False) -> dict:
+def job_summary(ws: Workstation, job_id: str, *, finish: bool = False) -> JobSummary:
     with ws.transaction() as s:
         job = s.get(ApprovalJob, job_id)
+        if job is None:
+            raise NotFound(f"找不到批量任务“{str(job_id)[:40]}”")
         items = s.scalars(select(ApprovalJobItem).where(ApprovalJobItem.job_id == job_id)
                           .order_by(ApprovalJobItem.id)).all()
         pending = [i for i in items if i.state == "pending"]

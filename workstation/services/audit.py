@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..store import raw
 from ..store.models import AuditEntry, Setting
+from .results import AuditReportJson
 
 GENESIS = "0" * 64
 HEAD_KEY = "audit_head"
@@ -57,7 +58,7 @@ class AuditReport:
     problem: str = ""
     seq: int | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> AuditReportJson:
         return {"ok": self.ok, "entries": self.entries, "problem": self.problem, "seq": self.seq}
 
 

@@ -14,6 +14,7 @@ from . import audit
 from .auth import Actor, require
 from .context import Workstation
 from .deadlines import refresh_due_dates
+from .results import CalendarImported
 
 
 _calendars: dict[tuple, WorkCalendar] = {}
@@ -25,7 +26,7 @@ def load(session: Session) -> WorkCalendar:
     Parsed once per database and set of imports (every acceptance needs it)."""
     cur = raw.cursor(session)
     stamps = tuple(cur.execute("SELECT year, imported_at, source FROM holiday_years ORDER BY year"))
-    key = (str(session.get_bind().url), stamps)
+    key = (str(session.get_bind().engine.url), stamps)
     if key not in _calendars:
         years = [parse_schedule(row.data) for row in session.scalars(select(HolidayYear))]
         _calendars[key] = WorkCalendar(years)
@@ -53,7 +54,7 @@ def store_schedule(s: Session, ws: Workstation, schedule: YearSchedule, by: str)
     return changed
 
 
-def import_calendar(ws: Workstation, actor: Actor, data: dict) -> dict:
+def import_calendar(ws: Workstation, actor: Actor, data: dict) -> CalendarImported:
     require(actor, "import_calendar")
     schedule: YearSchedule = parse_schedule(data)
     with ws.transaction() as s:

@@ -21,6 +21,7 @@ from .auth import Actor, require
 from .context import Workstation
 from .deadlines import refresh_due_dates
 from .errors import NotFound
+from .results import ClockResult
 
 MAX_EXTENSION_DAYS = 15   # art. 42: 10 for one organ, 15 for joint handling
 
@@ -33,7 +34,7 @@ def _case(s, actor: Actor, case_id: str) -> Case:
     return case
 
 
-def _finish(ws, s, actor, case: Case, action: str, detail: dict) -> dict:
+def _finish(ws, s, actor, case: Case, action: str, detail: dict) -> ClockResult:
     settings = ws.settings(s)
     now = ws.clock.now()
     case.updated_at = now
@@ -49,7 +50,7 @@ def _finish(ws, s, actor, case: Case, action: str, detail: dict) -> dict:
             "provisional": case.provisional, "extension_days": case.extension_days}
 
 
-def start_review(ws: Workstation, actor: Actor, case_id: str) -> dict:
+def start_review(ws: Workstation, actor: Actor, case_id: str) -> ClockResult:
     require(actor, "approve")
     with ws.transaction() as s:
         case = _case(s, actor, case_id)
@@ -57,7 +58,7 @@ def start_review(ws: Workstation, actor: Actor, case_id: str) -> dict:
         return _finish(ws, s, actor, case, "case.review", {})
 
 
-def suspend(ws: Workstation, actor: Actor, case_id: str, reason: str) -> dict:
+def suspend(ws: Workstation, actor: Actor, case_id: str, reason: str) -> ClockResult:
     """Stop the clock from today until `resume`."""
     require(actor, "suspend")
     reason = clean_text(reason, "中止计时的原因", max_len=200, field="reason")
@@ -71,7 +72,7 @@ def suspend(ws: Workstation, actor: Actor, case_id: str, reason: str) -> dict:
         return _finish(ws, s, actor, case, "case.suspend", {"reason": reason, "from": today})
 
 
-def resume(ws: Workstation, actor: Actor, case_id: str) -> dict:
+def resume(ws: Workstation, actor: Actor, case_id: str) -> ClockResult:
     """Restart the clock: the days from the suspension up to yesterday are not counted."""
     require(actor, "suspend")
     with ws.transaction() as s:
@@ -85,7 +86,7 @@ def resume(ws: Workstation, actor: Actor, case_id: str) -> dict:
                        {"from": open_stop.start, "to": open_stop.end})
 
 
-def extend(ws: Workstation, actor: Actor, case_id: str, days: int, reason: str) -> dict:
+def extend(ws: Workstation, actor: Actor, case_id: str, days: int, reason: str) -> ClockResult:
     """Lengthen the statutory limit (the applicant must be told the reason)."""
     require(actor, "extend")
     reason = clean_text(reason, "延期理由", max_len=200, field="reason")

@@ -18,6 +18,7 @@ from ..store.models import Acceptance, Applicant, Case, Delivery, Document
 from .auth import Actor
 from .context import Workstation
 from .errors import NotFound
+from .results import AcceptanceDetail, CaseRowJson, DeliveryJson
 from .search_index import applicant_ids_by_name, normalise
 
 MAX_LIMIT = 1000
@@ -44,7 +45,7 @@ class CaseRow:
     def status_label(self) -> str:
         return CaseStatus(self.status).label
 
-    def to_json(self) -> dict:
+    def to_json(self) -> CaseRowJson:
         return {"id": self.id, "receipt_no": self.receipt_no, "applicant": self.applicant_name,
                 "applicant_number": self.applicant_number, "matter": self.matter_name,
                 "category": self.category, "status": self.status, "status_label": self.status_label,
@@ -138,7 +139,7 @@ def _find_acceptance(s: Session, key: str) -> Acceptance | None:
     return acc
 
 
-def _delivery(d: Delivery | None) -> dict | None:
+def _delivery(d: Delivery | None) -> DeliveryJson | None:
     if d is None:
         return None
     return {"method": d.method, "status": d.status, "waybill": d.waybill,
@@ -147,7 +148,7 @@ def _delivery(d: Delivery | None) -> dict | None:
             "delivered_at": d.delivered_at.isoformat(timespec="minutes") if d.delivered_at else None}
 
 
-def show(ws: Workstation, actor: Actor, key: str) -> dict:
+def show(ws: Workstation, actor: Actor, key: str) -> AcceptanceDetail:
     """Everything about one acceptance and its cases, by receipt no, case id or 文号."""
     key = clean_text(key, "受理编号或案件号", max_len=60, field="key")
     with ws.reading() as s:

@@ -18,6 +18,7 @@ from . import audit
 from .auth import Actor, require
 from .context import Workstation
 from .errors import ServiceError
+from .results import CatalogImported, CatalogJson
 
 DEFAULT_CATALOG = RESOURCES / "catalog" / "default.json"
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -39,7 +40,7 @@ def store_version(session: Session, catalog: Catalog, data: dict, by: str, now) 
     return row
 
 
-def import_catalog(ws: Workstation, actor: Actor, data: dict) -> dict:
+def import_catalog(ws: Workstation, actor: Actor, data: dict) -> CatalogImported:
     """Validate the whole file, then store it as a new version. Cases already
     accepted keep the version they were accepted under."""
     require(actor, "import_catalog")
@@ -79,7 +80,7 @@ def current_catalog(ws: Workstation) -> tuple[int, Catalog]:
         return current(s, str(ws.data_dir))
 
 
-def catalog_json(version_id: int, catalog: Catalog) -> dict:
+def catalog_json(version_id: int, catalog: Catalog) -> CatalogJson:
     return {
         "version_id": version_id, "version": catalog.version, "title": catalog.title,
         "matters": [{

@@ -12,11 +12,12 @@ from . import audit
 from .auth import Actor
 from .context import Workstation
 from .errors import NotFound
+from .results import ConflictJson
 
 SEE_ALL = ("admin", "supervisor")
 
 
-def _json(c: Conflict) -> dict:
+def _json(c: Conflict) -> ConflictJson:
     return {"id": c.id, "source": c.source, "kind": c.kind, "case_id": c.case_id,
             "user": c.user_login, "message": c.message,
             "created_at": c.created_at.isoformat(timespec="seconds"),
@@ -24,7 +25,7 @@ def _json(c: Conflict) -> dict:
             "resolved_by": c.resolved_by, "resolution": c.resolution}
 
 
-def list_conflicts(ws: Workstation, actor: Actor, *, include_resolved: bool = False) -> list[dict]:
+def list_conflicts(ws: Workstation, actor: Actor, *, include_resolved: bool = False) -> list[ConflictJson]:
     q = select(Conflict).order_by(Conflict.id.desc()).limit(500)
     if not include_resolved:
         q = q.where(Conflict.resolved_at.is_(None))
@@ -34,7 +35,7 @@ def list_conflicts(ws: Workstation, actor: Actor, *, include_resolved: bool = Fa
         return [_json(c) for c in s.scalars(q)]
 
 
-def resolve(ws: Workstation, actor: Actor, conflict_id: int, note: str) -> dict:
+def resolve(ws: Workstation, actor: Actor, conflict_id: int, note: str) -> ConflictJson:
     note = clean_text(note, "处理说明", max_len=NOTE_MAX, field="note")
     with ws.transaction() as s:
         c = s.get(Conflict, conflict_id)

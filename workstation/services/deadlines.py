@@ -6,13 +6,15 @@ limit is the hall's own shorter promise and does not move.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from ..domain.workdays import Interval, WorkCalendar, add_working_days
 from ..store.models import Case
 
 
-def compute(calendar: WorkCalendar, case: Case) -> tuple:
+def compute(calendar: WorkCalendar, case: Case) -> tuple[date | None, date | None, bool]:
+    # Only an accepted case has due dates; refresh_due_dates skips the others.
+    assert case.accepted_on is not None
     stops = [Interval(s.start, s.end) for s in case.suspensions]
     promised = add_working_days(calendar, case.accepted_on, case.promised_days,
                                 stops)

@@ -38,6 +38,7 @@ from .context import Workstation
 from .documents import acceptance_seal, file_ref, sign_in
 from .errors import NotFound, PermissionDenied
 from .numbers import next_document_no
+from .results import Mailed, MarkedDelivered, OutputRowJson, PickedUp
 from .seals import SealVault
 
 READY = (CaseStatus.APPROVED.value, CaseStatus.DENIED.value)
@@ -68,9 +69,10 @@ class OutputRow:
     def delivery_label(self) -> str:
         if self.method is None:
             return "待出件"
+        assert self.delivery_status is not None     # a delivery row has both, or neither (outer join)
         return f"{METHOD_LABELS[self.method]}·{STATUS_LABELS[self.delivery_status]}"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> OutputRowJson:
         return {"case_id": self.case_id, "receipt_no": self.receipt_no,
                 "applicant": self.applicant_name, "matter": self.matter_name,
                 "status": self.status, "status_label": self.status_label,
@@ -167,7 +169,7 @@ def _signature_file(ws: Workstation, case_id: str, image: str | Path | None) -> 
 
 
 def pickup(ws: Workstation, actor: Actor, case_id: str, collector_id: str, vault: SealVault, *,
-           signature_image: str | Path | None = None) -> dict:
+           signature_image: str | Path | None = None) -> PickedUp:
     """Hand the result over at the window to the applicant, legal representative
     or agent, and issue the sealed 送达回证."""
     require(actor, "deliver")
@@ -218,7 +220,7 @@ def mail_recipient(ws: Workstation, actor: Actor, receipt_no: str) -> dict:
             "address": a.get("address") or ""}
 
 
-def mail(ws: Workstation, actor: Actor, case_id: str, waybill: str, address: MailAddress) -> dict:
+def mail(ws: Workstation, actor: Actor, case_id: str, waybill: str, address: MailAddress) -> Mailed:
     """Record the result as mailed (free of charge) with its waybill and address."""
     require(actor, "deliver")
     number = parse_waybill(waybill).number
@@ -245,7 +247,7 @@ def mail(ws: Workstation, actor: Actor, case_id: str, waybill: str, address: Mai
                 "address": format_address(a), "postcode": address.postcode}
 
 
-def mark_delivered(ws: Workstation, actor: Actor, key: str) -> dict:
+def mark_delivered(ws: Workstation, actor: Actor, key: str) -> MarkedDelivered:
     """Mail confirmed delivered (妥投), by case id, receipt number or waybill."""
     require(actor, "deliver")
     with ws.transaction() as s:
@@ -253,6 +255,7 @@ def mark_delivered(ws: Workstation, actor: Actor, key: str) -> dict:
         if isinstance(key, str) and key.strip():
             delivery = s.scalar(select(Delivery).where(Delivery.waybill == key.strip().upper()))
         case = s.get(Case, delivery.case_id) if delivery else _case(s, actor, key)
+        assert case is not None                     # a delivery's case_id is a foreign key
         if not actor.can("view_all") and case.station != actor.station:
             raise PermissionDenied("该案件不属于本站点")
         delivery = delivery or s.get(Delivery, case.id)
@@ -298,6 +301,7 @@ def _mail_query():
 
 
 def _record(d: Delivery, receipt_no: str, matter: str) -> MailRecord:
+    assert d.mailed_on is not None                  # _mail_query: mailed deliveries only, dated by mail()
     return MailRecord(d.case_id, receipt_no, d.waybill or "", d.recipient_name, d.phone, d.province,
                       d.city, d.district, d.address_detail, d.postcode, d.mailed_on,
                       f"行政审批结果文书（{matter}）")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -31,6 +32,7 @@ from .acceptance import Intake, accept, notify, refuse
 from .auth import ROLES, Actor, add_user
 from .catalog import current_catalog
 from .context import Workstation
+from .results import DemoResult
 from .setup import init
 
 SEED = 2026
@@ -207,14 +209,14 @@ class _People:
         return (f"{head}{rng.choice(COMMUNITIES)}小区{rng.randint(1, 24)}号楼"
                 f"{rng.randint(1, 4)}单元{rng.randint(1, 32)}{rng.randint(1, 4):02d}室")
 
-    def person(self) -> dict:
+    def person(self) -> dict[str, object]:
         name, male = self.name()
         return {"kind": "person", "name": name, "id_number": self.id_number(male),
                 "phone": self.phone(), "address": self.address(False)}
 
-    def enterprise(self, matter_names: list[str]) -> dict:
+    def enterprise(self, matter_names: list[str]) -> dict[str, object]:
         rng = self.rng
-        trades = DEFAULT_TRADES
+        trades: tuple[str, ...] = DEFAULT_TRADES
         text = "".join(matter_names)
         for words, options in TRADES:
             if any(w in text for w in words):
@@ -236,7 +238,7 @@ class _People:
                 self.codes.add(code)
                 break
         rep, _ = self.name()
-        out = {"kind": "enterprise", "name": name, "credit_code": code, "legal_rep": rep,
+        out: dict[str, object] = {"kind": "enterprise", "name": name, "credit_code": code, "legal_rep": rep,
                "phone": self.phone(landline=rng.random() < 0.4), "address": self.address(True)}
         if rng.random() < 0.35:
             agent, male = self.name()
@@ -294,6 +296,13 @@ def _office_times(rng: random.Random, day: date, n: int) -> list[datetime]:
     return [datetime.combine(day, time(p // 3600, p // 60 % 60, p % 60)) for p in picks]
 
 
+def _after(calendar: WorkCalendar, day: date, days: int) -> date:
+    """`days` working days after `day`: the demo suspends nothing, so the day is known."""
+    due = add_working_days(calendar, day, days).day
+    assert due is not None
+    return due
+
+
 class _Generator:
     def __init__(self, ws: Workstation, clerk: Actor, catalog: Catalog, calendar: WorkCalendar,
                  rng: random.Random, today: date):
@@ -341,7 +350,7 @@ class _Generator:
         pool.append(applicant)
         return applicant
 
-    def _received(self, matters: list[Matter], skip: set[str] = frozenset()) -> list[str]:
+    def _received(self, matters: list[Matter], skip: Set[str] = frozenset()) -> list[str]:
         """Every required material and some optional ones, each named MATTER:CODE."""
         out = []
         for m in matters:
@@ -382,8 +391,8 @@ class _Generator:
         applicant = self._applicant([matter])
         options = [x for x in matter.materials if x.tolerable]
         owed = self.rng.choice([x for x in options if x.required] or options)
-        limit = add_working_days(self.calendar, day, matter.promised_days).day
-        when = add_working_days(self.calendar, day, self.rng.randint(1, 2)).day
+        limit = _after(self.calendar, day, matter.promised_days)
+        when = _after(self.calendar, day, self.rng.randint(1, 2))
         when = min(when, limit)
         key = f"{matter.code}:{owed.code}"
         received = self._received([matter], skip={key})
@@ -414,7 +423,7 @@ class _Generator:
                                                     self._received([matter], skip), defects=defects))
         self._count("notified", result)
         if rng.random() < P_COMES_BACK:
-            back = add_working_days(self.calendar, day, rng.randint(1, 5)).day
+            back = _after(self.calendar, day, rng.randint(1, 5))
             self.returns.setdefault(back, []).append(([matter.code], applicant))
 
     def _refuse(self, day: date) -> None:
@@ -449,6 +458,7 @@ class _Generator:
 
     def one(self, day: date) -> None:
         r = self.rng.random()
+        action: Callable[[date], None]
         if r < P_ACCEPT:
             if self._come_back(day):
                 return
@@ -481,7 +491,7 @@ def _user_lines(created: list[str], kept: list[str]) -> list[str]:
     return lines
 
 
-def build_demo(ws: Workstation, cases: int = 300, if_empty: bool = False) -> dict:
+def build_demo(ws: Workstation, cases: int = 300, if_empty: bool = False) -> DemoResult:
     """Fill the workstation with `cases` applications over the last ~60 days.
 
     Initialises the terminal (新城区, terminal 001) if needed and adds the demo users

@@ -27,6 +27,7 @@ from . import audit, catalog as catalog_service
 from .auth import Actor
 from .context import Workstation
 from .errors import LibraryError, NotFound, library_errors
+from .results import FileRef, IssuedDocument, SignedDocument
 from .seals import SealVault, usable_seal_id
 from .settings import Settings
 
@@ -117,7 +118,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def issue_pending(ws: Workstation, actor: Actor, receipt_no: str, vault: SealVault) -> list[dict]:
+def issue_pending(ws: Workstation, actor: Actor, receipt_no: str, vault: SealVault) -> list[IssuedDocument]:
     """Fill, seal, sign and store every not-yet-issued document of an acceptance."""
     with ws.reading() as s:
         acc = _acceptance(s, receipt_no)
@@ -131,7 +132,7 @@ def issue_pending(ws: Workstation, actor: Actor, receipt_no: str, vault: SealVau
                                         next((c for c in acc.cases if c.id == d.case_id), None))
                     for d in pending}
     seal = acceptance_seal(ws, actor, vault)
-    issued = []
+    issued: list[IssuedDocument] = []
     for doc in pending:
         now = ws.clock.now()
         with library_errors():
@@ -141,6 +142,7 @@ def issue_pending(ws: Workstation, actor: Actor, receipt_no: str, vault: SealVau
         _write_atomically(path, signed.docx)
         with ws.transaction() as s:
             row = s.get(Document, doc.id)
+            assert row is not None            # read above; documents are never deleted
             if row.path is not None:      # issued meanwhile by another window: keep theirs
                 continue
             row.path = str(path.relative_to(ws.data_dir))
@@ -162,7 +164,7 @@ def issue_pending(ws: Workstation, actor: Actor, receipt_no: str, vault: SealVau
 
 
 def sign_in(s, ws: Workstation, actor: Actor, acc: Acceptance, kind: str, number: str,
-            seal: SealForSigning, *, case: Case | None = None, overrides: dict | None = None) -> dict:
+            seal: SealForSigning, *, case: Case | None = None, overrides: dict | None = None) -> SignedDocument:
     """Fill, seal, sign and store one document inside the caller's transaction
     (a decision: the case's new state and its document commit together)."""
     settings = ws.settings(s)
@@ -185,7 +187,7 @@ def sign_in(s, ws: Workstation, actor: Actor, acc: Acceptance, kind: str, number
                  {"kind": kind, "seal": seal.id, "digest": doc.digest})
     return {"kind": kind, "number": number, "path": str(path), "qr": signed.qr_payload,
             "sha256": hashlib.sha256(signed.docx).hexdigest(), "seal_id": seal.id,
-            "digest": doc.digest, "signature": doc.signature, "relpath": doc.path}
+            "digest": signed.digest.hex(), "signature": signed.signature.hex(), "relpath": doc.path}
 
 
 def _acceptance_seal_id(ws: Workstation) -> str:
@@ -204,7 +206,7 @@ def acceptance_seal(ws: Workstation, actor: Actor, vault: SealVault) -> SealForS
     return SealForSigning(unlocked.id, unlocked.algorithm, unlocked.private_key, unlocked.image_png)
 
 
-def file_ref(document: dict) -> dict:
+def file_ref(document: SignedDocument) -> FileRef:
     """What an event tells the centre about a document file (the file itself goes up
     separately, content-addressed, before the event)."""
     return {"kind": document["kind"], "number": document["number"], "sha256": document["sha256"],

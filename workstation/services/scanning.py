@@ -10,6 +10,7 @@ barcode or QR code leads to the transfer.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -39,13 +40,13 @@ class ScanResult:
     text: str
     receipt_no: str = ""
     case_ids: tuple[str, ...] = ()
-    detail: dict = field(default_factory=dict)
+    detail: Mapping[str, object] = field(default_factory=dict)   # by kind: the slip, the verdict, …
 
     @property
     def opens_case(self) -> bool:
         return bool(self.receipt_no)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {"kind": self.kind, "text": self.text, "receipt_no": self.receipt_no or None,
                 "case_ids": list(self.case_ids), **self.detail}
 
@@ -96,8 +97,8 @@ def understand(ws: Workstation, actor: Actor | None, text: str) -> ScanResult:
             from .documents import verify_qr_text
 
             verdict = verify_qr_text(ws, raw)
-            receipt, cases = _by_receipt(s, actor, verdict.receipt_no) if verdict.receipt_no else ("", ())
-            return ScanResult("document", raw, receipt, cases, {"verdict": verdict.to_json()})
+            signed_for, cases = _by_receipt(s, actor, verdict.receipt_no) if verdict.receipt_no else ("", ())
+            return ScanResult("document", raw, signed_for, cases, {"verdict": verdict.to_json()})
         if looks_like_slip_no(raw) or up.startswith(TRANSFER_QR_PREFIX + "/"):
             from .transfers import scanned
 

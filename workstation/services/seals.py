@@ -27,6 +27,7 @@ from . import audit, keyring_store
 from .auth import Actor, require
 from .context import Workstation
 from .errors import LibraryError, NotFound, PermissionDenied, library_errors
+from .results import SealJson
 
 from .auth import BUSINESS_CATEGORIES  # noqa: E402
 
@@ -72,7 +73,7 @@ def drawn_seal(name: str, category: str) -> bytes:
         return draw_round_seal(arc[:40], center_text=center)
 
 
-def seal_json(seal: Seal) -> dict:
+def seal_json(seal: Seal) -> SealJson:
     return {"id": seal.id, "name": seal.name, "category": seal.category,
             "algorithm": seal.algorithm, "status": seal.status,
             "valid_from": seal.valid_from.isoformat(), "valid_to": seal.valid_to.isoformat(),
@@ -81,7 +82,7 @@ def seal_json(seal: Seal) -> dict:
 
 @library_errors()
 def create_in(s, ws: Workstation, by: str, *, name: str, category: str, algorithm: str,
-              image_png: bytes | None = None) -> dict:
+              image_png: bytes | None = None) -> SealJson:
     """Create a seal inside the caller's transaction (init uses it with the settings)."""
     from forms.seal_image import check_seal_png
 
@@ -125,19 +126,19 @@ def create_in(s, ws: Workstation, by: str, *, name: str, category: str, algorith
 
 
 def create_seal(ws: Workstation, actor: Actor, *, name: str, category: str, algorithm: str,
-                image_png: bytes | None = None) -> dict:
+                image_png: bytes | None = None) -> SealJson:
     require(actor, "manage_seals")
     with ws.transaction() as s:
         return create_in(s, ws, actor.login, name=name, category=category, algorithm=algorithm,
                          image_png=image_png)
 
 
-def list_seals(ws: Workstation) -> list[dict]:
+def list_seals(ws: Workstation) -> list[SealJson]:
     with ws.reading() as s:
         return [seal_json(x) for x in s.scalars(select(Seal).order_by(Seal.created_at, Seal.id))]
 
 
-def revoke_seal(ws: Workstation, actor: Actor, seal_id: str, reason: str) -> dict:
+def revoke_seal(ws: Workstation, actor: Actor, seal_id: str, reason: str) -> SealJson:
     require(actor, "manage_seals")
     reason = clean_text(reason, "吊销原因", max_len=200, field="reason")
     with ws.transaction() as s:

@@ -13,9 +13,10 @@ from .seals import create_in, secret_available
 from .settings import Settings
 from .catalog import DEFAULT_CATALOG, read_file, store_version
 from .context import Workstation
+from .results import CatalogImported, Initialised, SealJson
 
 
-def init(ws: Workstation, values: dict[str, str], *, admin: dict | None = None) -> dict:
+def init(ws: Workstation, values: dict[str, str], *, admin: dict | None = None) -> Initialised:
     """Write the settings (validated) and import the bundled catalog if none is there.
 
     With `admin` ({"login", "name", "password"}) the first admin is created in the
@@ -36,7 +37,8 @@ def init(ws: Workstation, values: dict[str, str], *, admin: dict | None = None) 
         s.flush()
         now = ws.clock.now()
         terminal = clean.get("terminal", existing.get("terminal"))
-        imported = None
+        assert terminal is not None         # a required setting: `missing` above refused its absence
+        imported: CatalogImported | None = None
         if not s.scalar(select(func.count()).select_from(CatalogVersion)):
             data = read_file(DEFAULT_CATALOG)
             catalog = parse_catalog(data)
@@ -46,7 +48,7 @@ def init(ws: Workstation, values: dict[str, str], *, admin: dict | None = None) 
         audit.record(s, "(初始化)", terminal, now, "settings.init", terminal, clean)
         # A fresh terminal issues receipts at once: it gets its 受理 seal now, when a
         # keyring (or WORKSTATION_SEAL_SECRET) can keep the secret that unlocks it.
-        seal = None
+        seal: SealJson | None = None
         if not s.scalar(select(func.count()).select_from(Seal).where(Seal.category == "受理")):
             if secret_available(ws):
                 authority = Settings.load(s).authority

@@ -55,6 +55,7 @@ from .auth import Actor, require
 from .context import Workstation
 from .errors import NotFound, PermissionDenied
 from .numbers import next_in_counter
+from .results import PendingCaseJson, ScannedSlip, TransferDetail, TransferItemJson, TransferRow
 
 KEY_MAX = 60
 LIST_MAX = 1000
@@ -67,14 +68,14 @@ DEFAULT_MISSING_NOTE = "签收时未见该案件的材料"
 
 def _station_side(actor: Actor | None) -> str:
     """The station packing and sending: the actor's own, never the centre."""
-    require(actor, "accept")
+    actor = require(actor, "accept")
     if not actor.station or actor.station == CENTRE_STATION:
         raise PermissionDenied("材料流转单由便民服务站打包移交；区政务服务中心的人员只签收")
     return actor.station
 
 
 def _centre_side(actor: Actor | None) -> Actor:
-    require(actor, "accept")
+    actor = require(actor, "accept")
     if actor.station != CENTRE_STATION or not actor.can("view_all"):
         raise PermissionDenied(f"{actor.role_label}“{actor.name}”不能签收材料流转单："
                                "只有区政务服务中心的受理人员签收")
@@ -115,7 +116,7 @@ class PendingCase:
         return CaseFacts(self.case_id, self.receipt_no, self.station, self.status, self.materials,
                          self.on_slip)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> PendingCaseJson:
         return {"case_id": self.case_id, "receipt_no": self.receipt_no, "matter": self.matter_name,
                 "applicant": self.applicant_name, "status": self.status,
                 "status_label": CaseStatus(self.status).label, "materials": self.materials,
@@ -228,7 +229,7 @@ def _names(s: Session, logins) -> dict[str, str]:
     return dict(s.execute(select(User.login, User.name).where(User.login.in_(logins))).all())
 
 
-def _detail(s: Session, t: MaterialTransfer) -> dict:
+def _detail(s: Session, t: MaterialTransfer) -> TransferDetail:
     rows = s.execute(
         select(MaterialTransferItem, Case.matter_name, Applicant.name)
         .join(Case, Case.id == MaterialTransferItem.case_id)
@@ -236,7 +237,7 @@ def _detail(s: Session, t: MaterialTransfer) -> dict:
         .where(MaterialTransferItem.transfer_id == t.id)
         .order_by(MaterialTransferItem.seq)).all()
     names = _names(s, (t.created_by, t.sent_by, t.received_by))
-    items = [{"seq": i.seq, "case_id": i.case_id, "receipt_no": i.receipt_no, "matter": matter,
+    items: list[TransferItemJson] = [{"seq": i.seq, "case_id": i.case_id, "receipt_no": i.receipt_no, "matter": matter,
               "applicant": applicant, "materials": i.materials, "copies": i.copies,
               "state": i.state, "state_label": ItemState(i.state).label, "note": i.note}
              for i, matter, applicant in rows]
@@ -266,7 +267,7 @@ def _event(t: MaterialTransfer, items: list[MaterialTransferItem], now: datetime
 
 
 def create(ws: Workstation, actor: Actor, cases: Sequence[str] | None = None, *,
-           all_pending: bool = False) -> dict:
+           all_pending: bool = False) -> TransferDetail:
     """Pack the named cases (case ids or receipt numbers), or with `all_pending` the
     station's oldest pending ones (at most MAX_ITEMS), on a new numbered slip."""
     station = _station_side(actor)
@@ -319,7 +320,7 @@ def _station_slip(s: Session, actor: Actor, station: str, key) -> MaterialTransf
     return t
 
 
-def send(ws: Workstation, actor: Actor, key: str, carrier: str) -> dict:
+def send(ws: Workstation, actor: Actor, key: str, carrier: str) -> TransferDetail:
     """The bundle left the station with `carrier` (送件人/交接人)."""
     station = _station_side(actor)
     carrier = clean_text(carrier, "送件人（交接人）姓名", max_len=CARRIER_MAX, field="carrier")
@@ -335,7 +336,7 @@ def send(ws: Workstation, actor: Actor, key: str, carrier: str) -> dict:
         return _detail(s, t)
 
 
-def cancel(ws: Workstation, actor: Actor, key: str, reason: str) -> dict:
+def cancel(ws: Workstation, actor: Actor, key: str, reason: str) -> TransferDetail:
     """Void a slip that has not left the station; its cases may be packed again."""
     station = _station_side(actor)
     reason = clean_text(reason, "作废原因", max_len=NOTE_MAX, field="reason")
@@ -354,7 +355,7 @@ def cancel(ws: Workstation, actor: Actor, key: str, reason: str) -> dict:
 
 
 def receive(ws: Workstation, actor: Actor, key: str, missing: Sequence[str] = (),
-            note: str = "") -> dict:
+            note: str = "") -> TransferDetail:
     """The centre opens the bundle of slip `key` (its number, or its scanned QR text):
     the cases in `missing` (case ids or receipt numbers) were not in it, all the
     others were."""
@@ -387,7 +388,7 @@ def receive(ws: Workstation, actor: Actor, key: str, missing: Sequence[str] = ()
         return _detail(s, t)
 
 
-def show(ws: Workstation, actor: Actor, key: str) -> dict:
+def show(ws: Workstation, actor: Actor, key: str) -> TransferDetail:
     actor = _reader(actor)
     with ws.reading() as s:
         t, _ = _find(s, actor, key)
@@ -395,7 +396,7 @@ def show(ws: Workstation, actor: Actor, key: str) -> dict:
 
 
 def list_transfers(ws: Workstation, actor: Actor, status: str | None = None, *,
-                   limit: int = 100) -> list[dict]:
+                   limit: int = 100) -> list[TransferRow]:
     """Slips, newest first: the station's own for a station clerk, all for the centre."""
     actor = _reader(actor)
     wanted = parse_transfer_status(status) if status not in (None, "") else None
@@ -413,7 +414,7 @@ def list_transfers(ws: Workstation, actor: Actor, status: str | None = None, *,
     q = q.order_by(MaterialTransfer.created_at.desc(), MaterialTransfer.number.desc())
     q = q.limit(max(1, min(int(limit), LIST_MAX)))
     with ws.reading() as s:
-        out = []
+        out: list[TransferRow] = []
         for t, n, materials, gone in s.execute(q):
             st = TransferStatus(t.status)
             out.append({"number": t.number, "station": t.station, "status": st.value,
@@ -424,7 +425,7 @@ def list_transfers(ws: Workstation, actor: Actor, status: str | None = None, *,
         return out
 
 
-def scanned(s: Session, actor: Actor | None, text: str) -> dict:
+def scanned(s: Session, actor: Actor | None, text: str) -> ScannedSlip:
     """What a scanned slip barcode or QR code says, for services.scanning: the slip as
     this terminal knows it (if it may see it), and the QR's receipt numbers in any case."""
     try:
@@ -432,14 +433,14 @@ def scanned(s: Session, actor: Actor | None, text: str) -> dict:
         number = qr.slip_no if qr else parse_slip_no(text).text
     except DomainError as exc:
         return {"transfer_no": None, "known": False, "receipts": [], "message": str(exc)}
-    out = {"transfer_no": number, "known": False, "receipts": list(qr.receipts) if qr else []}
+    out: ScannedSlip = {"transfer_no": number, "known": False, "receipts": list(qr.receipts) if qr else []}
     t = _slip(s, actor, number)
     if t is None:
         out["message"] = _unknown(actor, number)
         return out
     status = TransferStatus(t.status)
-    out.update(known=True, station=t.station, status=status.value, status_label=status.label,
-               cases=len(t.items))
+    out.update({"known": True, "station": t.station, "status": status.value,
+                "status_label": status.label, "cases": len(t.items)})
     if not qr:
         out["receipts"] = list(dict.fromkeys(i.receipt_no for i in t.items))
     return out

@@ -18,6 +18,7 @@ import os
 import platform
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select, update
 
@@ -27,6 +28,7 @@ from workstation.domain.states import CaseStatus, check_transition
 from workstation.services import audit, keyring_store
 from workstation.services.auth import Actor, require
 from workstation.services.context import Workstation
+from workstation.services.results import Enrolled, SyncRound, SyncStatus
 from workstation.store import raw
 from workstation.store.models import Case, Conflict, Document, OutboxEvent, Seal, SyncState, User
 
@@ -80,7 +82,7 @@ def _central(ws: Workstation) -> Central:
 
 # ---------------------------------------------------------------- enrolment
 
-def enroll(ws: Workstation, actor: Actor, server: str, code: str) -> dict:
+def enroll(ws: Workstation, actor: Actor, server: str, code: str) -> Enrolled:
     """Trade a one-time code from the centre for this terminal's token (kept in the
     OS keyring) and take the station the centre assigned."""
     require(actor, "settings")
@@ -117,8 +119,9 @@ def enroll(ws: Workstation, actor: Actor, server: str, code: str) -> dict:
         # station now; users given a station of their own keep it.
         moved = 0
         if settings.station != station:
+            # An UPDATE's result is a CursorResult, which has rowcount; execute() is typed Result.
             moved = s.execute(update(User).where(User.station == settings.station)
-                              .values(station=station)).rowcount
+                              .values(station=station)).rowcount  # type: ignore[attr-defined]
         audit.record(s, actor.login, settings.terminal, ws.clock.now(), "sync.enroll", server,
                      {"station": station, **({"users_moved": moved} if moved else {})})
     return {"server": server, "station": station, "terminal": settings.terminal}
@@ -159,7 +162,7 @@ def _upload(ws: Workstation, central: Central, sha: str, relpath: str) -> None:
                     headers={"Upload-Offset": str(offset), "Upload-Length": str(len(data))})
 
 
-def push(ws: Workstation, central: Central) -> dict:
+def push(ws: Workstation, central: Central) -> dict[str, int]:
     """Send every unacknowledged event, oldest first, in batches."""
     terminal = ws.settings().terminal
     counts = {"applied": 0, "duplicate": 0, "conflict": 0, "retry": 0}
@@ -241,7 +244,7 @@ def _apply_case(ws, s, files: dict[str, bytes], change: dict, unpushed: set[str]
     if case is None:
         return "skipped"            # not a case of this terminal
     try:
-        target = CaseStatus(data.get("status"))
+        target = CaseStatus(str(data.get("status")))     # not a status (or none): ValueError
     except ValueError:
         return "skipped"
     now = ws.clock.now()
@@ -391,7 +394,8 @@ def _apply_catalog(ws, s, changes: list[dict]) -> str:
     from workstation.store.models import CatalogVersion
 
     latest = s.scalar(select(CatalogVersion).order_by(CatalogVersion.id.desc()).limit(1))
-    data = json.loads(json.dumps(latest.data)) if latest else {"version": "", "matters": [], "bundles": []}
+    data: dict[str, Any] = (json.loads(json.dumps(latest.data)) if latest
+                            else {"version": "", "matters": [], "bundles": []})
     matters = {m["code"]: m for m in data.get("matters", [])}
     for change in changes:
         if change["kind"] == "catalog.matter":
@@ -417,7 +421,7 @@ def _well_formed(change) -> bool:
             and isinstance(change.get("origin"), (dict, type(None))))
 
 
-def pull(ws: Workstation, central: Central) -> dict:
+def pull(ws: Workstation, central: Central) -> dict[str, int]:
     counts = {"applied": 0, "conflict": 0, "skipped": 0}
     while True:
         with ws.reading() as s:
@@ -465,7 +469,7 @@ def pull(ws: Workstation, central: Central) -> dict:
 
 # ---------------------------------------------------------------- the whole round
 
-def sync_once(ws: Workstation) -> dict:
+def sync_once(ws: Workstation) -> SyncRound:
     """Check the clock, push, pull; record how it went. Offline is not an error the
     clerk must act on: the work stays local and the next round tries again."""
     central = _central(ws)
@@ -486,8 +490,8 @@ def sync_once(ws: Workstation) -> dict:
         _put(s, last_sync=ws.clock.now().isoformat(timespec="seconds"),
              last_error="；".join(numbers["errors"]), online="1",
              skew=str(skew if skew is not None else ""))
-    out = status(ws)
-    out.update({"pushed": pushed, "pulled": pulled, "skew_seconds": skew, "leased": numbers["leased"]})
+    out: SyncRound = {**status(ws), "pushed": pushed, "pulled": pulled, "skew_seconds": skew,
+                      "leased": numbers["leased"]}
     return out
 
 
@@ -501,7 +505,7 @@ def _skew(server_time, local: datetime) -> int | None:
     return int((local - server).total_seconds())
 
 
-def status(ws: Workstation, user: str | None = None) -> dict:
+def status(ws: Workstation, user: str | None = None) -> SyncStatus:
     """What the status bar and `workstation sync status` show. With `user`, the
     waiting events and open conflicts are that user's (a shared PC shows each clerk
     their own)."""

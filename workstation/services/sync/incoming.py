@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 
@@ -46,6 +47,11 @@ def parse_day(value, what: str = "日期") -> date | None:
 
 
 
+def _object(value: Any) -> dict[str, Any]:
+    """A JSON object of the centre's change, or an empty one if it sent anything else."""
+    return value if isinstance(value, dict) else {}
+
+
 def _text(value, limit: int) -> str:
     return value.strip()[:limit] if isinstance(value, str) else ""
 
@@ -68,8 +74,8 @@ def import_acceptance(ws, s, change: dict) -> int:
     """Create locally the acceptance (applicant, cases, materials, document numbers)
     that another terminal registered, as the centre relays it with its first case
     change. Returns the number of cases created."""
-    case_data = change.get("data") if isinstance(change.get("data"), dict) else {}
-    origin = change.get("origin") if isinstance(change.get("origin"), dict) else {}
+    case_data = _object(change.get("data"))
+    origin = _object(change.get("origin"))
     payload = case_data.get("acceptance")
     if not isinstance(payload, dict):
         raise Unusable("中心的案件变更缺少受理记录")
@@ -119,7 +125,7 @@ def import_acceptance(ws, s, change: dict) -> int:
                      created_at=_moment(origin.get("at")) or now,
                      notice=payload.get("notice") if isinstance(payload.get("notice"), dict) else None))
     s.flush()
-    materials = payload.get("materials") if isinstance(payload.get("materials"), dict) else {}
+    materials = _object(payload.get("materials"))
     for seq, item, matter in planned:
         case_id = item["id"].strip().lower()[:32]
         # The status at acceptance: the pull then walks the case to the status the
@@ -168,7 +174,7 @@ def import_acceptance(ws, s, change: dict) -> int:
 
 def _status(data: dict) -> str:
     try:
-        return CaseStatus(data.get("status")).value
+        return CaseStatus(str(data.get("status"))).value      # not a status (or none): ValueError
     except ValueError:
         raise Unusable(f"未知的案件状态“{str(data.get('status'))[:20]}”") from None
 
@@ -202,7 +208,7 @@ def apply_user(ws, s, change: dict) -> str:
     the centre's role, station, categories and whether it is active; a new one is
     created without a password, to be set here by an admin."""
     login = change.get("key")
-    data = change.get("data") if isinstance(change.get("data"), dict) else {}
+    data = _object(change.get("data"))
     if not isinstance(login, str) or not 2 <= len(login) <= 32:
         raise Unusable("中心发布的用户缺少有效的登录名")
     role = data.get("role")
@@ -237,12 +243,12 @@ def apply_transfer(ws, s, change: dict) -> str:
     from workstation.domain.transfer import check_transition as transfer_transition
     from workstation.store.models import MaterialTransfer, MaterialTransferItem
 
-    data = change.get("data") if isinstance(change.get("data"), dict) else {}
-    origin = change.get("origin") if isinstance(change.get("origin"), dict) else {}
+    data = _object(change.get("data"))
+    origin = _object(change.get("origin"))
     number = _text(change.get("key"), 40)
     transfer_id = _text(data.get("transfer_id"), 32)
     try:
-        status = TransferStatus(data.get("status"))
+        status = TransferStatus(str(data.get("status")))     # not a status (or none): ValueError
     except ValueError:
         raise Unusable(f"材料流转单 {number} 的状态“{str(data.get('status'))[:20]}”本机不认识") from None
     items = data.get("items") if isinstance(data.get("items"), list) else []
@@ -310,7 +316,7 @@ def page_files_wanted(ws, changes: list[dict]) -> list[tuple[str, str]]:
 
     out = {}
     for change in changes:
-        data = change.get("data") if isinstance(change.get("data"), dict) else {}
+        data = _object(change.get("data"))
         if change.get("kind") != "material" or not isinstance(data.get("pages"), list):
             continue
         for page in data["pages"]:
@@ -348,8 +354,8 @@ def apply_material(ws, s, change: dict) -> str:
     from workstation.services.page_store import relpath
     from workstation.store.models import ElectronicMaterial, MaterialPage, PageFile
 
-    data = change.get("data") if isinstance(change.get("data"), dict) else {}
-    origin = change.get("origin") if isinstance(change.get("origin"), dict) else {}
+    data = _object(change.get("data"))
+    origin = _object(change.get("origin"))
     case_id = _text(data.get("case_id"), 32).lower()
     code = _text(data.get("material"), 40)
     case = s.get(Case, case_id) if case_id else None

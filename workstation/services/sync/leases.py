@@ -16,10 +16,12 @@ import json
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from workstation.domain.errors import DomainError
 from workstation.domain.numbering import Block, check_lease, leased_left
 from workstation.services.context import Workstation
+from workstation.services.results import HeldBlock, LeasedBlock, LeaseRound
 from workstation.store.models import NumberBlock
 
 from .http import Central, Offline
@@ -51,11 +53,12 @@ def _blocks(s, authority: str, act: str, year: int) -> list[NumberBlock]:
                      .order_by(NumberBlock.first)).all()
 
 
-def lease_ahead(ws: Workstation, central: Central) -> dict:
+def lease_ahead(ws: Workstation, central: Central) -> LeaseRound:
     """Lease what is running low. `leased`: the blocks taken this round; `errors`: what
     the centre refused (a refusal does not fail the round: numbering goes on from the
     offline range). Offline propagates like any other failure of the round."""
-    leased, errors = [], []
+    leased: list[LeasedBlock] = []
+    errors: list[str] = []
     for authority, act, year in wanted(ws):
         for _ in range(LEASES_PER_ROUND):
             with ws.reading() as s:
@@ -82,7 +85,7 @@ def lease_ahead(ws: Workstation, central: Central) -> dict:
     return {"leased": leased, "errors": errors}
 
 
-def held(s) -> list[dict]:
+def held(s: Session) -> list[HeldBlock]:
     """The leased blocks with numbers left, for `sync status`: what the next
     documents' numbers will come from."""
     rows = s.scalars(select(NumberBlock).where(NumberBlock.source == "lease",
