@@ -14,6 +14,7 @@ from workstation.services import PermissionDenied
 from workstation.services.acceptance import Intake, accept
 from workstation.services.approval import create_job, decide, job_summary, queue, run_job
 from workstation.services.documents import verify_file
+from workstation.services.errors import NotFound
 from workstation.services.seals import SealVault
 
 from .helpers import snapshot
@@ -103,6 +104,11 @@ def _run_and_kill_after(ws, job, lines):
         assert line, "the job process ended early"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+
+
+def test_the_summary_of_an_unknown_job_is_not_found(ws):
+    with pytest.raises(NotFound, match="找不到批量任务"):
+        job_summary(ws, "no-such-job")
 
 
 def test_killed_job_resumes_and_seals_each_case_once(ws, clerk, approver, enterprise):

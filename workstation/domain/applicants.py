@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import NotRequired, TypedDict
 
 from .errors import DomainError
 from .identity import parse_credit_code, parse_id_card, parse_other_id
@@ -16,6 +17,22 @@ from .text import ADDRESS_MAX, clean_phone, clean_text
 KINDS = {"person": "自然人", "enterprise": "法人/企业"}
 KNOWN_KEYS = {"kind", "name", "id_type", "id_number", "credit_code", "legal_rep", "legal_rep_id",
               "phone", "address", "agent"}
+
+
+class ApplicantFile(TypedDict):
+    """The applicant file's shape (what parse_applicant reads and to_json writes back);
+    which keys are present depends on the kind."""
+
+    kind: str
+    name: str
+    phone: str
+    address: str
+    id_number: NotRequired[str]
+    id_type: NotRequired[str]
+    credit_code: NotRequired[str]
+    legal_rep: NotRequired[str]
+    legal_rep_id: NotRequired[str]
+    agent: NotRequired[dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -44,8 +61,8 @@ class ApplicantInput:
         """What identifies the applicant across visits."""
         return self.id_type, self.id_number
 
-    def to_json(self) -> dict:
-        out: dict[str, object] = {"kind": self.kind, "name": self.name, "phone": self.phone, "address": self.address}
+    def to_json(self) -> ApplicantFile:
+        out: ApplicantFile = {"kind": self.kind, "name": self.name, "phone": self.phone, "address": self.address}
         if self.kind == "person":
             out["id_number"] = self.id_number
             if self.id_type != "id_card":

@@ -18,6 +18,7 @@ from . import audit
 from .auth import Actor, require
 from .context import Workstation
 from .errors import NotFound
+from .results import ApplicantJson
 from .search_index import index_name
 
 
@@ -57,16 +58,17 @@ def find_or_create(session: Session, data: ApplicantInput, now: datetime) -> Sto
     return StoredApplicant(applicant_id, reason)
 
 
-def applicant_json(row: Applicant) -> dict:
+def applicant_json(row: Applicant) -> ApplicantJson:
     """The stored applicant in the applicant file's shape (plus any ineligibility)."""
-    out = ApplicantInput(row.kind, row.name, row.id_type, row.id_number, row.legal_rep, row.phone,
-                         row.address, None, row.legal_rep_id).to_json()
+    shape = ApplicantInput(row.kind, row.name, row.id_type, row.id_number, row.legal_rep, row.phone,
+                           row.address, None, row.legal_rep_id).to_json()
+    out: ApplicantJson = {**shape}
     if row.ineligible_reason:
         out["ineligible_reason"] = row.ineligible_reason
     return out
 
 
-def lookup(ws: Workstation, number: str) -> dict | None:
+def lookup(ws: Workstation, number: str) -> ApplicantJson | None:
     """A known applicant by ID number or credit code, for filling in the form."""
     value = (number or "").strip().upper()
     if not value or len(value) > 30:
@@ -88,7 +90,7 @@ def _by_number(session: Session, number: str) -> Applicant:
     return row
 
 
-def set_ineligible(ws: Workstation, actor: Actor, number: str, reason: str | None) -> dict:
+def set_ineligible(ws: Workstation, actor: Actor, number: str, reason: str | None) -> ApplicantJson:
     """Mark an applicant as not eligible for 容缺受理 (bad credit, broken promise),
     or clear the mark with reason None."""
     require(actor, "flag_applicant")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, NotRequired, TypedDict
 
+from ..domain.applicants import ApplicantFile
+
 # ---------------------------------------------------------------- 受理 (acceptance)
 
 
@@ -45,20 +47,9 @@ class RegisteredJson(TypedDict):
     cases: list[CaseSummary]
 
 
-class ApplicantJson(TypedDict):
-    """An applicant in the applicant file's shape (domain.applicants), plus any
-    ineligibility mark; the keys present depend on the kind."""
+class ApplicantJson(ApplicantFile):
+    """A stored applicant in the applicant file's shape, plus any ineligibility mark."""
 
-    kind: str
-    name: str
-    phone: str
-    address: str
-    id_number: NotRequired[str]
-    id_type: NotRequired[str]
-    credit_code: NotRequired[str]
-    legal_rep: NotRequired[str]
-    legal_rep_id: NotRequired[str]
-    agent: NotRequired[dict[str, str]]
     ineligible_reason: NotRequired[str]
 
 
