@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
-from .common import EXIT_OK, CliError, Parser, acting_user, open_workstation, print_result
+from .common import EXIT_OK, CliError, Parser, acting_user, open_workstation, print_json, print_result
 
 
 def cmd_audit_verify(args) -> int:
@@ -15,7 +14,7 @@ def cmd_audit_verify(args) -> int:
     with open_workstation(args) as ws, ws.reading() as s:
         report = audit.verify(s)
     if args.json:
-        print(json.dumps(report.to_json(), ensure_ascii=False))
+        print_json(report.to_json())
     elif report.ok:
         print(f"审计日志完整：共{report.entries}条，逐条哈希衔接无误")
     else:

@@ -14,7 +14,9 @@ import getpass
 import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from ..domain.errors import DomainError
 
@@ -34,9 +36,14 @@ class Parser(argparse.ArgumentParser):
         raise CliError(f"命令参数有误：{message}（用 -h 查看用法）")
 
 
-def print_result(args, data: dict, human: str) -> None:
+def print_json(data: Mapping[str, Any]) -> None:
+    """The one place a service's typed result becomes the JSON object scripts read."""
+    print(json.dumps(data, ensure_ascii=False))
+
+
+def print_result(args, data: Mapping[str, Any], human: str) -> None:
     if getattr(args, "json", False):
-        print(json.dumps(data, ensure_ascii=False))
+        print_json(data)
     else:
         print(human)
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
-from .common import EXIT_OK, CliError, Parser, acting_user, open_workstation, print_result
+from .common import EXIT_OK, CliError, Parser, acting_user, open_workstation, print_json, print_result
 
 
 def cmd_documents_issue(args) -> int:
@@ -31,7 +30,7 @@ def cmd_verify(args) -> int:
         verdict = verify_file(ws, args.file) if args.file else verify_image(ws, args.image)
     data = verdict.to_json()
     if args.json:
-        print(json.dumps(data, ensure_ascii=False))
+        print_json(data)
     elif verdict.valid:
         print(f"有效：{verdict.kind or '文书'} {verdict.document_no}（受理编号 {verdict.receipt_no}）"
               f"\n  印章：{verdict.seal_name}（{verdict.seal_id}）"

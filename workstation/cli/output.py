@@ -7,12 +7,11 @@ codes but none of ours. `found` says whether a case (or an enterprise) was found
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import date
 
 from .common import (
-    EXIT_OK, CliError, acting_user, headless_qt, open_workstation, output_path, print_result,
+    EXIT_OK, CliError, acting_user, headless_qt, open_workstation, output_path, print_json, print_result,
     read_json_file,
 )
 
@@ -111,7 +110,7 @@ def cmd_scan(args) -> int:
     data = {"codes": [r.to_json() for r in results], "found": found,
             "receipt_no": next((r.receipt_no for r in results if r.receipt_no), None)}
     if args.json:
-        print(json.dumps(data, ensure_ascii=False))
+        print_json(data)
     else:
         for r in results:
             print(_scan_line(r))
