@@ -47,7 +47,7 @@ import pytest
 
 PG_USER = "ws"          # the cluster's superuser (trust authentication, loopback only)
 _lock = threading.Lock()
-_server: "_PgServer | None" = None
+_server: _PgServer | None = None
 _template_ready = False
 _counter = itertools.count(1)
 CENTRAL_TEMPLATE = "central_template"

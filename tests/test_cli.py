@@ -8,7 +8,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
@@ -699,7 +698,7 @@ def test_demo_300_cases_is_realistic_and_consistent(env, capsys):
     for _, name, number, _, phone, address in persons:
         assert parse_id_card(number).number == number and 2 <= len(name) <= 4
         assert address.startswith("西安市") and re.fullmatch(r"1[3-9]\d{9}", phone)
-    for _, name, code, rep, _, address in firms:
+    for _, name, code, rep, _, _address in firms:
         assert parse_credit_code(code) == code and name.endswith("有限公司") and rep
     assert ok_json(capsys, "audit", "verify")["ok"] is True
 

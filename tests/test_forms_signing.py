@@ -489,7 +489,8 @@ def test_canonical_document_format():
 
 def test_canonical_document_whitespace_examples():
     base = S.canonical_document(FIELDS, BODY)
-    reflowed = "\r\n\r\n  张三：  \r\n\t你提交的食品经营许可（新办）申请，经审查，材料齐全、符合法定形式，   \r\n\n\n决定予以受理。"
+    reflowed = ("\r\n\r\n  张三：  \r\n\t你提交的食品经营许可（新办）申请，经审查，材料齐全、符合法定形式，"
+                "   \r\n\n\n决定予以受理。")
     fields = {k: f"  {v}\t" for k, v in FIELDS.items()}
     assert S.canonical_document(fields, reflowed) == base
     assert S.canonical_document(FIELDS, BODY.replace("决定", "决定不")) != base

@@ -71,7 +71,8 @@ def test_seal_create_with_a_bad_picture_changes_nothing(cli, capsys, tmp_path, p
     bad.write_bytes(picture)
     message = library_message(lambda: check_seal_png(picture))
     before = snapshot(db_path(cli))
-    code, out, err = run(capsys, "seal", "create", "--user", "admin", "--name", "西安市新城区行政审批服务局社会民生专用章",
+    code, out, err = run(capsys, "seal", "create", "--user", "admin",
+                         "--name", "西安市新城区行政审批服务局社会民生专用章",
                          "--category", "社会民生", "--algorithm", "sm2", "--image", bad)
     assert (code, out, err) == (EXIT_BAD_INPUT, "", f"错误：{message}\n")
     assert snapshot(db_path(cli)) == before

@@ -77,7 +77,7 @@ def test_two_terminals_issue_from_disjoint_leases_then_their_offline_ranges(
         assert all(seq == offline_block(code)[0] for _, seq in first)
         issued[code] += first
     # Now it issues 受 and 收: the next sync leases a block of each, ahead of need.
-    for code, w in terminals.items():
+    for w in terminals.values():
         out = sync_once(w)
         assert sorted(b["act"] for b in out["leased"]) == ["受", "收"]
         assert all(b["last"] - b["first"] + 1 == 5 and b["last"] < 100_000 for b in out["leased"])

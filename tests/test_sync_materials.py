@@ -6,7 +6,6 @@ the same files, go up once."""
 import hashlib
 import sqlite3
 
-import pytest
 
 from workstation.services.sync.client import enroll, sync_once
 from workstation.services import materials

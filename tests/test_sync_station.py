@@ -168,9 +168,11 @@ def test_calendar_and_users_published_at_the_centre_reach_the_terminal(ws, centr
     case_id = accept(ws, clerk, Intake(["T-SP"], dict(person), ["M01", "M02", "M03", "M04"])).cases[0]["id"]
     before = show(ws, clerk, case_id)["cases"][0]["due_date"]
     sync_once(ws)
-    # The National Day holiday declared at the centre as 10-01 … 10-12 (three days longer): the open case's deadline moves.
+    # The National Day holiday declared at the centre as 10-01 … 10-12 (three days longer):
+    # the open case's deadline moves.
     schedule = {"year": 2026, "source": "国务院办公厅通知（测试）",
-                "holidays": [{"name": "国庆节（测试：延长至12日）", "from": "2026-10-01", "to": "2026-10-12"}], "workdays": []}
+                "holidays": [{"name": "国庆节（测试：延长至12日）", "from": "2026-10-01", "to": "2026-10-12"}],
+                "workdays": []}
     (tmp_path / "cal.json").write_text(json.dumps(schedule), encoding="utf-8")
     centre.cli("calendar", "publish", str(tmp_path / "cal.json"))
     users = {"login": "clerk", "name": "王敏", "role": "clerk", "station": None, "active": False}
@@ -307,7 +309,8 @@ def test_a_case_change_with_a_bad_date_changes_nothing(ws, clerk, person):
         # The pull goes on with the rest of the page and commits: nothing of this
         # change may be left behind in the session.
     after = show(ws, clerk, case_id)["cases"][0]
-    assert (after["status"], after["due_date"]) == (before["status"], before["due_date"]) == ("accepted", before["due_date"])
+    assert after["status"] == before["status"] == "accepted"
+    assert after["due_date"] == before["due_date"]
 
 
 def test_pages_captured_at_the_station_are_read_and_checked_at_the_district(
@@ -331,7 +334,8 @@ def test_pages_captured_at_the_station_are_read_and_checked_at_the_district(
     assert sync_once(station)["pending"] == 0
 
     pulled = sync_once(district)
-    assert pulled["conflicts"] == 0, [c["message"] for c in list_conflicts(district, login(district, "admin", PASSWORD))]
+    assert pulled["conflicts"] == 0, [c["message"]
+                                      for c in list_conflicts(district, login(district, "admin", PASSWORD))]
     there = next(m for m in materials.list_materials(district, social_approver, case_id)["materials"]
                  if m["code"] == "M02")
     assert [p["sha256"] for p in there["pages"]] == [p["sha256"] for p in added["pages"]]

@@ -155,7 +155,8 @@ def test_a_clerk_sees_the_state_but_cannot_enrol(qtbot, ws, clerk, centre, make_
     dialog = make_dialog(clerk)
     assert not dialog.server.isEnabled() and not dialog.code.isEnabled()
     assert not dialog.enrol_button.isEnabled() and "系统管理员" in dialog.enrol_note.text()
-    assert dialog.values["enrolled"].text().startswith("未登记") and dialog.values["pending"].text() == "1 条"   # the seal of init
+    assert dialog.values["enrolled"].text().startswith("未登记")
+    assert dialog.values["pending"].text() == "1 条"   # the seal of init
     # Even past the greyed-out fields, the service refuses.
     before = snapshot(ws.db.path)
     code = centre.cli("terminal", "add", "--station", "S01", "--terminal", "001")["code"]

@@ -14,7 +14,7 @@ from PyQt6.QtWidgets import QApplication, QWidget
 
 from workstation.domain.errors import DomainError
 from workstation.ui.qt import sip
-from workstation.ui.tasks import CPU, DATABASE, NETWORK, SyncRunner, TaskManager
+from workstation.ui.tasks import CPU, NETWORK, SyncRunner, TaskManager
 
 LONG = 10.0        # a worker never waits longer than this for the test (a failing test ends)
 
