@@ -213,8 +213,8 @@ class Central:
     """The central server as a real process on a free loopback port: forked from
     the zygote, or (``exec=True``) started as ``python -m sync.central.cli serve``."""
 
-    def __init__(self, db_url: str, files: Path, *, exec: bool = False):
-        self.db_url, self.files, self.exec = db_url, files, exec
+    def __init__(self, db_url: str, files: Path, *, exec: bool = False, workers: int = 1):
+        self.db_url, self.files, self.exec, self.workers = db_url, files, exec, workers
         self.log = files.parent / "central-server.log"
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}/api/v1"
@@ -229,7 +229,8 @@ class Central:
 
     def start(self) -> "Central":
         self.files.mkdir(parents=True, exist_ok=True)
-        argv = ["serve", "--db", self.db_url, "--port", str(self.port), "--files", str(self.files)]
+        argv = ["serve", "--db", self.db_url, "--port", str(self.port), "--files", str(self.files),
+                *(["--workers", str(self.workers)] if self.workers != 1 else [])]
         if self.exec:
             with open(self.log, "a") as log:
                 self.proc = subprocess.Popen([sys.executable, "-m", CLI, *argv], cwd=ROOT,

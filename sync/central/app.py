@@ -40,6 +40,8 @@ SMALL_BODY = 64 * 1024
 ERRORS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
           405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid"}
 MESSAGES = {404: "没有这个接口或资源", 405: "该接口不支持此请求方法", 413: "请求过大"}
+# How `serve --workers N` hands each worker process its settings (JSON: db, files).
+CONFIG_ENV = "WORKSTATION_CENTRAL_SERVE"
 
 
 def _json_body(schema: str, media: str = "application/json") -> dict:
@@ -342,6 +344,12 @@ def create_app(db_url: str, *, files_dir: str | Path | None = None) -> FastAPI:
 
     app.openapi = openapi
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The application of one of ``serve --workers N``'s worker processes."""
+    config = json.loads(os.environ[CONFIG_ENV])
+    return create_app(config["db"], files_dir=config["files"])
 
 
 async def _receive(request: Request, path: Path, room: int) -> tuple[int, bool]:

@@ -16,10 +16,15 @@ again from scratch when PostgreSQL says a concurrent one won a race):
   nothing else and is listed in ``conflicts`` — or answered ``retry`` when it names
   a file not uploaded yet.
 
-Exactly once: the event id is the primary key. Two connections posting the same
-event at the same moment both try to insert it; the second waits for the first to
-commit, gets a unique violation, and its whole transaction is run again, when the
-event is found stored (``duplicate``). The cases a batch touches are locked
+Exactly once, in order, across any number of server processes: a batch's
+transaction first takes a PostgreSQL advisory lock on its terminal
+(``pg_advisory_xact_lock``, held until commit or rollback), so two batches of one
+terminal — a retry racing its original on another worker, say — are settled one
+after the other, and the second sees every event the first stored (``duplicate``)
+and every predecessor it needs. Behind the lock the event id is still the primary
+key: were two inserts of one event ever to meet, the second would get a unique
+violation and its whole transaction would run again. SQLite's writers are
+serialised already (BEGIN IMMEDIATE), and it serves one process. The cases a batch touches are locked
 (SELECT … FOR UPDATE, in id order) before they are read, so two terminals deciding
 the same case are serialised and the second sees the first's decision.
 
@@ -34,11 +39,13 @@ batch touches), handlers.py (one handler per event kind) and this file (settling
 
 from __future__ import annotations
 
-from sqlalchemy import select, union_all
+import zlib
+
+from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
 from .batch import Conflict, Incoming, Retry
-from .bulk import insert_rows, one_of
+from .bulk import insert_rows, is_pg, one_of
 from .changes import write_changes
 from .handlers import HANDLERS
 from .models import ConflictRecord, Event
@@ -47,12 +54,26 @@ from .protocol import FUTURE_LIMIT, now, text
 from .terminals import Caller
 from .view import View, chunks
 
+# The first key of the two-key advisory lock: the batches' own space, so a lock
+# taken for anything else one day cannot collide with a terminal's.
+BATCH_LOCK_SPACE = 0x5753
+
+
+def lock_terminal(session: Session, terminal: str) -> None:
+    """Wait for any other batch of ``terminal`` to commit (PostgreSQL); held to the end
+    of this transaction."""
+    if is_pg(session):
+        key = zlib.crc32(terminal.encode("utf-8")) - 2 ** 31      # int4, as the function takes
+        session.execute(select(func.pg_advisory_xact_lock(BATCH_LOCK_SPACE, key)))
+
+
 def _result(ev: Incoming, status: str, message: str = "") -> dict:
     return {"id": ev.sent_id, "status": status, "message": message}
 
 
 def process_batch(session: Session, caller: Caller, events: list[Incoming]) -> list[dict]:
     """Settle a checked batch inside the caller's transaction; one result per event."""
+    lock_terminal(session, caller.terminal)
     received = now()
     ids = sorted({ev.id for ev in events})
     stored: dict[str, tuple[str, str, str]] = {}

@@ -1,6 +1,6 @@
 """``workstation-central``: run the central server and look after it.
 
-    workstation-central serve --db URL --port N [--host 127.0.0.1] [--files DIR]
+    workstation-central serve --db URL --port N [--host 127.0.0.1] [--files DIR] [--workers N]
     workstation-central terminal add --db URL --station CODE --terminal CODE [--region 610102] [--json]
     workstation-central terminal revoke --db URL --terminal CODE [--json]
     workstation-central terminal list --db URL [--json]
@@ -23,6 +23,7 @@ import os
 import socket
 import sys
 import traceback
+from pathlib import Path
 
 from workstation.domain.errors import DomainError
 
@@ -30,6 +31,9 @@ from .db import CentralError
 
 EXIT_OK, EXIT_FAULT, EXIT_BAD_INPUT = 0, 1, 2
 MAX_JSON_FILE = 512 * 1024 * 1024
+# Each worker keeps a pool of up to 50 database connections (db.make_engine): 16
+# workers already ask PostgreSQL for 800, far past its default max_connections.
+MAX_WORKERS = 16
 
 
 class CliError(DomainError):
@@ -72,24 +76,52 @@ def _read_json(path: str, what: str):
 
 # --------------------------------------------------------------------------- commands
 
+def _workers(value: str) -> int:
+    """``--workers``: a whole number of processes, 1 … MAX_WORKERS."""
+    text = value.strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_WORKERS:
+        raise CliError(f"--workers 应为 1 至 {MAX_WORKERS} 之间的整数（工作进程数），收到“{value[:20]}”")
+    return int(text)
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
-    from .app import create_app
+    from .app import CONFIG_ENV, create_app
+    from .db import CentralDB, is_sqlite_url
+    from .files import FileStore, default_dir
 
     if not 1 <= args.port <= 65535:
         raise CliError("端口应在 1 至 65535 之间")
+    workers = _workers(args.workers)
+    url = _db_url(args)
+    if workers > 1 and is_sqlite_url(url):
+        raise CliError(f"SQLite 数据库不能由 {workers} 个工作进程同时写入：多个工作进程请使用 PostgreSQL"
+                       "（--db postgresql+psycopg://…），用 SQLite 试用时去掉 --workers")
     try:
         with socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind((args.host, args.port))
     except OSError as exc:
         raise CliError(f"无法在 {args.host}:{args.port} 上监听：{exc.strerror}") from None
-    app = create_app(_db_url(args), files_dir=args.files)
+    options = dict(host=args.host, port=args.port, log_level=args.log_level, access_log=False,
+                   timeout_keep_alive=30)
+    if workers == 1:
+        app = create_app(url, files_dir=args.files)
+        print(f"中心服务器已启动：http://{args.host}:{args.port}/api/v1"
+              f"（文件目录 {app.state.files.root}）", flush=True)
+        uvicorn.run(app, **options)
+        return EXIT_OK
+    # Several processes: the schema is migrated here, once, before any worker opens
+    # the database (two workers must not both run the migrations); each worker then
+    # builds the application from the environment (uvicorn starts workers afresh).
+    db = CentralDB(url).open()
+    db.close()
+    files = FileStore(Path(args.files) if args.files else default_dir(url)).root.resolve()
+    os.environ[CONFIG_ENV] = json.dumps({"db": url, "files": str(files)})
     print(f"中心服务器已启动：http://{args.host}:{args.port}/api/v1"
-          f"（文件目录 {app.state.files.root}）", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False,
-                timeout_keep_alive=30)
+          f"（{workers} 个工作进程，文件目录 {files}）", flush=True)
+    uvicorn.run("sync.central.app:app_from_environment", factory=True, workers=workers, **options)
     return EXIT_OK
 
 
@@ -265,6 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--files", help="上传文件的存放目录（默认：SQLite 数据库旁，或当前目录下 central-files）")
     s.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+    s.add_argument("--workers", default="1",
+                   help=f"工作进程数（1 至 {MAX_WORKERS}，默认 1）；多于 1 个时须使用 PostgreSQL")
     s.set_defaults(func=cmd_serve)
 
     t = sub.add_parser("terminal", help="终端登记").add_subparsers(dest="action", parser_class=_Parser,

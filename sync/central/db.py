@@ -5,6 +5,7 @@ serialization failure, deadlock) so that a race ends as ``duplicate``, never as 
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from contextlib import contextmanager
@@ -48,6 +49,13 @@ def _sqlite_engine(url) -> Engine:
     return sqlite_engine(url, connect_args={"check_same_thread": False}, pool_size=8, max_overflow=16)
 
 
+def is_sqlite_url(db_url: str) -> bool:
+    try:
+        return make_url(db_url).get_backend_name() == "sqlite"
+    except ArgumentError:
+        return False
+
+
 def make_engine(db_url: str) -> Engine:
     try:
         url = make_url(db_url)
@@ -61,8 +69,11 @@ def make_engine(db_url: str) -> Engine:
         if url.get_driver_name() in ("psycopg2", ""):
             url = url.set(drivername="postgresql+psycopg")
         try:
+            # The process id in the connection's name tells an operator (pg_stat_activity)
+            # which of `serve --workers N`'s processes holds it.
             engine = create_engine(url, pool_size=10, max_overflow=40, pool_pre_ping=True,
-                                   pool_timeout=60)
+                                   pool_timeout=60,
+                                   connect_args={"application_name": f"workstation-central {os.getpid()}"})
         except ImportError:
             raise CentralError("缺少 PostgreSQL 驱动：请安装 psycopg[binary]") from None
         # A batch's rows go in as multi-row INSERT … VALUES pages (as the psycopg2

@@ -109,8 +109,24 @@ class FileStore:
                 self.active.discard(sha)
 
     def busy(self, sha: str) -> bool:
-        """Whether a PUT of this server is writing this upload right now."""
-        return sha in self.active
+        """Whether a PUT is writing this upload right now: one of this process, or of
+        another worker process (then its lock file is held)."""
+        if sha in self.active:
+            return True
+        try:
+            fd = os.open(self.root / "partial" / f"{sha}.lock", os.O_RDWR)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return False
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                return True
+            raise
+        finally:
+            os.close(fd)
 
     def offset(self, sha: str) -> int:
         try:
