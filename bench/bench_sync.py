@@ -1,28 +1,35 @@
-"""Issue 5's sync targets, against the real central server on PostgreSQL.
+"""Issue 15's sync targets, against the real central server on PostgreSQL.
 
     .venv/bin/python bench/bench_sync.py [--events 10000] [--repeat 3] [--matters 20000]
-                                         [--fast] [--skip-pull]
+                                         [--terminals 50] [--per-terminal 200]
+                                         [--fast] [--skip-pull] [--skip-many]
 
-1. Push: 10,000 events of a real day (acceptances, each creating its acceptance, case
-   and document rows, and the case transitions that follow: review, suspend/resume,
-   extend, approve/deny with their sealed documents, delivery) go over loopback to
-   ``python -m sync.central.cli serve`` in the protocol's batches (500 per POST, like
-   workstation/services/sync/client.py), one after another. Floor, in the same run on the same PostgreSQL
-   server: the rows the centre ends up writing for those events (events, acceptances,
-   cases, documents, changes and the change counter), built from the same payloads
-   before the clock starts, written with psycopg COPY in the same batches, one
-   transaction per batch (cases a batch changes go through COPY into a temporary table
-   and one UPDATE … FROM). Each side gets a fresh database (copied from a migrated
-   template) each time; the sides take turns and the median of the repeats counts.
-   Criterion: push events/s ≥ 50 % of the floor's events/s (the median of the rounds'
-   ratios: the two sides of a round run back to back under the same machine load).
-2. Pull: a 20,000-matter catalog is published at the centre (``workstation-central
+1. Push, one stream: 10,000 events of a real day (acceptances, each creating its
+   acceptance, case and document rows, and the case transitions that follow: review,
+   suspend/resume, extend, approve/deny with their sealed documents, delivery) go over
+   loopback to ``python -m sync.central.cli serve`` in the protocol's batches (500 per
+   POST, like workstation/services/sync/client.py), one after another. Floor, in the
+   same run on the same PostgreSQL server: the rows the centre ends up writing for
+   those events (events, acceptances, cases, documents, changes and the change
+   counter), built from the same payloads before the clock starts, written with psycopg
+   COPY in the same batches, one transaction per batch (cases a batch changes go
+   through COPY into a temporary table and one UPDATE … FROM). Each side gets a fresh
+   database (copied from a migrated template) each time; the sides take turns and the
+   median of the repeats counts. Criterion: push events/s ≥ 30 % of the floor's
+   events/s (the median of the rounds' ratios: the two sides of a round run back to
+   back under the same machine load).
+2. Push, many terminals (sync_many.py): 50 terminals push a day's 200 events each at
+   the same moment, one POST each. Floor: the COPY of all 10,000 events' rows, one
+   terminal's batch after another. Criterion, with ``serve --workers 1``: the
+   aggregate events/s ≥ 30 % of the floor's, and no terminal waits more than 3 s for
+   its answer (the max and the 95th percentile are printed). The same figures with
+   ``--workers 2`` are printed beside them.
+3. Pull: a 20,000-matter catalog is published at the centre (``workstation-central
    catalog publish``), a terminal pulls the change feed (pages of 500, like the client);
    then one matter changes, the catalog is published again and the terminal pulls
    again. Criterion: the second pull is incremental (1–2 changes, not 20,000).
 
-The PostgreSQL server is private (initdb/pg_ctl in a temporary folder, as tests/pg.py
-does; as root it runs as ``postgres``/``nobody`` through runuser). It runs with
+The PostgreSQL server is private (tests/pg.py's, see sync_pg.py). It runs with
 PostgreSQL's default durability (fsync, synchronous_commit and full_page_writes on)
 unless ``--fast`` gives it the test suite's settings (all three off); both sides always
 share the same server and settings.
@@ -43,10 +50,53 @@ sys.path.insert(0, str(HERE))
 import benchlib  # noqa: E402
 from sync_day import Day  # noqa: E402
 from sync_pg import PgServer, migrated_template  # noqa: E402
+from sync_many import MAX_WAIT, make_days, many_floor, many_real, p95, same_rows  # noqa: E402
 from sync_pull import bench_pull  # noqa: E402
 from sync_push import BATCH, floor_batches, push_floor, push_real  # noqa: E402
 
-MIN_RATIO = 0.5
+MIN_RATIO = 0.3
+
+
+# --------------------------------------------------------------------------- many terminals
+
+def bench_many(pg, template: str, args, work: Path) -> dict:
+    days = make_days(args.terminals, args.per_terminal)
+    total = sum(len(d.events) for d in days)
+    print(f"  多终端：{args.terminals} 个终端同时推送，各 {args.per_terminal} 个事件（每终端一次 POST），"
+          f"共 {total:,} 个；服务器 1 个与 2 个工作进程，与裸 COPY 轮流", flush=True)
+    times: dict[str, list[float]] = {"w1": [], "w2": [], "floor": []}
+    info: dict[str, dict] = {}
+    waits: dict[str, list[float]] = {"w1": [], "w2": []}
+    sides = ("w1", "w2", "floor")
+    for i in range(args.repeat):
+        for side in sides[i % 3:] + sides[:i % 3]:
+            if side == "floor":
+                s, info[side] = many_floor(pg, template, days, str(i))
+            else:
+                s, info[side] = many_real(pg, template, days, int(side[1]), f"{side}_{i}", work)
+                waits[side] += info[side]["waits"]
+            times[side].append(s)
+            label = {"w1": "1 个工作进程", "w2": "2 个工作进程", "floor": "裸 COPY    "}[side]
+            extra = (f"，等待最长 {max(info[side]['waits']):.2f} s" if side != "floor" else "")
+            print(f"  第{i + 1}轮 {label}：{s:6.2f} s，{total / s:8,.0f} 事件/s{extra}", flush=True)
+    out: dict = {"terminals": args.terminals, "per_terminal": args.per_terminal, "times": times}
+    for side in ("w1", "w2"):
+        ratio = statistics.median(f / r for r, f in zip(times[side], times["floor"]))
+        applied = info[side]["statuses"].get("applied") == total
+        same = same_rows(info[side]["rows"], info["floor"]["rows"])
+        worst, p95_wait = max(waits[side]), p95(waits[side])
+        ok = ratio >= MIN_RATIO and worst <= MAX_WAIT and applied and same
+        out[side] = {"eps": total / statistics.median(times[side]), "ratio": ratio, "max_wait": worst,
+                     "p95_wait": p95_wait, "statuses": info[side]["statuses"], "same_rows": same, "pass": ok}
+        print(f"  --workers {side[1]}：{out[side]['eps']:8,.0f} 事件/s，比值（各轮中位数）{ratio:.0%}"
+              f"（目标 ≥ {MIN_RATIO:.0%}）；等待 最长 {worst:.2f} s，p95 {p95_wait:.2f} s（目标 ≤ {MAX_WAIT:.0f} s）；"
+              f"结果 {info[side]['statuses']}，行{'一致' if same else '不一致！'} → {'PASS' if ok else 'FAIL'}",
+              flush=True)
+    out["floor_eps"] = total / statistics.median(times["floor"])
+    print(f"  裸 COPY（中位数）{out['floor_eps']:8,.0f} 事件/s", flush=True)
+    # The target is the one-process server's; two processes are reported beside it.
+    out["pass"] = out["w1"]["pass"]
+    return out
 
 
 # --------------------------------------------------------------------------- main
@@ -58,6 +108,9 @@ def main(argv=None) -> int:
     p.add_argument("--matters", type=int, default=20_000)
     p.add_argument("--fast", action="store_true", help="PostgreSQL with fsync/synchronous_commit/full_page_writes off")
     p.add_argument("--skip-pull", action="store_true")
+    p.add_argument("--terminals", type=int, default=50)
+    p.add_argument("--per-terminal", type=int, default=200)
+    p.add_argument("--skip-many", action="store_true")
     args = p.parse_args(argv)
 
     print(f"== bench_sync — {benchlib.machine()}", flush=True)
@@ -84,7 +137,7 @@ def main(argv=None) -> int:
                     real.append(s)
                     details["real"] = info
                 else:
-                    s, info = push_floor(pg, template, day, _copy.deepcopy(batches), str(i))
+                    s, info = push_floor(pg, template, [day], _copy.deepcopy(batches), str(i))
                     floor.append(s)
                     details["floor"] = info
                 print(f"  第{i + 1}轮 {'服务器推送' if side == 'real' else '裸 COPY  '}："
@@ -107,6 +160,10 @@ def main(argv=None) -> int:
         result = {"events": len(day.events), "batch": BATCH, "pg": pg.version, "pg_settings": pg.settings,
                   "real_s": real, "floor_s": floor, "real_eps": rate_real, "floor_eps": rate_floor,
                   "ratio": ratio, "ratios": ratios, "statuses": statuses, "rows": details, "pass_push": ok_push}
+        ok_many = True
+        if not args.skip_many:
+            result["many"] = many = bench_many(pg, template, args, work)
+            ok_many = many["pass"]
         ok_pull = True
         if not args.skip_pull:
             print(f"  目录：发布 {args.matters:,} 个事项，终端拉取，改一个事项后再发布、再拉取 …", flush=True)
@@ -122,7 +179,7 @@ def main(argv=None) -> int:
                   f"{p2['seconds'] * 1000:.0f} ms（目标：增量，1–2 条）→ {'PASS' if ok_pull else 'FAIL'}")
             result["pull"] = r
         result["pass_pull"] = ok_pull
-        result["pass"] = ok_push and ok_pull
+        result["pass"] = ok_push and ok_many and ok_pull
         benchlib.save_result("sync", result)
         return 0 if result["pass"] else 1
     finally:

@@ -111,7 +111,7 @@ def main(argv=None) -> int:
 
     labels = {"documents": "4 盖章签名一份文书 ≤ 1.4× 裸填充保存", "bulk": "5 批量签章 1,000 件 ≤ 1.2×，卡顿 ≤ 100 ms",
               "labels": "6 1,000 张面单 PDF ≤ 2× 裸 QPdfWriter", "scan": "7 识别扫描件 ≤ 1.3× 裸 pyzbar",
-              "sync": "8 推送 10,000 事件 ≥ 50% 裸 COPY，目录增量拉取",
+              "sync": "8 推送 10,000 事件 ≥ 30% 裸 COPY；50 终端同时推送 ≥ 30%、等待 ≤ 3 s；目录增量拉取",
               "materials": "9 附 20 页 300 dpi 扫描件 ≤ 1.5× 裸解码+写入",
               "viewer": "10 查看器打开一页 ≤ 100 ms"}
     for name, extra in STANDALONE.items():

@@ -35,9 +35,10 @@ class Day:
     describes it): the events row, new acceptance/case/document rows, the changed case
     state and the change rows."""
 
-    def __init__(self, n: int, seed: int = 5):
+    def __init__(self, n: int, seed: int = 5, terminal: str = TERMINAL):
         rng = random.Random(seed)
         self.rng = rng
+        self.terminal = terminal
         self.events: list[dict] = []
         self.files: list[str] = []           # sha256 of decision / receipt documents (uploaded first)
         self.cases: dict[str, dict] = {}     # the case state after each event
@@ -82,7 +83,7 @@ class Day:
               "user": "clerk" if kind.startswith("acceptance") else "approver",
               "created_at": at.isoformat()}
         self.events.append(ev)
-        rows = {"event": {"id": ev["id"], "terminal": TERMINAL, "seq": seq, "kind": kind, "payload": body,
+        rows = {"event": {"id": ev["id"], "terminal": self.terminal, "seq": seq, "kind": kind, "payload": body,
                           "content_hash": ev["content_hash"], "user_login": ev["user"], "created_at": at,
                           "status": "applied", "message": ""},
                 "acceptances": [], "new_cases": [], "new_docs": [], "changes": [], "touched": [],
@@ -98,7 +99,7 @@ class Day:
                 "phone": f"13{rng.randrange(10 ** 9):09d}", "address": f"西安市新城区解放路{rng.randint(1, 299)}号"}
 
     def _file(self) -> str:
-        sha = hashlib.sha256(f"document {len(self.files)}".encode()).hexdigest()
+        sha = hashlib.sha256(f"document {self.terminal} {len(self.files)}".encode()).hexdigest()
         self.files.append(sha)
         return sha
 
@@ -109,7 +110,7 @@ class Day:
         tolerated = rng.random() < 0.08
         status = "tolerated" if tolerated else "accepted"
         acc_id = uuid.UUID(int=rng.getrandbits(128)).hex
-        receipt = f"610102{at:%Y%m%d}{TERMINAL}{next(numbers):05d}"
+        receipt = f"610102{at:%Y%m%d}{self.terminal}{next(numbers):05d}"
         cases = []
         for _ in range(n_cases):
             code, name = rng.choice(MATTERS)
@@ -121,7 +122,7 @@ class Day:
         if tolerated:
             documents.append({"kind": "容缺受理承诺书", "number": f"新城审容字〔{at.year}〕第{next(numbers):05d}号"})
         payload = {"acceptance_id": acc_id, "receipt_no": receipt, "outcome": status, "station": STATION,
-                   "terminal": TERMINAL, "clerk": "clerk", "received_on": at.date().isoformat(),
+                   "terminal": self.terminal, "clerk": "clerk", "received_on": at.date().isoformat(),
                    "catalog_version": "2026-09", "applicant": self._person(),
                    "bundle": "开办餐馆" if n_cases == 2 else None, "notice": None, "cases": cases,
                    "documents": documents,
@@ -131,7 +132,7 @@ class Day:
         ev = self._event(f"acceptance.{status}", payload)
         rows = self.per_event[-1]
         rows["acceptances"].append({
-            "id": acc_id, "receipt_no": receipt, "outcome": status, "station": STATION, "terminal": TERMINAL,
+            "id": acc_id, "receipt_no": receipt, "outcome": status, "station": STATION, "terminal": self.terminal,
             "clerk": "clerk", "applicant_name": payload["applicant"]["name"], "applicant": payload["applicant"],
             "bundle": payload["bundle"], "received_on": at.date(), "catalog_version": "2026-09",
             "event_id": ev["id"], "created_at": at})
@@ -245,7 +246,7 @@ class Day:
     def _touch(self, case: dict, ev: dict, extra: dict | None = None) -> None:
         rows = self.per_event[-1]
         at = rows["event"]["created_at"]
-        case.update(updated_at=at, last_terminal=TERMINAL, last_user=ev["user"], last_event_id=ev["id"],
+        case.update(updated_at=at, last_terminal=self.terminal, last_user=ev["user"], last_event_id=ev["id"],
                     version=case["version"] + 1)
         data = {"status": case["status"], "decided_on": _day(case["decided_on"]), "due_date": _day(case["due_date"]),
                 "statutory_due_date": _day(case["statutory_due_date"]),
@@ -256,7 +257,7 @@ class Day:
         if extra:
             data.update(extra)
         rows["changes"].append({"station": STATION, "kind": "case", "key": case["id"], "data": data,
-                                "origin_terminal": TERMINAL, "origin_station": STATION,
+                                "origin_terminal": self.terminal, "origin_station": STATION,
                                 "origin_user": ev["user"], "origin_at": at})
         rows["touched"].append(dict(case))      # the case's state after this event
 

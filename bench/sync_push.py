@@ -26,13 +26,14 @@ BATCH = 500            # workstation/services/sync/client.py BATCH: events per P
 class Server:
     """``python -m sync.central.cli serve`` on 127.0.0.1, as an operator starts it."""
 
-    def __init__(self, url: str, files: Path):
+    def __init__(self, url: str, files: Path, workers: int = 1):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}/api/v1"
         files.mkdir(parents=True, exist_ok=True)
         self.log = open(files.parent / f"server-{self.port}.log", "w")
         self.proc = subprocess.Popen([sys.executable, "-m", "sync.central.cli", "serve", "--db", url,
-                                      "--port", str(self.port), "--files", str(files)],
+                                      "--port", str(self.port), "--files", str(files),
+                                      "--workers", str(workers)],
                                      cwd=ROOT, stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.monotonic() + 60
         while True:
@@ -74,7 +75,7 @@ class Server:
 
 # --------------------------------------------------------------------------- push: real
 
-def preload_files(pg: PgServer, db: str, shas: list[str]) -> None:
+def preload_files(pg: PgServer, db: str, shas: list[str], terminal: str = TERMINAL) -> None:
     """The documents' files, uploaded before their events (as the client does)."""
     import psycopg
 
@@ -83,7 +84,7 @@ def preload_files(pg: PgServer, db: str, shas: list[str]) -> None:
         with cur.copy("COPY files (sha256, size, complete, path, station, terminal, created_at, completed_at)"
                       " FROM STDIN") as copy:
             for sha in shas:
-                copy.write_row((sha, 48_000, True, f"{sha[:2]}/{sha}", STATION, TERMINAL, at, at))
+                copy.write_row((sha, 48_000, True, f"{sha[:2]}/{sha}", STATION, terminal, at, at))
         cur.execute("ANALYZE files")
 
 
@@ -190,11 +191,13 @@ def floor_batches(day: Day) -> list[dict]:
     return out
 
 
-def push_floor(pg: PgServer, template: str, day: Day, batches: list[dict], tag: str) -> tuple[float, dict]:
+def push_floor(pg: PgServer, template: str, days: list[Day], batches: list[dict], tag: str) -> tuple[float, dict]:
+    """The floor: the days' rows written with COPY, one batch (one transaction) after another."""
     import psycopg
 
     db = pg.create(f"push_floor_{tag}", template)
-    preload_files(pg, db, day.files)
+    for day in days:
+        preload_files(pg, db, day.files, day.terminal)
     q = lambda cols: ", ".join(f'"{c}"' for c in cols)   # noqa: E731
     with psycopg.connect(pg.dsn(db)) as conn:
         t = time.perf_counter()
