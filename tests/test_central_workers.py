@@ -175,3 +175,27 @@ def test_a_batch_waits_for_its_terminals_batch_in_progress_on_another_worker(cen
     finally:
         one.close()
         two.close()
+
+
+def test_a_resent_acceptance_is_a_duplicate_and_only_another_acceptance_meets_its_receipt(central_db_url):
+    # The killed-mid-batch flake's message: it comes from a *different* acceptance with
+    # the same receipt number (the test helper's random receipts collided), never from
+    # the resend of an acceptance the centre already holds, committed or not.
+    caller = Caller("001", "S01", "610102")
+    db = CentralDB(central_db_url).open()
+    try:
+        def push(events):
+            return db.write(process_batch, caller, parse_batch({"terminal": "001", "events": events}, caller))
+
+        first = make_event(1, "acceptance.accepted", acceptance("S01"))
+        assert [r["status"] for r in push([first])] == ["applied"]
+        assert [r["status"] for r in push([first])] == ["duplicate"]
+        other = acceptance("S01", receipt=first["payload"]["receipt_no"])
+        [clash] = push([first, make_event(2, "acceptance.accepted", other)])[1:]
+        assert clash["status"] == "conflict"
+        assert clash["message"] == f"受理编号 {first['payload']['receipt_no']} 已被中心的另一条受理记录使用"
+        # The helper's receipts no longer repeat.
+        receipts = [acceptance("S01")["receipt_no"] for _ in range(20_000)]
+        assert len(set(receipts)) == len(receipts)
+    finally:
+        db.close()
