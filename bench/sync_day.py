@@ -8,7 +8,7 @@ import random
 import uuid
 from datetime import date, datetime, timedelta
 
-import benchlib  # noqa: F401  (puts the project on sys.path)
+import benchlib  # noqa: F401 (puts the project on sys.path)
 
 from sync.protocol import CST, canonical, content_hash
 

@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import httpx
-
 from sync_day import STATION, Day
 from sync_pg import PgServer
 from sync_push import Server, floor_batches, preload_files, push_floor, table_counts

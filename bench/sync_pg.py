@@ -3,7 +3,7 @@ durability) and a migrated template database each side copies."""
 
 from __future__ import annotations
 
-import benchlib  # noqa: F401  (puts the project on sys.path)
+import benchlib  # noqa: F401 (puts the project on sys.path)
 
 from tests.pg import PG_USER, _PgServer  # (the tests' private server)
 

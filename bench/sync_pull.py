@@ -11,7 +11,6 @@ from pathlib import Path
 
 import benchlib
 import httpx
-
 from sync_pg import PgServer
 from sync_push import Server
 

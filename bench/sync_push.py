@@ -13,10 +13,10 @@ from pathlib import Path
 
 import benchlib
 import httpx
-
-from sync.protocol import CST
 from sync_day import STATION, TERMINAL, Day
 from sync_pg import PgServer
+
+from sync.protocol import CST
 from tests.pg import free_port
 
 ROOT = benchlib.ROOT
@@ -198,7 +198,7 @@ def push_floor(pg: PgServer, template: str, days: list[Day], batches: list[dict]
     db = pg.create(f"push_floor_{tag}", template)
     for day in days:
         preload_files(pg, db, day.files, day.terminal)
-    q = lambda cols: ", ".join(f'"{c}"' for c in cols)   # noqa: E731
+    q = lambda cols: ", ".join(f'"{c}"' for c in cols)
     with psycopg.connect(pg.dsn(db)) as conn:
         t = time.perf_counter()
         for b in batches:

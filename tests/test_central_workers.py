@@ -18,8 +18,8 @@ from sync.central.batch import parse_batch
 from sync.central.db import CentralDB
 from sync.central.terminals import Caller
 
-from .test_central_support import (Central, acceptance, case_event, central_db_url,  # noqa: F401
-                                   make_event, pg_server, run_main)
+from .test_central_support import Central, acceptance, case_event, make_event, run_main
+from .test_central_support import central_db_url, pg_server  # noqa: F401  (fixtures)
 
 TERMINALS = 6
 CASES = 3            # per terminal
@@ -52,9 +52,9 @@ def _stream(t) -> tuple[list[dict], dict[str, list[str]]]:
     kinds = {a["cases"][0]["id"]: ["acceptance.accepted"] for a in accs}
     steps = ["case.review"] + ["case.suspend", "case.resume"] * CYCLES
     for step in steps:
-        for case_id in kinds:
+        for case_id, so_far in kinds.items():
             events.append(t.event(*case_event(step, case_id)))
-            kinds[case_id].append(step)
+            so_far.append(step)
     return events, kinds
 
 
@@ -94,9 +94,9 @@ def test_two_workers_apply_every_terminals_events_once_in_order(central_db_url, 
                     longer = batch + (batches[k + 1] if k + 1 < len(batches) else [])
                     for _ in range(50):
                         answers = _together(
-                            lambda: t.push(batch),
-                            lambda: other.post("/events", json={"terminal": t.code, "events": batch}),
-                            lambda: t.push(longer))
+                            lambda batch=batch: t.push(batch),
+                            lambda batch=batch: other.post("/events", json={"terminal": t.code, "events": batch}),
+                            lambda longer=longer: t.push(longer))
                         done = set()
                         for r in answers:
                             if r.status_code != 200:

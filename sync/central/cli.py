@@ -104,8 +104,8 @@ def cmd_serve(args) -> int:
             probe.bind((args.host, args.port))
     except OSError as exc:
         raise CliError(f"无法在 {args.host}:{args.port} 上监听：{exc.strerror}") from None
-    options = dict(host=args.host, port=args.port, log_level=args.log_level, access_log=False,
-                   timeout_keep_alive=30)
+    options = {"host": args.host, "port": args.port, "log_level": args.log_level, "access_log": False,
+               "timeout_keep_alive": 30}
     if workers == 1:
         app = create_app(url, files_dir=args.files)
         print(f"中心服务器已启动：http://{args.host}:{args.port}/api/v1"
