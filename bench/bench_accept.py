@@ -59,7 +59,7 @@ def make_intakes(ws, count: int, seed: int = 7) -> list[dict]:
     n_app = db.execute("SELECT max(id) FROM applicants").fetchone()[0] or 0
     people = benchlib.People(rng)
     visits = []
-    for i in range(count):
+    for _ in range(count):
         returning = n_app and rng.random() < 0.3
         app = None
         if returning:
@@ -226,7 +226,7 @@ class Floor:
         body = json.dumps({"acceptance_id": acc_id, "receipt_no": receipt, "outcome": "accepted",
                            "station": st.station, "terminal": st.terminal, "clerk": clerk_login,
                            "received_on": today_s, "applicant": app.to_json(), "cases": [case_id],
-                           "documents": numbers, "materials": [l[1:7] for l in lines]},
+                           "documents": numbers, "materials": [line[1:7] for line in lines]},
                           ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
         x("INSERT INTO outbox(id, seq, kind, payload, content_hash, user_login, terminal, created_at, "
           "acked_at) VALUES (?, ?, 'acceptance.accepted', ?, ?, ?, ?, ?, NULL)",
@@ -435,11 +435,13 @@ def run(cases: int, n: int, profile: bool | None) -> dict:
         r = result[key]
         print(f"  {label:<24} p50 {r['p50']:7.2f} ms  p95 {r['p95']:7.2f} ms  均值 {r['mean']:6.2f} ms  "
               f"max {r['max']:6.1f} ms  >10 ms {r['over_10ms']} 次")
-    print(f"  （裸 sqlite3：{floor.statements} 条语句，其中 COMMIT p50 {commit_ms:.2f} ms；>10 ms 的多为 WAL 自动检查点）")
+    print(f"  （裸 sqlite3：{floor.statements} 条语句，其中 COMMIT p50 {commit_ms:.2f} ms；"
+          ">10 ms 的多为 WAL 自动检查点）")
     print(f"  （参考）同样的语句经应用的引擎与会话（ws.transaction + exec_driver_sql，无 ORM）"
           f"p50 {median(core_ms):.2f} ms  p95 {pct(core_ms, 95):.2f} ms  = 裸 sqlite3 的 "
           f"{result['sqlalchemy_sql_ratio_p50']:.2f}×")
-    print(f"  比值（p50）               {ratio:8.2f}×   （p95 比值 {result['ratio_p95']:.2f}×）  目标 ≤ {TARGET_RATIO:g}×  "
+    print(f"  比值（p50）               {ratio:8.2f}×   （p95 比值 {result['ratio_p95']:.2f}×）"
+          f"  目标 ≤ {TARGET_RATIO:g}×  "
           f"→ {'PASS' if result['pass'] else 'FAIL'}")
     if profile or (profile is None and not result["pass"]):
         print("\n  剖析：再受理 100 件于 cProfile 下 …", flush=True)

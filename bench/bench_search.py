@@ -168,7 +168,8 @@ def run(cases: int, n: int, floor_n: int, limit: int) -> dict:
         print(f"  {label:<18} limit={limit}: p50 {r['p50_ms']:6.2f} ms  p95 {r['p95_ms']:6.2f} ms  "
               f"（平均 {r['rows_avg']:.0f} 行，{misses} 个应有未中）| 全表 LIKE p50 {f50:7.1f} ms  "
               f"→ {r['speedup']:6.0f}×  {'PASS' if r['pass'] else 'FAIL'}", flush=True)
-        print(f"  {'':<18} limit={UI_LIMIT}（窗口案件列表）: p50 {r['ui_p50_ms']:6.2f} ms  p95 {r['ui_p95_ms']:6.2f} ms  "
+        print(f"  {'':<18} limit={UI_LIMIT}（窗口案件列表）: p50 {r['ui_p50_ms']:6.2f} ms  "
+              f"p95 {r['ui_p95_ms']:6.2f} ms  "
               f"（平均 {r['ui_rows_avg']:.0f} 行）→ {r['ui_speedup']:6.0f}×  {'PASS' if r['ui_pass'] else 'FAIL'}",
               flush=True)
     measure_s = time.perf_counter() - t_all

@@ -98,7 +98,7 @@ def main(argv=None) -> int:
         kinds = ["colour JPEG" if p["mime"] == "image/jpeg" else "B/W PNG" for p in pages]
         print(f"== bench_viewer — open a 300 dpi A4 page in the viewer, target ≤ {TARGET_MS:.0f} ms "
               f"(cold and warm), {args.rounds} rounds; {machine()}")
-        print(f"  pages: " + ", ".join(f"{k} {p['width']}×{p['height']} {p['size'] // 1024} KiB"
+        print("  pages: " + ", ".join(f"{k} {p['width']}×{p['height']} {p['size'] // 1024} KiB"
                                       for k, p in zip(kinds, pages)))
 
         viewer = MaterialsViewer(ws, clerk, SyncRunner(), case_id)

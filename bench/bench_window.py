@@ -3,7 +3,8 @@
     python bench/bench_window.py [--cases N] [--repeat 5]
 
 Each measurement is a fresh process (QT_QPA_PLATFORM=offscreen, bytecode cached
-under bench/out/pycache as an installed terminal has it) started by this script; the time runs from just before the process is spawned until it prints
+under bench/out/pycache as an installed terminal has it) started by this script; the
+time runs from just before the process is spawned until it prints
 READY (bench/window_probe.py):
 
 * floor — a bare ``QApplication`` + ``QMainWindow`` (1400×860), shown, one
@@ -94,7 +95,8 @@ def run(cases: int, repeat: int) -> dict:
               "seconds": times, "median_s": med, "measure_seconds": measure_s}
     print()
     for k in variants:
-        print(f"  {labels[k]:<22} 中位数 {med[k] * 1000:7.0f} ms   （{', '.join(f'{t * 1000:.0f}' for t in times[k])}）")
+        each = ", ".join(f"{t * 1000:.0f}" for t in times[k])
+        print(f"  {labels[k]:<22} 中位数 {med[k] * 1000:7.0f} ms   （{each}）")
     # The target: what `workstation` shows first, the login window, usable (the
     # clerk can type) no later than bare + 0.5 s. The database opens behind it.
     for k in ("login_big", "login_small", "big", "small"):

@@ -353,7 +353,8 @@ def _populate(directory: Path, n_cases: int, *, log=print) -> dict:
         totals["rows_cases"] += len(rows_case)
         totals["rows_case_materials"] += len(rows_mat)
         totals["rows_documents"] += len(rows_doc)
-        rows_acc.clear(); rows_case.clear(); rows_mat.clear(); rows_doc.clear()
+        for rows in (rows_acc, rows_case, rows_mat, rows_doc):
+            rows.clear()
 
     t1 = time.perf_counter()
     conn.execute("BEGIN")

@@ -23,7 +23,8 @@ import benchlib  # noqa: E402
 BENCHES = ("accept", "search", "window")
 # Benchmarks that need no case database: each prints its own figures and PASS/FAIL
 # and exits 0 or 1 (issues 3, 4 and 5).
-STANDALONE = {"documents": [], "bulk": ["--freeze"], "labels": [], "scan": [], "sync": [], "materials": [], "viewer": []}
+STANDALONE = {"documents": [], "bulk": ["--freeze"], "labels": [], "scan": [], "sync": [], "materials": [],
+              "viewer": []}
 
 
 def verdict(ok: bool) -> str:
@@ -33,7 +34,8 @@ def verdict(ok: bool) -> str:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--cases", type=int, default=benchlib.DEFAULT_CASES)
-    p.add_argument("--skip", default="", help="comma-separated: accept,search,window,documents,bulk,labels,scan,sync,materials,viewer")
+    p.add_argument("--skip", default="",
+                   help="comma-separated: accept,search,window,documents,bulk,labels,scan,sync,materials,viewer")
     args = p.parse_args(argv)
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     print(f"== bench/run_all.py — {args.cases:,} 件 — {benchlib.machine()}", flush=True)

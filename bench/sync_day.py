@@ -207,7 +207,6 @@ class Day:
         if kind != "case.approve" and kind != "case.deny" and kind != "case.delivered":
             payload.update(due_date=_day(case["due_date"]), statutory_due_date=_day(case["statutory_due_date"]))
         ev = self._event(kind, payload)
-        rows = self.per_event[-1]
         case["status"] = target
         if kind in ("case.approve", "case.deny"):
             case["decided_on"] = at.date()

@@ -224,7 +224,7 @@ class FaultProxy:
                 self._forced.append((path, _Decision(fault, delay=delay, cut_at=cut_at,
                                                      stagger=0.02, body=body)))
 
-    def start(self) -> "FaultProxy":
+    def start(self) -> FaultProxy:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind((LOOPBACK, 0))
@@ -248,7 +248,7 @@ class FaultProxy:
         for thread in list(self._threads):
             thread.join(timeout=5)
 
-    def __enter__(self) -> "FaultProxy":
+    def __enter__(self) -> FaultProxy:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -282,7 +282,7 @@ class FaultProxy:
         while not self._stopping.is_set():
             try:
                 conn, _ = self._listener.accept()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 return

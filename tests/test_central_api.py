@@ -170,7 +170,8 @@ def test_malformed_batches_are_refused_whole(central):
     t = central.enroll("S01", "001")
     good = t.event("acceptance.accepted", acceptance("S01"))
     post = t.client.post
-    _error(post("/events", content=b"{\"terminal\": \"001\", \"events\": [", headers={"Content-Type": "application/json"}), 400)
+    _error(post("/events", content=b"{\"terminal\": \"001\", \"events\": [",
+                headers={"Content-Type": "application/json"}), 400)
     _error(post("/events", content=b"[1, 2]"), 400)
     _error(post("/events", content=b""), 400)
     _error(post("/events", json={"terminal": "001", "events": "x"}), 422)

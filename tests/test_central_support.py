@@ -110,7 +110,7 @@ def case_event(kind: str, case_id: str, **extra) -> tuple[str, dict]:
 class Terminal:
     """A fake terminal: its token and the next seq of its outbox."""
 
-    server: "Central"
+    server: Central
     code: str
     station: str
     token: str
@@ -227,7 +227,7 @@ class Central:
             return self.proc.poll() is None
         return self.pid is not None and _alive(self.pid)
 
-    def start(self) -> "Central":
+    def start(self) -> Central:
         self.files.mkdir(parents=True, exist_ok=True)
         argv = ["serve", "--db", self.db_url, "--port", str(self.port), "--files", str(self.files),
                 *(["--workers", str(self.workers)] if self.workers != 1 else [])]

@@ -49,7 +49,7 @@ def test_the_same_batch_posted_twice_at_once_is_applied_once(pg_central):
     for _ in range(6):
         batch = [t.event("acceptance.accepted", acceptance("S01", 2)) for _ in range(40)]
         total_cases += 80
-        first, second = _together(lambda: t.push(batch), lambda: other.post(
+        first, second = _together(lambda batch=batch: t.push(batch), lambda batch=batch: other.post(
             "/events", json={"terminal": "001", "events": batch}))
         assert first.status_code == second.status_code == 200, (first.text, second.text)
         for a, b in zip(first.json()["results"], second.json()["results"]):
@@ -203,7 +203,7 @@ def test_server_killed_mid_batch_then_resent_applies_everything_once(central_db_
 def _killed_mid_batch(server):
     t = server.enroll("S01", "001")
     batches, reviewed = [], set()
-    for b in range(16):
+    for _ in range(16):
         batch = []
         for i in range(125):
             acc = acceptance("S01")

@@ -84,9 +84,9 @@ def process_batch(session: Session, caller: Caller, events: list[Incoming]) -> l
     recorded: set[tuple[str, str]] = set()
     clash = [i for i in ids if i in stored]
     for chunk in chunks(clash):
-        recorded.update(tuple(row) for row in session.execute(select(ConflictRecord.event_id, ConflictRecord.content_hash)
-                                        .where(one_of(session, ConflictRecord.event_id, chunk),
-                                               ConflictRecord.reason == "same_id")).all())
+        same_id = (select(ConflictRecord.event_id, ConflictRecord.content_hash)
+                   .where(one_of(session, ConflictRecord.event_id, chunk), ConflictRecord.reason == "same_id"))
+        recorded.update(tuple(row) for row in session.execute(same_id).all())
     wanted = sorted({ev.seq - 1 for ev in events if ev.seq > 1})
     present: set[int] = set()
     for chunk in chunks(wanted):       # stored as events or as conflicts: one round trip

@@ -10,7 +10,8 @@ import random
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import TypeVar
+from collections.abc import Callable, Iterator
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine, make_url
@@ -140,7 +141,7 @@ class CentralDB:
     def is_sqlite(self) -> bool:
         return self.dialect == "sqlite"
 
-    def open(self) -> "CentralDB":
+    def open(self) -> CentralDB:
         migrate(self.engine)
         return self
 

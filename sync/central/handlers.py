@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import date
-from typing import Callable
+from collections.abc import Callable
 
 from workstation.domain.errors import DomainError
 from workstation.domain.states import OPEN, CaseStatus, check_transition
@@ -318,7 +318,8 @@ def apply_transfer(v: View, ev: Incoming) -> None:
     if not isinstance(items, list) or not items or len(items) > MAX_TRANSFER_ITEMS:
         raise Conflict("invalid", f"事件内容有误：材料流转单 {number} 没有案件清单")
     for item in items:
-        if not isinstance(item, dict) or not lookup_key(item.get("case_id")) or not lookup_key(item.get("receipt_no"), 40):
+        if (not isinstance(item, dict) or not lookup_key(item.get("case_id"))
+                or not lookup_key(item.get("receipt_no"), 40)):
             raise Conflict("invalid", f"事件内容有误：材料流转单 {number} 的案件清单不完整")
     v.changes.append({"station": station, "kind": "transfer", "key": number,
                       "data": {**p, "event": ev.kind, "terminal": v.caller.terminal},

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import date, datetime
-from typing import Iterable
+from collections.abc import Iterable
 
 from sqlalchemy import select, union_all, update
 from sqlalchemy.orm import Session

@@ -3,7 +3,7 @@ the centre's view of acceptances, cases, documents and seals, uploaded files, th
 change feed and its counter, number blocks, the published catalog, calendars, users.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-22
 """
 from alembic import op
