@@ -12,12 +12,13 @@
 from __future__ import annotations
 
 import importlib.metadata
-import json
 import re
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
+
+from tests.import_probe import probe
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -40,54 +41,6 @@ def _top_level_modules(extra: str) -> set[str]:
     return names
 
 
-PROBE = r"""
-import importlib, importlib.abc, json, pkgutil, sys
-
-BLOCKED = set(json.loads(sys.argv[1]))
-
-
-class Blocker(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in BLOCKED:
-            raise ImportError(f"{name} belongs to the other program's extra")
-        return None
-
-
-sys.meta_path.insert(0, Blocker())
-
-
-def walk(package_name, skip=()):
-    package = importlib.import_module(package_name)
-    names = [package_name]
-    if not hasattr(package, "__path__"):
-        return names
-    for info in pkgutil.walk_packages(package.__path__, package_name + "."):
-        if any(part in skip for part in info.name.split(".")):
-            continue
-        importlib.import_module(info.name)
-        names.append(info.name)
-    return names
-
-
-imported = []
-for spec in json.loads(sys.argv[2]):
-    name, _, skip = spec.partition("!")
-    imported += walk(name, skip=tuple(filter(None, skip.split(","))))
-exec(sys.argv[3])
-print(json.dumps({"imported": imported,
-                  "loaded": sorted({m.split(".")[0] for m in sys.modules} & BLOCKED)}))
-"""
-
-
-def _probe(blocked: set[str], packages: list[str], then: str = "") -> dict:
-    proc = subprocess.run([sys.executable, "-c", PROBE, json.dumps(sorted(blocked)),
-                           json.dumps(packages), then],
-                          cwd=ROOT, env={"PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": "offscreen"},
-                          capture_output=True, text=True, timeout=180)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def test_the_import_contracts_hold():
     proc = subprocess.run([str(Path(sys.executable).with_name("lint-imports")), "--no-cache"],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
@@ -106,7 +59,7 @@ def test_the_centre_runs_without_the_terminal_s_packages(tmp_path):
     assert {"PyQt6", "keyring", "httpx"} <= blocked
     # Import every module of the centre, start its application on SQLite and verify a
     # document's QR text through it: forms' verification runs without Qt or keyring.
-    out = _probe(blocked, ["sync.central!migrations", "sync.protocol", "workstation.domain",
+    out = probe(blocked, ["sync.central!migrations", "sync.protocol", "workstation.domain",
                            "workstation.shared"], then=f"""
 import asyncio
 from sync.central.app import create_app
@@ -139,7 +92,7 @@ assert "forms.stamp" in sys.modules      # the answer came from forms' verifier
 def test_the_terminal_runs_without_the_centre_s_packages():
     blocked = _top_level_modules("central")
     assert {"fastapi", "uvicorn", "psycopg"} <= blocked
-    out = _probe(blocked, ["workstation!migrations,__main__", "forms", "printing", "sync.protocol"])
+    out = probe(blocked, ["workstation!migrations,__main__", "forms", "printing", "sync.protocol"])
     assert {"workstation.ui.main_window", "workstation.services.sync.client",
             "printing.render"} <= set(out["imported"])
     assert out["loaded"] == []

@@ -5,32 +5,10 @@ blocker) must still import every module of forms and printing, sign and verify a
 document, and encode and decode a QR code; their errors are their own.
 """
 
-import json
-import subprocess
-import sys
-from pathlib import Path
+from tests.import_probe import probe
 
-ROOT = Path(__file__).resolve().parent.parent
-
-PROBE = r"""
-import importlib, importlib.abc, json, pkgutil, sys
+THEN = r"""
 from datetime import date, datetime
-
-class NoWorkstation(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name == "workstation" or name.startswith("workstation."):
-            raise ImportError(f"blocked: {name}")
-        return None
-
-sys.meta_path.insert(0, NoWorkstation())
-
-imported = []
-for package_name in ("forms", "printing"):
-    package = importlib.import_module(package_name)
-    imported.append(package_name)
-    for info in pkgutil.walk_packages(package.__path__, package_name + "."):
-        importlib.import_module(info.name)
-        imported.append(info.name)
 
 from tests.test_forms_templates import base_context   # forms' own test data, no workstation
 
@@ -60,26 +38,20 @@ for name, call in (("docx", lambda: verify_docx(b"junk", lookup)),
     except (FormError, PrintError) as exc:
         errors[name] = [type(exc).__name__, exc.message, isinstance(exc, ValueError)]
 
-print(json.dumps({"imported": imported, "from_file": from_file.valid, "from_qr": from_qr.valid,
-                  "decoded": decoded, "errors": errors,
-                  "workstation": sorted(m for m in sys.modules if m.split(".")[0] == "workstation")},
-                 ensure_ascii=False))
+result.update(from_file=from_file.valid, from_qr=from_qr.valid, decoded=decoded, errors=errors)
 """
 
 
 def test_forms_and_printing_work_without_the_workstation():
-    env = {"PATH": "/usr/bin:/bin", "QT_QPA_PLATFORM": "offscreen"}
-    proc = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert out["workstation"] == []
+    out = probe({"workstation", "sync"}, ["forms", "printing"], then=THEN)
+    assert out["loaded"] == []
     for name in ("forms.signing", "forms.stamp", "forms.templates", "forms.seal_image",
                  "printing.codes", "printing.layout", "printing.items", "printing.convert"):
         assert name in out["imported"]
-    assert out["from_file"] is True and out["from_qr"] is True
-    assert out["decoded"] == ["610102202609300010001"]
-    assert out["errors"] == {"docx": ["FormError", "文件不是有效的 .docx 文书", True],
+    result = out["result"]
+    assert result["from_file"] is True and result["from_qr"] is True
+    assert result["decoded"] == ["610102202609300010001"]
+    assert result["errors"] == {"docx": ["FormError", "文件不是有效的 .docx 文书", True],
                              "image": ["PrintError", "无法识别的图片文件", True]}
 
 
