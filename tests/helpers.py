@@ -71,3 +71,22 @@ def open_main_window(qtbot, ws, actor, tasks=None):
     w.activateWindow()
     qtbot.waitUntil(w.isActiveWindow)
     return w
+
+
+def together(*calls, timeout: float = 120):
+    """Run the calls in threads released at the same moment; their results in order."""
+    import threading
+
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(i, call):
+        barrier.wait()
+        results[i] = call()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return results

@@ -18,28 +18,12 @@ import httpx
 from forms import certificates, signing
 from forms.stamp import SealForSigning, stamp_and_sign
 
+from .helpers import together
 from .test_central_support import (Central, acceptance, case_event, central_db_url,  # noqa: F401
                                    cli_json, pg_central, pg_server)
 from .test_forms_templates import DOC_NO, base_context, seal_png
 
 DATA = Path(__file__).parent / "data"
-
-
-def _together(*calls):
-    """Run the calls in threads released at the same moment; their results in order."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        results[i] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 def test_the_same_batch_posted_twice_at_once_is_applied_once(pg_central):
@@ -49,7 +33,7 @@ def test_the_same_batch_posted_twice_at_once_is_applied_once(pg_central):
     for _ in range(6):
         batch = [t.event("acceptance.accepted", acceptance("S01", 2)) for _ in range(40)]
         total_cases += 80
-        first, second = _together(lambda batch=batch: t.push(batch), lambda batch=batch: other.post(
+        first, second = together(lambda batch=batch: t.push(batch), lambda batch=batch: other.post(
             "/events", json={"terminal": "001", "events": batch}))
         assert first.status_code == second.status_code == 200, (first.text, second.text)
         for a, b in zip(first.json()["results"], second.json()["results"]):
@@ -69,7 +53,7 @@ def test_two_terminals_deciding_one_case_at_once(pg_central):
     ids = [a["cases"][0]["id"] for a in accs]
     approvals = [one.event(*case_event("case.approve", i)) for i in ids]
     denials = [two.event(*case_event("case.deny", i)) for i in reversed(ids)]
-    a, d = _together(lambda: one.results(approvals), lambda: two.results(denials))
+    a, d = together(lambda: one.results(approvals), lambda: two.results(denials))
     outcome = {}
     for ev, res in zip(approvals, a):
         outcome.setdefault(ev["payload"]["case_id"], []).append(("approved", res["status"]))
@@ -94,7 +78,7 @@ def test_number_blocks_from_two_concurrent_clients_never_overlap(pg_central):
             out.append((r.json()["first"], r.json()["last"]))
         return out
 
-    blocks = sorted(sum(_together(*[lambda t=t: many(t) for t in clients]), []))
+    blocks = sorted(sum(together(*[lambda t=t: many(t) for t in clients]), []))
     assert len(blocks) == 16
     for (_, last), (first, _) in zip(blocks, blocks[1:]):
         assert first > last                                      # never overlapping

@@ -18,6 +18,7 @@ from sync.central.batch import parse_batch
 from sync.central.db import CentralDB
 from sync.central.terminals import Caller
 
+from .helpers import together
 from .test_central_support import Central, acceptance, case_event, make_event, run_main
 from .test_central_support import central_db_url, pg_server  # noqa: F401  (fixtures)
 
@@ -58,22 +59,6 @@ def _stream(t) -> tuple[list[dict], dict[str, list[str]]]:
     return events, kinds
 
 
-def _together(*calls):
-    barrier = threading.Barrier(len(calls))
-    out = [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        out[i] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join(120)
-    return out
-
-
 def test_two_workers_apply_every_terminals_events_once_in_order(central_db_url, tmp_path):
     server = Central(central_db_url, tmp_path / "files", exec=True, workers=2).start()
     try:
@@ -93,7 +78,7 @@ def test_two_workers_apply_every_terminals_events_once_in_order(central_db_url, 
                     # same moment the batch with the next one behind it.
                     longer = batch + (batches[k + 1] if k + 1 < len(batches) else [])
                     for _ in range(50):
-                        answers = _together(
+                        answers = together(
                             lambda batch=batch: t.push(batch),
                             lambda batch=batch: other.post("/events", json={"terminal": t.code, "events": batch}),
                             lambda longer=longer: t.push(longer))

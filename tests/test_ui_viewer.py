@@ -20,30 +20,11 @@ from workstation.ui.materials.images import VIEW_SIDE, key_of
 from workstation.ui.tasks import SyncRunner
 
 from .conftest import PASSWORD
-from .fake_camera import FakeEdge
 from .helpers import open_main_window
-from .material_samples import colour_page, line_art_page, pdf_with_pages, write
+from .material_samples import colour_page, line_art_page, pdf_with_pages
 from .test_ui_materials import activate, counts, drop, pages_of
+from .test_ui_materials import case_id, files, no_real_camera  # noqa: F401  (fixtures; the camera one is autouse)
 
-
-@pytest.fixture(autouse=True)
-def no_real_camera(monkeypatch):
-    """The capture panel opened from the viewer sees Qt Multimedia with no camera."""
-    import workstation.ui.qt as qt
-
-    monkeypatch.setattr(qt, "multimedia", lambda: FakeEdge([]))
-
-
-@pytest.fixture
-def case_id(ws, clerk, person):
-    return accept(ws, clerk, Intake(["T-GT"], dict(person), ["M01", "M02"])).cases[0]["id"]
-
-
-@pytest.fixture
-def files(tmp_path):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    return lambda name, data: write(folder / name, data)
 
 @pytest.fixture
 def food_case(ws, clerk, enterprise, files):
