@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
@@ -64,7 +65,16 @@ APPLICANT_ROWS = [
     ("住所", "{{ applicant_address }}"),
 ]
 
-MATERIALS_TABLE = dict(
+class ListTable(TypedDict):
+    """The arguments of Builder.list_table for a table several templates share."""
+    headers: list[str]
+    cells: list[str]
+    widths: list[float]
+    loop: str
+    centre: NotRequired[tuple[int, ...]]
+
+
+MATERIALS_TABLE: ListTable = dict(
     headers=["序号", "材料名称", "原件/复印件", "份数"],
     cells=["{{ loop.index }}", "{{ m.name }}", "{{ m.form }}", "{{ m.copies }}"],
     widths=[1.5, 9.1, 3.0, 2.0],
@@ -72,14 +82,14 @@ MATERIALS_TABLE = dict(
     centre=(0, 2, 3),
 )
 
-SUPPLEMENTS_TABLE = dict(
+SUPPLEMENTS_TABLE: ListTable = dict(
     headers=["序号", "需补正的材料", "存在的问题", "补正标准和要求"],
     cells=["{{ loop.index }}", "{{ s.name }}", "{{ s.problem }}", "{{ s.standard }}"],
     widths=[1.4, 4.0, 4.5, 5.7],
     loop="s in supplements",
 )
 
-MISSING_TABLE = dict(
+MISSING_TABLE: ListTable = dict(
     headers=["序号", "容缺材料名称", "提交形式", "补正期限"],
     cells=["{{ loop.index }}", "{{ c.name }}", "{{ c.form }}", "{{ c.deadline }}"],
     widths=[1.4, 6.4, 3.8, 4.0],

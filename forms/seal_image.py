@@ -97,7 +97,7 @@ def cjk_font_path() -> str:
                       "请安装 fonts-wqy-microhei 后重试")
 
 
-def _font(px: int) -> ImageFont.FreeTypeFont:
+def _font(px: float) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(cjk_font_path(), max(1, int(px)), index=0)
 
 
@@ -126,7 +126,7 @@ def _cell_glyph(ch: str, font: ImageFont.FreeTypeFont, stroke: int, cell_w: int,
     Working from the em cell (not the ink box) keeps small characters such as 一
     small and keeps every character on the same baseline.
     """
-    size = font.size
+    size = int(font.size)       # whole pixels: _font makes every font at an int size
     pad = stroke + 2
     im = Image.new("L", (size + 2 * pad, size + 2 * pad), 0)
     ascent, descent = font.getmetrics()
@@ -282,7 +282,7 @@ def check_seal_png(data: bytes) -> bytes:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            im = Image.open(io.BytesIO(data))
+            im: Image.Image = Image.open(io.BytesIO(data))
             fmt = im.format
             w, h = im.size
             if fmt not in ("PNG", "JPEG"):

@@ -126,6 +126,7 @@ import json
 import re
 import secrets
 import unicodedata
+from typing import TypeGuard
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -190,10 +191,10 @@ def check_algorithm(algorithm: object) -> str:
     if algorithm not in ALGORITHMS:
         raise FormError(f"不支持的签名算法：{algorithm!s}（可选：{'、'.join(ALGORITHMS)}）",
                           field="algorithm")
-    return algorithm  # type: ignore[return-value]
+    return algorithm
 
 
-def is_bytes(value: object) -> bool:
+def is_bytes(value: object) -> TypeGuard[bytes | bytearray | memoryview]:
     return isinstance(value, (bytes, bytearray, memoryview))
 
 
@@ -222,18 +223,18 @@ def nfc(text: str) -> str:
 # --------------------------------------------------------------------------- SM2
 
 def _sm2_scalar(private: object) -> int:
-    if not is_bytes(private) or len(private) != PRIVATE_KEY_SIZE:  # type: ignore[arg-type]
+    if not is_bytes(private) or len(private) != PRIVATE_KEY_SIZE:
         raise FormError("SM2 私钥必须是 32 字节", field="private_key")
-    d = int.from_bytes(bytes(private), "big")  # type: ignore[arg-type]
+    d = int.from_bytes(bytes(private), "big")
     if not 1 <= d <= _SM2_N - 2:
         raise FormError("SM2 私钥超出有效范围", field="private_key")
     return d
 
 
 def _p256_private(private: object) -> ec.EllipticCurvePrivateKey:
-    if not is_bytes(private) or len(private) != PRIVATE_KEY_SIZE:  # type: ignore[arg-type]
+    if not is_bytes(private) or len(private) != PRIVATE_KEY_SIZE:
         raise FormError("ECDSA 私钥必须是 32 字节", field="private_key")
-    d = int.from_bytes(bytes(private), "big")  # type: ignore[arg-type]
+    d = int.from_bytes(bytes(private), "big")
     if not 1 <= d <= _P256_N - 1:
         raise FormError("ECDSA 私钥超出有效范围", field="private_key")
     return ec.derive_private_key(d, _P256)
@@ -255,7 +256,7 @@ def _p256_public(public: bytes) -> ec.EllipticCurvePublicKey | None:
 def valid_public(algorithm: str, public: object) -> bool:
     if not is_bytes(public):
         return False
-    public = bytes(public)  # type: ignore[arg-type]
+    public = bytes(public)
     if algorithm == "sm2":
         return sm2.on_curve(public)
     return _p256_public(public) is not None
@@ -452,9 +453,9 @@ def qr_field(value: object, what: str, field: str) -> str:
 
 
 def _sized(value: object, size: int, what: str, field: str) -> bytes:
-    if not is_bytes(value) or len(value) != size:  # type: ignore[arg-type]
+    if not is_bytes(value) or len(value) != size:
         raise FormError(f"{what}必须是 {size} 字节", field=field)
-    return bytes(value)  # type: ignore[arg-type]
+    return bytes(value)
 
 
 def payload_signed_bytes(document_no: str, receipt_no: str, digest: bytes, seal_id: str) -> bytes:

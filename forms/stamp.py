@@ -191,6 +191,7 @@ def verify_docx(docx: bytes, lookup: Lookup) -> Verdict:
     problem = _check_seal(seal, seal_id, signed_on)
     if problem:
         return Verdict(False, problem, seal_name=seal.name if seal else "", **base)
+    assert seal is not None         # _check_seal calls an unknown seal a problem
     base["seal_name"] = seal.name
     if algorithm != seal.algorithm:
         return Verdict(False, "签名算法与印章登记不符", **base)
@@ -216,6 +217,7 @@ def verify_qr(text: str, lookup: Lookup) -> Verdict:
     problem = _check_seal(seal, data["seal_id"], None)
     if problem:
         return Verdict(False, problem, seal_name=seal.name if seal else "", **base)
+    assert seal is not None         # _check_seal calls an unknown seal a problem
     base["seal_name"] = seal.name
     if not signing.verify(seal.algorithm, seal.public_key,
                           signing.payload_signed_bytes(data["document_no"], data["receipt_no"],

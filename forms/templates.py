@@ -432,7 +432,7 @@ def _seal_position(document, inline, seal_cx: int, seal_cy: int,
     name, with the name and the date in its lower half (GB/T 9704:
     印章居中下压署名和日期)."""
     p = next(inline.iterancestors(qn("w:p")))
-    paragraph = Paragraph(p, None)
+    paragraph = Paragraph(p, document)     # read only: the story part is the document's
     pf = paragraph.paragraph_format
     origin, width = _paragraph_box(p, document, in_cell)
     left = int(pf.left_indent or 0)

@@ -29,7 +29,7 @@ QR_BORDER_MIN = 4
 QR_SCALE_MAX = 100
 
 
-def qr_matrix(payload: str, *, error: str = "m", mask: int | None = None) -> tuple[tuple[int, ...], ...]:
+def qr_matrix(payload: str, *, error: str = "m", mask: int | None = None) -> tuple[bytearray, ...]:
     """The QR code's modules (1 dark), without the quiet zone: what every QR the
     workstation prints is made of, on a PNG or drawn as vectors on a page."""
     if not isinstance(payload, str) or not payload:
@@ -75,6 +75,7 @@ def qr_png(payload: str, *, scale: int = 8, border: int = 4, error: str = "m",
     side = len(matrix) + 2 * border
     image = Image.new("1", (side, side), 1)
     pixels = image.load()
+    assert pixels is not None   # load() gives None only for an image without pixels
     for y, row in enumerate(matrix):
         for x, dark in enumerate(row):
             if dark:
@@ -288,6 +289,14 @@ def _pdf_pages(data: bytes) -> list[Image.Image]:
         pdf.close()
 
 
+def _band_extrema(im: Image.Image) -> tuple[float, float]:
+    """The lowest and highest value of a one-band picture (L or F); Pillow's stub
+    also allows the per-band pairs of a picture of several bands."""
+    lo, hi = im.getextrema()
+    assert not isinstance(lo, tuple) and not isinstance(hi, tuple)   # one band: two numbers
+    return lo, hi
+
+
 def _to_gray(im: Image.Image) -> Image.Image:
     try:
         im = ImageOps.exif_transpose(im)
@@ -300,7 +309,7 @@ def _to_gray(im: Image.Image) -> Image.Image:
     if im.mode.startswith("I;16") or im.mode == "I":
         im = im.convert("I").point(lambda v: v * (1 / 256))     # 16-bit scans to 8 bits
     elif im.mode == "F":
-        lo, hi = im.getextrema()
+        lo, hi = _band_extrema(im)
         scale = 255 / (hi - lo) if hi > lo else 1.0
         im = im.point(lambda v: (v - lo) * scale)
     gray = im.convert("L")
@@ -445,7 +454,7 @@ def decode_codes(image: bytes | Image.Image) -> list[dict]:
             results.append({"type": kind, "data": data})
 
     for gray in frames:
-        lo, hi = gray.getextrema()
+        lo, hi = _band_extrema(gray)
         if hi - lo < _FLAT:
             continue            # a blank page: nothing to find, skip the hard looks
         weak: dict[tuple[str, str], int] = {}

@@ -25,7 +25,7 @@ from functools import lru_cache
 from PyQt6.QtCore import (QBuffer, QByteArray, QIODevice, QLineF, QMarginsF, QPointF, QRectF,
                           QSizeF, Qt)
 from PyQt6.QtGui import (QColor, QFont, QFontDatabase, QFontMetricsF, QGuiApplication,
-                         QPageLayout, QPageSize, QPainter, QPdfWriter, QPen)
+                         QPageLayout, QPageSize, QPainter, QPaintDevice, QPdfWriter, QPen)
 
 from printing.layout import (Box, Code128, Line, Page, PageSize, QRCode, Text, estimator,
                              line_pitch_mm, lines_fit, wrap_lines)
@@ -57,6 +57,9 @@ def ensure_app() -> QGuiApplication:
         from PyQt6.QtWidgets import QApplication
 
         _app = app = QApplication([])
+    if not isinstance(app, QGuiApplication):
+        # A bare QCoreApplication has no fonts, and Qt allows no second application.
+        raise PrintError("本进程的 Qt 应用不支持绘图，无法打印")
     return app
 
 
@@ -136,7 +139,7 @@ class _Device:
         self._pens: dict = {}
         self.ops: dict = {}          # item → what painting it takes (see _prepare)
         self.seen: set = set()       # items painted once, not yet in ops
-        self.device = None          # the paint device being painted, for font metrics
+        self.device: QPaintDevice | None = None     # the paint device being painted, for font metrics
         self.black = QColor(0, 0, 0)
 
     def font(self, size_pt: float, bold: bool) -> _Font:
@@ -332,7 +335,7 @@ def _render(pages: list[Page]) -> bytes:
     finally:
         painter.end()
         buffer.close()
-    return bytes(data)
+    return data.data()
 
 
 def render_pdf_bytes(pages: Sequence[Page]) -> bytes:

@@ -60,7 +60,7 @@ def export(ws: Workstation, actor: Actor, case_id: str, out_dir: str | Path) -> 
             problem = page_store.file_problem(ws.data_dir, p["sha256"], p["mime"])
             if problem:
                 raise DomainError(f"材料“{m['name']}”第{p['seq']}页：{problem}，未能导出", "file")
-            im = Image.open(p["file"])
+            im: Image.Image = Image.open(p["file"])
             if p["rotation"]:
                 im = im.rotate(-p["rotation"], expand=True)
             images.append(im.convert("RGB") if im.mode not in ("1", "L", "RGB") else im)
@@ -109,7 +109,7 @@ def verify(ws: Workstation, actor: Actor, case_id: str | None = None) -> dict:
 
 def _pending_files(s: Session) -> set[str]:
     """Page files named by events not yet acknowledged by the centre: sync still needs them."""
-    out = set()
+    out: set[str] = set()
     for payload in s.scalars(select(OutboxEvent.payload).where(OutboxEvent.acked_at.is_(None),
                                                                OutboxEvent.kind == "material.pages")):
         out.update(json.loads(payload).get("files") or [])

@@ -105,6 +105,12 @@ def _record(s: Session, material_id: int) -> ElectronicMaterial | None:
     return s.get(ElectronicMaterial, material_id)
 
 
+def _applicant(s: Session, applicant_id: int) -> Applicant:
+    applicant = s.get(Applicant, applicant_id)
+    assert applicant is not None        # cases.applicant_id: a foreign key, never null
+    return applicant
+
+
 def _catalog_material(s: Session, ws: Workstation, case: Case, code: str):
     matter = catalog_service.version(s, case.catalog_version_id, str(ws.data_dir)).matter(case.matter_code)
     return next((m for m in matter.materials if m.code == code), None)
@@ -155,9 +161,8 @@ def list_materials(ws: Workstation, actor: Actor, case_id: str) -> dict:
     "valid_until", "reused_from"}]}``; ``file`` is the page's absolute path."""
     with ws.reading() as s:
         case = find_case(s, actor, case_id)
-        acc = s.get(Acceptance, case.acceptance_id)
-        applicant = s.get(Applicant, case.applicant_id)
-        return {"case_id": case.id, "receipt_no": acc.receipt_no, "matter_code": case.matter_code,
+        applicant = _applicant(s, case.applicant_id)
+        return {"case_id": case.id, "receipt_no": case.acceptance.receipt_no, "matter_code": case.matter_code,
                 "matter_name": case.matter_name, "status": case.status,
                 "status_label": CaseStatus(case.status).label,
                 "applicant": {"name": applicant.name, "id_number": applicant.id_number},
@@ -395,7 +400,7 @@ def delete_pages(ws: Workstation, actor: Actor, case_id: str, code: str, page_id
 
 def _held(ws: Workstation, s: Session, actor: Actor, applicant_id: int) -> list[rules.HeldMaterial]:
     """The applicant's electronic materials on this terminal, from cases the actor sees."""
-    applicant = s.get(Applicant, applicant_id)
+    applicant = _applicant(s, applicant_id)
     q = (select(CaseMaterial, Case, Acceptance.receipt_no, ElectronicMaterial)
          .join(Case, CaseMaterial.case_id == Case.id)
          .join(Acceptance, Case.acceptance_id == Acceptance.id)
@@ -417,7 +422,7 @@ def _held(ws: Workstation, s: Session, actor: Actor, applicant_id: int) -> list[
 
 
 def _wanted(ws: Workstation, s: Session, case: Case, m: CaseMaterial) -> rules.Wanted:
-    applicant = s.get(Applicant, case.applicant_id)
+    applicant = _applicant(s, case.applicant_id)
     line = _catalog_material(s, ws, case, m.code)
     return rules.Wanted((applicant.id_type, applicant.id_number), m.name,
                         bool(line and line.reusable), case.id)
@@ -480,8 +485,7 @@ def reuse(ws: Workstation, actor: Actor, case_id: str, code: str, source_id: int
 
 def _may_check(s: Session, actor: Actor, case: Case) -> None:
     """The approver of the case's category, or the clerk who accepted it."""
-    acc = s.get(Acceptance, case.acceptance_id)
-    if actor.login == acc.clerk and actor.can("accept"):
+    if actor.login == case.acceptance.clerk and actor.can("accept"):
         return
     if actor.can("approve") and case.category in actor.categories:
         return
@@ -551,7 +555,7 @@ def deficiencies(ws: Workstation, actor: Actor, case_id: str) -> Deficiencies:
     """Turn the materials checked 有缺陷 into the data of a 一次性告知."""
     with ws.reading() as s:
         case = find_case(s, actor, case_id)
-        a = s.get(Applicant, case.applicant_id)
+        a = _applicant(s, case.applicant_id)
         applicant = {"kind": a.kind, "name": a.name, "phone": a.phone, "address": a.address}
         if a.kind == "enterprise":
             applicant.update(credit_code=a.id_number, legal_rep=a.legal_rep)

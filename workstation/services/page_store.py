@@ -118,6 +118,8 @@ class _Encoded:
 
 def _dpi_of(info: dict) -> int | None:
     dpi = info.get("dpi")
+    if dpi is None:
+        return None
     try:
         value = round(float(dpi[0]))
     except (TypeError, ValueError, IndexError):
@@ -155,7 +157,7 @@ def is_line_art(im) -> bool:
     if im.mode == "1":
         return True
     step = max(1, max(im.size) // 400)
-    small = im.resize((max(1, im.width // step), max(1, im.height // step)), Image.NEAREST)
+    small = im.resize((max(1, im.width // step), max(1, im.height // step)), Image.Resampling.NEAREST)
     if small.mode == "RGB":
         r, g, b = small.split()
         from PIL import ImageChops
@@ -181,7 +183,7 @@ def _encode(im, dpi: int | None) -> _Encoded:
     scale = _scale_for(im.width, im.height, dpi)
     if scale < 1.0:
         size = (max(1, round(im.width * scale)), max(1, round(im.height * scale)))
-        im = im.resize(size, Image.LANCZOS if im.mode != "1" else Image.NEAREST, reducing_gap=3.0)
+        im = im.resize(size, Image.Resampling.LANCZOS if im.mode != "1" else Image.Resampling.NEAREST, reducing_gap=3.0)
         dpi = round(dpi * scale) if dpi else None
     out = io.BytesIO()
     extra = {"dpi": (dpi, dpi)} if dpi else {}
