@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 
 PROTOCOL_VERSION = 1
@@ -35,7 +36,7 @@ _canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",
                               default=str).encode
 
 
-def canonical(payload: dict) -> str:
+def canonical(payload: Mapping[str, object]) -> str:
     """An event's payload as the text both sides hash: sorted keys, no spaces, UTF-8."""
     return _canonical(payload)
 

@@ -21,6 +21,8 @@ from ..store.models import Case, CaseMaterial, MaterialPage, OutboxEvent, PageFi
 from . import page_store
 from .auth import Actor
 from .context import Workstation
+from .material_results import (Exported, ExportedFile, MaterialRef, PageProblem, PagesVerified,
+                               Swept)
 from .materials import find_case, list_materials
 
 SWEEP_GRACE = timedelta(hours=24)
@@ -37,7 +39,7 @@ def _safe(name: str) -> str:
     return _UNSAFE.sub("_", name).strip(" .")[:60] or "材料"
 
 
-def export(ws: Workstation, actor: Actor, case_id: str, out_dir: str | Path) -> dict:
+def export(ws: Workstation, actor: Actor, case_id: str, out_dir: str | Path) -> Exported:
     """One PDF per material with pages (``{seq:02d}-{code}-{name}.pdf``, pages in order,
     each turned by its rotation, at its own dpi) in ``out_dir`` (created if its parent
     exists; files of the same name are replaced). Returns ``{"out", "case_id",
@@ -51,7 +53,7 @@ def export(ws: Workstation, actor: Actor, case_id: str, out_dir: str | Path) -> 
     if not out.parent.exists():
         raise DomainError(f"输出目录的上级目录不存在：{out.parent}", "out")
     out.mkdir(exist_ok=True)
-    files = []
+    files: list[ExportedFile] = []
     for seq, m in enumerate(data["materials"], start=1):
         if not m["pages"]:
             continue
@@ -83,7 +85,7 @@ def export(ws: Workstation, actor: Actor, case_id: str, out_dir: str | Path) -> 
 
 # ---------------------------------------------------------------- integrity and sweeping
 
-def verify(ws: Workstation, actor: Actor, case_id: str | None = None) -> dict:
+def verify(ws: Workstation, actor: Actor, case_id: str | None = None) -> PagesVerified:
     """Re-hash stored pages (one case's, or all): a file missing or whose bytes no
     longer match its SHA-256 is reported. ``{"checked", "ok", "problems": [{"sha256",
     "path", "problem", "cases": [{"case_id", "material"}]}]}``."""
@@ -95,10 +97,10 @@ def verify(ws: Workstation, actor: Actor, case_id: str | None = None) -> dict:
             q = q.where(CaseMaterial.case_id == find_case(s, actor, case_id).id)
         elif not actor.can("view_all"):
             q = q.join(Case, CaseMaterial.case_id == Case.id).where(Case.station == actor.station)
-        files: dict[str, tuple[str, list]] = {}
+        files: dict[str, tuple[str, list[MaterialRef]]] = {}
         for sha, mime, cid, code in s.execute(q):
             files.setdefault(sha, (mime, []))[1].append({"case_id": cid, "material": code})
-    problems = []
+    problems: list[PageProblem] = []
     for sha, (mime, uses) in sorted(files.items()):
         problem = page_store.file_problem(ws.data_dir, sha, mime)
         if problem:
@@ -116,7 +118,7 @@ def _pending_files(s: Session) -> set[str]:
     return out
 
 
-def sweep(ws: Workstation, *, grace: timedelta = SWEEP_GRACE) -> dict:
+def sweep(ws: Workstation, *, grace: timedelta = SWEEP_GRACE) -> Swept:
     """Remove what no material needs, older than ``grace``: files no row names (a crash
     or a cancelled capture between writing a file and its rows; temporary files), and
     stored pages no material uses any more and no unsent event names.

@@ -45,6 +45,8 @@ from . import audit, catalog as catalog_service, page_store
 from .auth import Actor, require
 from .context import Workstation
 from .errors import NotFound, PermissionDenied
+from .material_results import (CaseMaterials, DeficienciesJson, EventPage, MaterialJson,
+                               MaterialPagesEvent, MaterialRef, PageJson, ReuseOffer, Supplement)
 from .page_store import Cancelled, StoredPage
 
 SOURCES = ("file", "camera", "scanner", "folder", "reuse")
@@ -116,9 +118,9 @@ def _catalog_material(s: Session, ws: Workstation, case: Case, code: str):
     return next((m for m in matter.materials if m.code == code), None)
 
 
-def _page_json(ws: Workstation, p: MaterialPage, f: PageFile, *, absolute: bool = True) -> dict:
+def _page_json(ws: Workstation, p: MaterialPage, f: PageFile, *, absolute: bool = True) -> PageJson:
     rel = page_store.relpath(f.sha256, f.mime)
-    out = {"id": p.id, "seq": p.seq, "sha256": f.sha256, "mime": f.mime, "size": f.size,
+    out: PageJson = {"id": p.id, "seq": p.seq, "sha256": f.sha256, "mime": f.mime, "size": f.size,
            "width": f.width, "height": f.height, "dpi": f.dpi, "rotation": p.rotation,
            "source": p.source, "captured_by": p.captured_by,
            "captured_at": p.captured_at.isoformat(timespec="seconds"), "path": rel}
@@ -127,14 +129,14 @@ def _page_json(ws: Workstation, p: MaterialPage, f: PageFile, *, absolute: bool 
     return out
 
 
-def _material_json(ws: Workstation, s: Session, case: Case, m: CaseMaterial) -> dict:
+def _material_json(ws: Workstation, s: Session, case: Case, m: CaseMaterial) -> MaterialJson:
     from ..domain.intake import STATE_LABELS
 
     rows = s.execute(select(MaterialPage, PageFile).join(PageFile, MaterialPage.sha256 == PageFile.sha256)
                      .where(MaterialPage.case_material_id == m.id).order_by(MaterialPage.seq)).all()
     rec = _record(s, m.id)
     state = rules.CheckState(rec.check_state) if rec else rules.CheckState.UNCHECKED
-    reused = None
+    reused: MaterialRef | None = None
     if rec and rec.reused_from:
         src = s.get(CaseMaterial, rec.reused_from)
         if src is not None:
@@ -150,7 +152,7 @@ def _material_json(ws: Workstation, s: Session, case: Case, m: CaseMaterial) -> 
             "reused_from": reused}
 
 
-def list_materials(ws: Workstation, actor: Actor, case_id: str) -> dict:
+def list_materials(ws: Workstation, actor: Actor, case_id: str) -> CaseMaterials:
     """A case's checklist with each material's pages, in order (the viewer's model).
 
     ``{"case_id", "receipt_no", "matter_code", "matter_name", "status", "applicant",
@@ -226,15 +228,16 @@ def stage_files(ws: Workstation, actor: Actor, paths: Iterable[str | Path], *,
     return out
 
 
-def _snapshot(ws: Workstation, s: Session, case: Case, m: CaseMaterial, action: str) -> dict:
+def _snapshot(ws: Workstation, s: Session, case: Case, m: CaseMaterial,
+              action: str) -> MaterialPagesEvent:
     rows = s.execute(select(MaterialPage, PageFile).join(PageFile, MaterialPage.sha256 == PageFile.sha256)
                      .where(MaterialPage.case_material_id == m.id).order_by(MaterialPage.seq)).all()
     rec = _record(s, m.id)
-    reused = None
+    reused: MaterialRef | None = None
     if rec and rec.reused_from:
         src = s.get(CaseMaterial, rec.reused_from)
         reused = {"case_id": src.case_id, "material": src.code} if src else None
-    pages = [{"sha256": f.sha256, "path": page_store.relpath(f.sha256, f.mime), "mime": f.mime,
+    pages: list[EventPage] = [{"sha256": f.sha256, "path": page_store.relpath(f.sha256, f.mime), "mime": f.mime,
               "size": f.size, "width": f.width, "height": f.height, "dpi": f.dpi,
               "rotation": p.rotation, "source": p.source} for p, f in rows]
     return {"case_id": case.id, "material": m.code, "action": action, "pages": pages,
@@ -244,7 +247,7 @@ def _snapshot(ws: Workstation, s: Session, case: Case, m: CaseMaterial, action: 
 
 
 def _changed(ws: Workstation, s: Session, actor: Actor, case: Case, m: CaseMaterial, action: str,
-             detail: dict) -> dict:
+             detail: dict) -> MaterialJson:
     """After a change to a material's pages: its check goes back to 未核验 (the pages
     are not the ones checked), the audit entry and the outbox event are written."""
     rec = _record(s, m.id)
@@ -274,7 +277,7 @@ def _ensure_record(s: Session, m: CaseMaterial, valid_until: date | None, today:
 
 
 def attach(ws: Workstation, actor: Actor, case_id: str, code: str, pages: list[StoredPage], *,
-           source: str = "file", valid_until: date | None = None) -> dict:
+           source: str = "file", valid_until: date | None = None) -> MaterialJson:
     """Add staged pages at the end of a case material, in one transaction (rows, audit,
     event). Each page's file must still be on disk with its size. ``valid_until``: how
     long the material serves later cases (an ID card's expiry, say); else the setting
@@ -322,7 +325,7 @@ def attach(ws: Workstation, actor: Actor, case_id: str, code: str, pages: list[S
 def add_files(ws: Workstation, actor: Actor, case_id: str, code: str, paths: Iterable[str | Path], *,
               source: str = "file", valid_until: date | None = None,
               on_page: Callable[[StoredPage], None] | None = None,
-              cancelled: Callable[[], bool] | None = None) -> dict:
+              cancelled: Callable[[], bool] | None = None) -> MaterialJson:
     """Read, normalise and store the files' pages, then attach them (the CLI's
     ``material add``; a capture screen may stage and attach in two steps instead)."""
     _check_access(ws, actor, case_id, code)
@@ -343,7 +346,8 @@ def _renumber(s: Session, pages: list[MaterialPage]) -> None:
     s.flush()
 
 
-def reorder(ws: Workstation, actor: Actor, case_id: str, code: str, page_ids: list[int]) -> dict:
+def reorder(ws: Workstation, actor: Actor, case_id: str, code: str,
+            page_ids: list[int]) -> MaterialJson:
     """Put the material's pages in the order of ``page_ids`` (every page once)."""
     require(actor, "accept")
     with ws.transaction() as s:
@@ -359,7 +363,8 @@ def reorder(ws: Workstation, actor: Actor, case_id: str, code: str, page_ids: li
         return _changed(ws, s, actor, case, m, "reorder", {"order": order})
 
 
-def rotate(ws: Workstation, actor: Actor, case_id: str, code: str, page_id: int, degrees: int) -> dict:
+def rotate(ws: Workstation, actor: Actor, case_id: str, code: str, page_id: int,
+           degrees: int) -> MaterialJson:
     """Turn one page by ``degrees`` clockwise (a multiple of 90; -90 turns it back). The
     stored picture is unchanged: the rotation is shown and exported."""
     require(actor, "accept")
@@ -377,7 +382,8 @@ def rotate(ws: Workstation, actor: Actor, case_id: str, code: str, page_id: int,
         return _changed(ws, s, actor, case, m, "rotate", {"page": page_id, "rotation": page.rotation})
 
 
-def delete_pages(ws: Workstation, actor: Actor, case_id: str, code: str, page_ids: list[int]) -> dict:
+def delete_pages(ws: Workstation, actor: Actor, case_id: str, code: str,
+                 page_ids: list[int]) -> MaterialJson:
     """Remove pages from the material (the stored file stays while anything names it)."""
     require(actor, "accept")
     with ws.transaction() as s:
@@ -428,14 +434,14 @@ def _wanted(ws: Workstation, s: Session, case: Case, m: CaseMaterial) -> rules.W
                         bool(line and line.reusable), case.id)
 
 
-def _offer_json(h: rules.HeldMaterial, code: str) -> dict:
+def _offer_json(h: rules.HeldMaterial, code: str) -> ReuseOffer:
     return {"material": code, "source_id": h.case_material_id, "case_id": h.case_id,
             "receipt_no": h.receipt_no, "name": h.name, "pages": len(h.shas),
             "valid_until": h.valid_until.isoformat() if h.valid_until else None,
             "check_state": h.check_state, "captured_on": h.captured_on.isoformat()}
 
 
-def offers(ws: Workstation, actor: Actor, case_id: str, code: str | None = None) -> list[dict]:
+def offers(ws: Workstation, actor: Actor, case_id: str, code: str | None = None) -> list[ReuseOffer]:
     """Materials the same applicant (same ID number or credit code) handed in for earlier
     cases that may serve this case's lines: reusable in the catalog, the same kind of
     document, still valid, not found defective. Lines that already have pages are not
@@ -446,7 +452,7 @@ def offers(ws: Workstation, actor: Actor, case_id: str, code: str | None = None)
         lines = [_material(s, case, code)] if code else list(case.materials)
         held = _held(ws, s, actor, case.applicant_id)
         today = ws.clock.today()
-        out = []
+        out: list[ReuseOffer] = []
         for m in lines:
             if code is None and _pages(s, m.id):
                 continue
@@ -454,7 +460,7 @@ def offers(ws: Workstation, actor: Actor, case_id: str, code: str | None = None)
         return out
 
 
-def reuse(ws: Workstation, actor: Actor, case_id: str, code: str, source_id: int) -> dict:
+def reuse(ws: Workstation, actor: Actor, case_id: str, code: str, source_id: int) -> MaterialJson:
     """Attach an offered material: the same stored pages are linked (never copied), its
     validity carried over; the rules are checked again inside the transaction."""
     require(actor, "accept")
@@ -495,7 +501,7 @@ def _may_check(s: Session, actor: Actor, case: Case) -> None:
 
 
 def check(ws: Workstation, actor: Actor, case_id: str, code: str, state: str,
-          note: str | None = None) -> dict:
+          note: str | None = None) -> MaterialJson:
     """Mark a material 已核验 (``checked``) or 有缺陷 (``defective``, with a note saying
     what is wrong). Audited; an outbox event tells the centre."""
     verdict, text = rules.check_verdict(state, note)
@@ -534,8 +540,8 @@ class Deficiencies:
 
     case_id: str
     matter_code: str
-    applicant: dict
-    supplements: list[dict] = field(default_factory=list)
+    applicant: dict[str, str]
+    supplements: list[Supplement] = field(default_factory=list)
     defects: dict[str, str] = field(default_factory=dict)
     received: list[str] = field(default_factory=list)
 
@@ -546,7 +552,7 @@ class Deficiencies:
         return Intake(matters=[self.matter_code], applicant=dict(self.applicant),
                       received=list(self.received), defects=dict(self.defects))
 
-    def to_json(self) -> dict:
+    def to_json(self) -> DeficienciesJson:
         return {"case_id": self.case_id, "matter_code": self.matter_code,
                 "supplements": self.supplements, "defects": self.defects, "received": self.received}
 

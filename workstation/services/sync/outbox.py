@@ -8,6 +8,7 @@ content, so the centre can apply it exactly once however often it arrives.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -18,7 +19,7 @@ from workstation.store import raw
 from workstation.store.models import OutboxEvent
 
 
-def append(session: Session, kind: str, payload: dict, *, user: str, terminal: str,
+def append(session: Session, kind: str, payload: Mapping[str, object], *, user: str, terminal: str,
            at: datetime) -> str:
     """Add an event in the caller's transaction; returns its UUID."""
     body = canonical(payload)
