@@ -222,8 +222,8 @@ def _write(ctx: _Session, actor: Actor, applicant_in: ApplicantInput, applicant:
         "received_on": today.isoformat(), "catalog_version": ctx.catalog.version,
         "applicant": applicant_in.to_json(), "bundle": bundle[0] if bundle else None,
         "notice": notice, "cases": case_json, "documents": documents,
-        "materials": {c["id"]: [{"code": l.material.code, "state": l.state,
-                                 "promise_date": l.promise_date, "note": l.note} for l in plan[1]]
+        "materials": {c["id"]: [{"code": line.material.code, "state": line.state,
+                                 "promise_date": line.promise_date, "note": line.note} for line in plan[1]]
                       for (c, _, _), plan in zip(cases, plans)},
     }, user=actor.login, terminal=settings.terminal, at=now)
     dues = [c["due_date"] for c, _, _ in cases if c["due_date"]]

@@ -12,7 +12,7 @@ decided cannot be decided again (the state machine refuses it).
 from __future__ import annotations
 
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload

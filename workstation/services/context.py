@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from collections.abc import Iterator
 
 from sqlalchemy.orm import Session
 
@@ -25,14 +25,14 @@ class Workstation:
         self.clock = clock or Clock.from_env()
         self._catalogs: dict[int, object] = {}
 
-    def open(self) -> "Workstation":
+    def open(self) -> Workstation:
         self.db.open()
         return self
 
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "Workstation":
+    def __enter__(self) -> Workstation:
         return self.open()
 
     def __exit__(self, *exc) -> None:

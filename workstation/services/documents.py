@@ -194,7 +194,8 @@ def _acceptance_seal_id(ws: Workstation) -> str:
     with ws.reading() as s:
         seal_id = usable_seal_id(s, "受理")
     if seal_id is None:
-        raise DomainError("本机还没有有效的受理印章（其他终端的印章只能用于验证），请管理员运行 workstation seal create")
+        raise DomainError("本机还没有有效的受理印章（其他终端的印章只能用于验证），"
+                          "请管理员运行 workstation seal create")
     return seal_id
 
 

@@ -14,7 +14,7 @@ exit code 2, same highlighted field.
 """
 
 from contextlib import contextmanager
-from typing import Iterator
+from collections.abc import Iterator
 
 from printing.errors import LibraryError
 

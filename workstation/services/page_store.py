@@ -35,7 +35,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from ..domain import materials as rules
 from ..domain.errors import DomainError

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
@@ -96,7 +96,7 @@ class Settings:
         self._values = values
 
     @classmethod
-    def load(cls, session: Session) -> "Settings":
+    def load(cls, session: Session) -> Settings:
         values = dict(raw.cursor(session).execute("SELECT key, value FROM settings"))
         if "terminal" not in values:
             raise NotInitialised("工作台尚未初始化，请先运行 workstation init 设置区划、终端和机关")

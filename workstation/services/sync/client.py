@@ -353,7 +353,8 @@ def _store_document(ws, s, files: dict[str, bytes], case: Case, document: dict) 
     if data is None:            # named by a change the pre-fetch did not see: next round
         raise Offline("中心的文书尚未下载完成，稍后重试")
     now = ws.clock.now()
-    rel = Path("documents") / f"{now:%Y}" / case.acceptance.receipt_no / f"{document['kind']}-{document['sha256'][:12]}.docx"
+    rel = (Path("documents") / f"{now:%Y}" / case.acceptance.receipt_no
+           / f"{document['kind']}-{document['sha256'][:12]}.docx")
     path = ws.data_dir / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)

@@ -78,7 +78,7 @@ class Central:
     def close(self) -> None:
         self.http.close()
 
-    def __enter__(self) -> "Central":
+    def __enter__(self) -> Central:
         return self
 
     def __exit__(self, *exc) -> None:
