@@ -1,5 +1,5 @@
 # make run  — install what is missing and open the workstation on a local demo database
-# make test — install what is missing and run the whole test suite
+# make test — install what is missing and run the whole test suite (four parallel workers)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -52,7 +52,7 @@ run: system-packages $(STAMP)
 	WORKSTATION_DATA_DIR=$(RUN_DATA) $(VENV)/bin/workstation
 
 test: system-packages $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n 3
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -n 4
 
 bench: system-packages $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) bench/run_all.py
