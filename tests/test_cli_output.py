@@ -12,7 +12,7 @@ from workstation.domain.identity import make_credit_code
 from workstation.domain.mail import make_s10
 
 from .helpers import snapshot
-from .test_cli import cli, db_path, env, files, ok, ok_json, run, template, write_json  # noqa: F401
+from .cli_support import cli, db_path, env, files, ok, ok_json, run, template, write_json  # noqa: F401
 
 ADDRESS = {"name": "张伟", "phone": "13800138000", "address": "陕西省西安市新城区解放路1号",
            "postcode": "710004"}

@@ -6,7 +6,7 @@ import pytest
 from printing.codes import decode_codes
 
 from .helpers import snapshot
-from .test_cli import PASSWORD, cli, db_path, env, files, ok, ok_json, run, template  # noqa: F401
+from .cli_support import PASSWORD, cli, db_path, env, files, ok, ok_json, run, template  # noqa: F401
 
 DETAIL = {"id", "number", "station", "terminal", "status", "status_label", "created_by",
           "created_by_name", "created_at", "carrier", "sent_by", "sent_at", "received_by",

@@ -16,7 +16,7 @@ from workstation.domain.errors import DomainError
 from workstation.services.errors import library_errors
 
 from .helpers import snapshot
-from .test_cli import cli, db_path, env, files, run, template  # noqa: F401
+from .cli_support import cli, db_path, env, files, run, template  # noqa: F401
 
 EXIT_BAD_INPUT = 2
 
