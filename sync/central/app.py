@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from sync.protocol import BASE, CHANGES_DEFAULT, CHANGES_MAX, MAX_BATCH_BYTES, PROTOCOL_VERSION
 
 from . import changes as change_feed
 from . import numbers, schemas
@@ -31,7 +32,6 @@ from .batch import parse_batch
 from .db import CentralDB
 from .files import FileStore, check_lengths, check_sha, default_dir, header_int
 from .models import DocumentRecord, SealRecord, StoredFile
-from sync.protocol import BASE, CHANGES_DEFAULT, CHANGES_MAX, MAX_BATCH_BYTES, PROTOCOL_VERSION
 from .protocol import ApiError, now, server_time
 from .terminals import Caller, authenticate, enroll
 

@@ -44,12 +44,13 @@ import zlib
 from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
+from sync.protocol import content_hash
+
 from .batch import Conflict, Incoming, Retry
 from .bulk import insert_rows, is_pg, one_of
 from .changes import write_changes
 from .handlers import HANDLERS
 from .models import ConflictRecord, Event
-from sync.protocol import content_hash
 from .protocol import FUTURE_LIMIT, now, text
 from .terminals import Caller
 from .view import View, chunks

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sync.protocol import HEX64, MAX_EVENTS, canonical, parse_day, parse_device_time
+
 from .protocol import ApiError, clean_label, text
 from .terminals import Caller
 

@@ -15,10 +15,10 @@ from sqlalchemy import or_, select, text, update
 from sqlalchemy.orm import Session
 
 from workstation.domain.errors import DomainError
+from sync.protocol import DISTRICT, canonical
 
 from .bulk import insert_rows, is_pg
 from .models import CalendarYear, CatalogMatter, CatalogRelease, Change, Counter, PublishedUser
-from sync.protocol import DISTRICT, canonical
 from .protocol import STATION_RE, now
 
 CENTRE_ORIGIN = {"origin_terminal": None, "origin_station": DISTRICT, "origin_user": "central"}

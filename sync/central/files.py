@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from sqlalchemy.engine import make_url
 
 from sync.protocol import HEX64, MAX_FILE_BYTES
+
 from .protocol import ApiError
 
 READ_CHUNK = 1024 * 1024

@@ -11,10 +11,10 @@ from collections.abc import Callable
 
 from workstation.domain.errors import DomainError
 from workstation.domain.states import OPEN, CaseStatus, check_transition
+from sync.protocol import HEX64, canonical
 
 from .batch import (ACCEPTANCE_KINDS, MAX_CASES_PER_ACCEPTANCE, Conflict, Incoming, lookup_key,
                     payload_day, payload_str)
-from sync.protocol import HEX64, canonical
 from .protocol import STATION_RE, text
 from .view import View, when_text
 

@@ -17,8 +17,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from .models import NumberBlock, NumberCounter
 from sync.protocol import MAX_BLOCK
+
+from .models import NumberBlock, NumberCounter
 from .protocol import ApiError, clean_label, now
 from .terminals import Caller
 

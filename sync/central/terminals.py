@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from workstation.domain.errors import DomainError
 from workstation.domain.numbering import check_region, check_terminal
+from sync.protocol import DISTRICT
 
 from .models import EnrollmentCode, Event, Terminal
-from sync.protocol import DISTRICT
 from .protocol import CODE_VALIDITY, STATION_RE, UNAUTHORIZED, ApiError, now, token_hash
 
 # No 0/O, 1/I/L: the code is read aloud and typed by hand.

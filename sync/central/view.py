@@ -10,11 +10,12 @@ from collections.abc import Iterable
 from sqlalchemy import select, union_all, update
 from sqlalchemy.orm import Session
 
+from sync.protocol import HEX64
+
 from .batch import (ACCEPTANCE_KINDS, Conflict, Incoming, Retry, case_ids_of, lookup_key,
                     payload_str)
 from .bulk import insert_rows, one_of, update_rows
 from .models import AcceptanceRecord, CaseRecord, DocumentRecord, SealRecord, StoredFile
-from sync.protocol import HEX64
 from .protocol import text
 from .terminals import Caller
 

@@ -201,9 +201,9 @@ class MainWindow(QMainWindow):
 
     def _show_sync_status(self, st: dict) -> None:
         """离线/在线, this user's waiting events, the last sync and open conflicts."""
-        self.sync_status = st
         from workstation.services.sync.client import skew_too_large
 
+        self.sync_status = st
         self.network_label.setText("在线" if st["online"] else "离线")
         if not st["enrolled"]:
             tip = "尚未登记到中心服务器：所有办理均保存在本机（管理员按 Ctrl+Shift+E 登记）"
