@@ -29,7 +29,9 @@ DISTRICT = "district"
 # times of this zone; the centre stores its own times the same way.
 CST = timezone(timedelta(hours=8), "CST")
 
-HEX64 = re.compile(r"^[0-9a-f]{64}$")
+# \A…\Z, not ^…$: "$" also matches before a trailing newline, which let a hash
+# with one through to file names and queries. Use it with fullmatch.
+HEX64 = re.compile(r"\A[0-9a-f]{64}\Z")
 
 # json.dumps with these options, without building an encoder for every event.
 _canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"),

@@ -18,7 +18,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import FileResponse, JSONResponse, Response
-from sqlalchemy import exists, select
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
@@ -26,12 +25,12 @@ from starlette.requests import ClientDisconnect
 from sync.protocol import BASE, CHANGES_DEFAULT, CHANGES_MAX, MAX_BATCH_BYTES, PROTOCOL_VERSION
 
 from . import changes as change_feed
-from . import numbers, schemas
+from . import access, numbers, schemas, scope
 from .apply import process_batch
 from .batch import parse_batch
 from .db import CentralDB
-from .files import FileStore, check_lengths, check_sha, default_dir, header_int
-from .models import DocumentRecord, SealRecord, StoredFile
+from .files import FileStore, ascii_int, check_lengths, check_sha, default_dir, header_int
+from .models import SealRecord, StoredFile
 from .protocol import ApiError, now, server_time
 from .terminals import Caller, authenticate, enroll
 
@@ -57,9 +56,10 @@ async def read_body(request: Request, limit: int, what: str) -> bytes:
     """The request body, refused with 413 as soon as it is known to exceed ``limit``."""
     declared = request.headers.get("content-length")
     if declared is not None:
-        if not declared.strip().isdigit():
+        size = ascii_int(declared.strip(), 15)
+        if size is None:
             raise ApiError(400, "bad_request", "Content-Length 无效")
-        if int(declared) > limit:
+        if size > limit:
             raise ApiError(413, "too_large", f"{what}超过 {limit // (1024 * 1024) or 1} MiB 的上限，请分批发送")
     chunks, size = [], 0
     try:
@@ -144,22 +144,33 @@ def create_app(db_url: str, *, files_dir: str | Path | None = None) -> FastAPI:
     async def post_events(request: Request):
         who = await caller(request)
         data = parse_json(await read_body(request, MAX_BATCH_BYTES, "事件批次"))
-        events = parse_batch(data, who)
-        results = await run_in_threadpool(db.write, process_batch, who, events) if events else []
+        try:
+            events = parse_batch(data, who)
+            scope.check_batch(who, events)
+            results = (await run_in_threadpool(db.write, process_batch, who, events, store)
+                       if events else [])
+        except scope.Refused as refused:        # nothing of the batch stored; who tried is
+            size = len(data.get("events") or []) if isinstance(data.get("events"), list) else 0
+            await run_in_threadpool(db.write, scope.record, who, refused, size)
+            raise
         return JSONResponse({"results": results, "server_time": server_time()})
 
     # ---------------------------------------------------------------- files
 
-    def file_row(sha: str) -> StoredFile | None:
+    def file_row(sha: str, who: Caller) -> StoredFile | None:
+        """The file's row, or None when ``who`` may not see it (as if it were not here)."""
         with db.reading() as s:
-            return s.get(StoredFile, sha)
+            row = s.get(StoredFile, sha)
+            return row if access.visible(s, who, row) else None
 
-    @app.head(f"{BASE}/files/{{sha256}}")
+    @app.head(f"{BASE}/files/{{sha256}}", responses=_errors(400, 401, 404))
     async def head_file(sha256: str, request: Request):
-        await caller(request)
+        who = await caller(request)
         sha = check_sha(sha256)
-        row = await run_in_threadpool(file_row, sha)
-        if row is not None and row.complete:
+        row = await run_in_threadpool(file_row, sha, who)
+        if row is None:                 # unknown, or not this terminal's to know of
+            return Response(status_code=404)
+        if row.complete:
             return Response(status_code=200, headers={"Upload-Length": str(row.size),
                                                       "Upload-Offset": str(row.size)})
         # An upload still writing (its client may just have been cut off): wait for it
@@ -168,7 +179,7 @@ def create_app(db_url: str, *, files_dir: str | Path | None = None) -> FastAPI:
             if not store.busy(sha):
                 break
             await asyncio.sleep(0.05)
-        row = await run_in_threadpool(file_row, sha)
+        row = await run_in_threadpool(file_row, sha, who)
         if row is not None and row.complete:
             return Response(status_code=200, headers={"Upload-Length": str(row.size),
                                                       "Upload-Offset": str(row.size)})
@@ -217,7 +228,9 @@ def create_app(db_url: str, *, files_dir: str | Path | None = None) -> FastAPI:
         offset = header_int(request.headers.get("upload-offset"), "Upload-Offset")
         declared = header_int(request.headers.get("content-length"), "Content-Length", required=False)
         check_lengths(total, offset, declared)
-        row = await run_in_threadpool(file_row, sha)
+        # A file another station holds is uploaded whole again (its hash checked), as if
+        # it were not here: its existence is not told.
+        row = await run_in_threadpool(file_row, sha, who)
         if row is not None and row.complete:
             if total != row.size:
                 raise ApiError(422, "invalid", "文件长度与中心已有的同一文件不符")
@@ -250,19 +263,12 @@ def create_app(db_url: str, *, files_dir: str | Path | None = None) -> FastAPI:
                             status_code=201, headers={"Upload-Offset": str(total)})
 
     def may_download(sha: str, who: Caller) -> StoredFile:
-        with db.reading() as s:
-            row = s.get(StoredFile, sha)
-            if row is None or not row.complete:
-                raise ApiError(404, "not_found", "中心没有这个文件")
-            if who.district or row.station == who.station:
-                return row
-            mine = s.scalar(select(exists().where(DocumentRecord.sha256 == sha,
-                                                  DocumentRecord.station == who.station)))
-            if not mine:
-                raise ApiError(403, "forbidden", "该文件属于其他站点的案件，本终端无权下载")
-            return row
+        row = file_row(sha, who)
+        if row is None or not row.complete:     # unknown, or not this station's: the same answer
+            raise ApiError(404, "not_found", "中心没有这个文件（或该文件不属于本终端可见的案件）")
+        return row
 
-    @app.get(f"{BASE}/files/{{sha256}}", responses=_errors(401, 403, 404))
+    @app.get(f"{BASE}/files/{{sha256}}", responses=_errors(400, 401, 404))
     async def get_file(sha256: str, request: Request):
         who = await caller(request)
         sha = check_sha(sha256)
@@ -276,9 +282,9 @@ def create_app(db_url: str, *, files_dir: str | Path | None = None) -> FastAPI:
         value = request.query_params.get(name)
         if value is None or value == "":
             return default
-        if not value.isdigit() or len(value) > 18:
-            raise ApiError(422, "invalid", f"参数 {name} 应为非负整数")
-        number = int(value)
+        number = ascii_int(value, 18)
+        if number is None:
+            raise ApiError(422, "invalid", f"参数 {name} 应为非负整数（ASCII 数字）")
         if not low <= number <= high:
             raise ApiError(422, "invalid", f"参数 {name} 应在 {low} 至 {high} 之间")
         return number

@@ -49,9 +49,11 @@ from sync.protocol import content_hash
 from .batch import Conflict, Incoming, Retry
 from .bulk import insert_rows, is_pg, one_of
 from .changes import write_changes
+from .files import FileStore
 from .handlers import HANDLERS
 from .models import ConflictRecord, Event
 from .protocol import FUTURE_LIMIT, now, text
+from .scope import Refused
 from .terminals import Caller
 from .view import View, chunks
 
@@ -72,8 +74,10 @@ def _result(ev: Incoming, status: str, message: str = "") -> dict:
     return {"id": ev.sent_id, "status": status, "message": message}
 
 
-def process_batch(session: Session, caller: Caller, events: list[Incoming]) -> list[dict]:
-    """Settle a checked batch inside the caller's transaction; one result per event."""
+def process_batch(session: Session, caller: Caller, events: list[Incoming],
+                  files: FileStore | None = None) -> list[dict]:
+    """Settle a checked batch inside the caller's transaction; one result per event.
+    ``files``: where the uploaded files are (a decision's document is read there)."""
     lock_terminal(session, caller.terminal)
     received = now()
     ids = sorted({ev.id for ev in events})
@@ -95,7 +99,7 @@ def process_batch(session: Session, caller: Caller, events: list[Incoming]) -> l
             select(Event.seq).where(Event.terminal == caller.terminal, one_of(session, Event.seq, chunk)),
             select(ConflictRecord.seq).where(ConflictRecord.terminal == caller.terminal,
                                              one_of(session, ConflictRecord.seq, chunk)))))
-    view = View(session, caller, received)
+    view = View(session, caller, received, files.root if files is not None else None)
     view.load([ev for ev in events if ev.id not in stored])
     limit = received + FUTURE_LIMIT
     results, event_rows, conflict_rows = [], [], []
@@ -138,6 +142,9 @@ def process_batch(session: Session, caller: Caller, events: list[Incoming]) -> l
         except Retry as exc:
             results.append(_result(ev, "retry", exc.message))
             continue
+        except Refused as exc:        # the whole batch goes: the caller rolls back and records it
+            exc.name(ev)
+            raise
         except Conflict as exc:
             status, message = "conflict", exc.message
             conflict_rows.append(conflict_row(ev, exc.reason, exc.message, exc.case_id))

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from sync.protocol import HEX64, MAX_EVENTS, canonical, parse_day, parse_device_time
 
 from .protocol import ApiError, clean_label, text
+from .scope import Refused
 from .terminals import Caller
 
 MAX_CASES_PER_ACCEPTANCE = 100
@@ -55,8 +56,8 @@ def parse_batch(data, caller: Caller) -> list[Incoming]:
     if not isinstance(terminal, str):
         raise ApiError(422, "invalid", "请求中缺少终端编码 terminal")
     if terminal != caller.terminal:
-        raise ApiError(403, "forbidden",
-                       f"批次的终端编码“{terminal[:10]}”与令牌所属终端 {caller.terminal} 不符")
+        raise Refused("terminal", f"批次的终端编码“{terminal[:10]}”与令牌所属终端 {caller.terminal} 不符，"
+                                  "整批未予接收")
     out = []
     for i, ev in enumerate(events, start=1):
         if not isinstance(ev, dict):
@@ -81,7 +82,7 @@ def parse_batch(data, caller: Caller) -> list[Incoming]:
         if not isinstance(payload, dict):
             raise _bad(i, "的内容 payload 应为 JSON 对象")
         digest = ev.get("content_hash")
-        if not isinstance(digest, str) or not HEX64.match(digest.lower()):
+        if not isinstance(digest, str) or not HEX64.fullmatch(digest.lower()):
             raise _bad(i, "的内容摘要 content_hash 应为64位十六进制数")
         user = ev.get("user")
         if not isinstance(user, str) or len(user) > 64 or not clean_label(user):

@@ -6,6 +6,7 @@
     workstation-central terminal list --db URL [--json]
     workstation-central cases --db URL [--station CODE] [--json]
     workstation-central conflicts --db URL [--json]
+    workstation-central refusals --db URL [--json]
     workstation-central catalog publish --db URL FILE.json [--version LABEL] [--json]
     workstation-central calendar publish --db URL FILE.json [--json]
     workstation-central users publish --db URL FILE.json [--json]
@@ -231,6 +232,21 @@ def cmd_conflicts(args) -> int:
     return EXIT_OK
 
 
+def cmd_refusals(args) -> int:
+    from .scope import list_refusals
+
+    db = _open(args)
+    try:
+        with db.reading() as s:
+            items = list_refusals(s)
+    finally:
+        db.close()
+    lines = [f"#{r['id']} {r['at'][:16]} 终端 {r['terminal']}（{r['station']}）{r['user'] or ''} "
+             f"{r['kind'] or ''}：{r['message']}" for r in items]
+    _emit(args, {"count": len(items), "refusals": items}, "\n".join(lines) if items else "没有被拒收的批次")
+    return EXIT_OK
+
+
 def cmd_catalog_publish(args) -> int:
     from workstation.domain.catalog import parse_catalog
 
@@ -318,6 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--station", help="只列出某个站点的案件")
     c.set_defaults(func=cmd_cases)
     with_db(sub.add_parser("conflicts", help="中心记录的冲突")).set_defaults(func=cmd_conflicts)
+    with_db(sub.add_parser("refusals", help="整批拒收的记录（终端越权推送）")).set_defaults(func=cmd_refusals)
 
     cat = sub.add_parser("catalog", help="事项目录").add_subparsers(dest="action", parser_class=_Parser,
                                                                  metavar="操作")

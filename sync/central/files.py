@@ -19,6 +19,7 @@ import errno
 import fcntl
 import hashlib
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from collections.abc import Iterator
@@ -43,7 +44,7 @@ def default_dir(db_url: str) -> Path:
 
 def check_sha(sha256: str) -> str:
     value = sha256.lower()
-    if not HEX64.match(value):
+    if not HEX64.fullmatch(value):
         raise ApiError(400, "bad_request", "文件地址应为文件内容的 SHA-256（64位十六进制数）")
     return value
 
@@ -53,9 +54,21 @@ def header_int(value: str | None, name: str, *, required: bool = True) -> int | 
         if required:
             raise ApiError(400, "bad_request", f"缺少请求头 {name}")
         return None
-    value = value.strip()
-    if not value.isdigit() or len(value) > 15:
-        raise ApiError(400, "bad_request", f"请求头 {name} 应为非负整数")
+    number = ascii_int(value.strip(), 15)
+    if number is None:
+        raise ApiError(400, "bad_request", f"请求头 {name} 应为非负整数（ASCII 数字，至多15位）")
+    return number
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def ascii_int(value: str, max_digits: int) -> int | None:
+    """A non-negative whole number written in ASCII digits, at most ``max_digits`` of
+    them; None otherwise. Not ``str.isdigit``: it accepts "²" and "١", which ``int``
+    then refuses (or reads) — a 500 where a 400 was due."""
+    if len(value) > max_digits or not _DIGITS.fullmatch(value):
+        return None
     return int(value)
 
 

@@ -16,6 +16,7 @@ from sync.protocol import HEX64, canonical
 from .batch import (ACCEPTANCE_KINDS, MAX_CASES_PER_ACCEPTANCE, Conflict, Incoming, lookup_key,
                     payload_day, payload_str)
 from .protocol import STATION_RE, text
+from .decisions import check_decision_document
 from .view import View, when_text
 
 
@@ -167,6 +168,8 @@ def apply_case(v: View, ev: Incoming) -> None:
     decided, number, doc = case["decided_on"], case["document_no"], None
     if ev.kind in ("case.approve", "case.deny"):
         decided = payload_day(p, "decided_on", "决定日期") or ev.created_at.date()
+        v.need_files(ev)
+        check_decision_document(v.s, v.files_root, case, ev.kind, p.get("document"), ev.user, v.seals)
         number, doc = _decision_document(v, case, ev)
         number = number or case["document_no"]
     if doc is not None:
@@ -215,7 +218,7 @@ def apply_document(v: View, ev: Incoming) -> None:
     acc = v.acceptances[acc_id]
     v.wall(acc["station"], f"受理 {receipt} 的文书")
     sha = p.get("sha256")
-    if sha is not None and (not isinstance(sha, str) or not HEX64.match(sha.lower())):
+    if sha is not None and (not isinstance(sha, str) or not HEX64.fullmatch(sha.lower())):
         raise Conflict("invalid", "事件内容有误：文件摘要 sha256 应为64位十六进制数")
     v.need_files(ev)
     case_id = p.get("case_id").lower() if isinstance(p.get("case_id"), str) else None
@@ -343,7 +346,7 @@ def apply_material(v: View, ev: Incoming) -> None:
             raise Conflict("invalid", f"事件内容有误：材料 {code} 的页面清单无效", case["id"])
         for page in pages:
             if not isinstance(page, dict) or not isinstance(page.get("sha256"), str) \
-                    or not HEX64.match(page["sha256"].lower()):
+                    or not HEX64.fullmatch(page["sha256"].lower()):
                 raise Conflict("invalid", f"事件内容有误：材料 {code} 的页面摘要无效", case["id"])
         v.need_files(ev)
     elif p.get("state") not in ("checked", "defective", "unchecked"):

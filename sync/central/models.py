@@ -273,3 +273,22 @@ class PublishedUser(Base):
     digest: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Refusal(Base):
+    """A batch the centre refused whole because its terminal tried to say what its
+    station may not (another station's or terminal's data, a decision from a station,
+    a kind only the district pushes): who tried, when, and why. Nothing of the batch
+    is stored; `workstation-central refusals` lists these."""
+
+    __tablename__ = "refusals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    terminal: Mapped[str] = mapped_column(String(3), index=True)
+    station: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(DateTime)                # the centre's time
+    reason: Mapped[str] = mapped_column(String(20))               # terminal | station | kind | decision
+    message: Mapped[str] = mapped_column(Text)
+    event_id: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str | None] = mapped_column(String(80))
+    user_login: Mapped[str | None] = mapped_column(String(64))
+    events: Mapped[int] = mapped_column(Integer, default=0)      # how many the batch held

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import date, datetime
+from pathlib import Path
 from collections.abc import Iterable
 
 from sqlalchemy import select, union_all, update
@@ -15,8 +16,10 @@ from sync.protocol import HEX64
 from .batch import (ACCEPTANCE_KINDS, Conflict, Incoming, Retry, case_ids_of, lookup_key,
                     payload_str)
 from .bulk import insert_rows, one_of, update_rows
+from .access import visible_hashes
 from .models import AcceptanceRecord, CaseRecord, DocumentRecord, SealRecord, StoredFile
 from .protocol import text
+from .scope import Refused
 from .terminals import Caller
 
 CHUNK = 1000
@@ -47,8 +50,10 @@ class View:
     """The rows a batch touches, loaded (and locked) once, changed in memory and
     written back by ``flush``."""
 
-    def __init__(self, session: Session, caller: Caller, received_at: datetime):
+    def __init__(self, session: Session, caller: Caller, received_at: datetime,
+                 files_root: Path | None = None):
         self.s, self.caller, self.received_at = session, caller, received_at
+        self.files_root = files_root            # the uploaded files (decisions.py reads there)
         self.cases: dict[str, dict] = {}
         self._by_acceptance: dict[str, list[dict]] = {}   # see cases_of
         self._indexed = 0
@@ -64,6 +69,7 @@ class View:
         self.new_seals: set[str] = set()
         self.dirty_seals: set[str] = set()
         self.files: set[str] = set()
+        self.visible_files: set[str] = set()     # those of files the caller may see (access.py)
         self.changes: list[dict] = []
 
     # ---- loading
@@ -106,10 +112,12 @@ class View:
             for seal in plain_rows(s, select(SealRecord.__table__).where(one_of(s, SealRecord.id, chunk))
                               .order_by(SealRecord.id).with_for_update()):
                 self.seals[seal["id"]] = seal
-        hashes = {h for ev in events for h in ev.files if HEX64.match(h)}
+        hashes = {h for ev in events for h in ev.files if HEX64.fullmatch(h)}
         for chunk in chunks(hashes):
             self.files.update(s.scalars(select(StoredFile.sha256).where(
                 one_of(s, StoredFile.sha256, chunk), StoredFile.complete.is_(True))))
+        for chunk in chunks(self.files):
+            self.visible_files |= visible_hashes(s, self.caller, chunk)
 
     def cases_of(self, acceptance_id: str) -> list[dict]:
         """The view's cases of an acceptance, in the view's order (cases are only ever
@@ -129,8 +137,10 @@ class View:
 
     def wall(self, station: str, what: str, case_id: str | None = None) -> None:
         if not self.caller.may_see(station):
-            raise Conflict("station", f"{what}属于站点 {station}，本终端（站点 {self.caller.station}）"
-                                      "无权办理，事件未予采用", case_id)
+            # Another station's data: the whole batch is refused and the attempt recorded
+            # (scope.py), not kept as one event's conflict.
+            raise Refused("station", f"{what}属于站点 {station}，本终端（站点 {self.caller.station}）"
+                                     "无权办理：整批未予接收")
 
     def case(self, ev: Incoming) -> dict:
         case_id = payload_str(ev.payload, "case_id", 64, "案件编号").lower()
@@ -143,10 +153,14 @@ class View:
 
     def need_files(self, ev: Incoming) -> None:
         for digest in ev.files:
-            if not HEX64.match(digest):
+            if not HEX64.fullmatch(digest):
                 raise Conflict("invalid", "事件内容有误：文件摘要 sha256 应为64位十六进制数")
             if digest not in self.files:
                 raise Retry(f"中心还没有文件 {digest[:12]}…（请先上传文件再发送此事件）")
+            if digest not in self.visible_files:
+                # Naming another station's file would make it ours to download.
+                raise Refused("file", f"事件引用的文件 {digest[:12]}… 不是本终端（站点 {self.caller.station}）"
+                                      "上传的，也不属于本站点的案件：整批未予接收")
 
     # ---- changes
 

@@ -17,7 +17,6 @@ import json
 import os
 import platform
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -30,7 +29,7 @@ from workstation.services.auth import Actor, require
 from workstation.services.context import Workstation
 from workstation.services.results import Enrolled, SyncRound, SyncStatus
 from workstation.store import raw
-from workstation.store.models import Case, Conflict, Document, OutboxEvent, Seal, SyncState, User
+from workstation.store.models import Case, Conflict, OutboxEvent, Seal, SyncState, User
 
 from . import incoming, leases
 from .http import Central, Offline, Refused, check_server_url
@@ -258,19 +257,24 @@ def _apply_case(ws, s, files: dict[str, bytes], change: dict, unpushed: set[str]
                                + ("且有尚未上传的办理" if case.id in unpushed else ""),
                        detail={"change": change}, created_at=now))
         return "conflict"
-    # Everything checked before anything changes: a bad date leaves the case as it was
-    # and the change kept as a conflict.
+    # Everything checked before anything changes: a bad date or document leaves the case
+    # as it was and the change kept as a conflict.
     days = {name: incoming.parse_day(data.get(name), name) for name in
             ("decided_on", "due_date", "statutory_due_date") if data.get(name)}
+    document = data.get("document")
+    document = (incoming.check_document(document)
+                if isinstance(document, dict) and document.get("sha256") else None)
+    if document is not None and not incoming.document_held(s, document) and document["sha256"] not in files:
+        raise Offline("中心的文书尚未下载完成，稍后重试")
+    before = case.status
     while case.status != target.value:          # e.g. approved → awaiting_delivery → delivered
         step = _next_step(CaseStatus(case.status), target)
         case.status = check_transition(CaseStatus(case.status), step).value
     for name, day in days.items():
         setattr(case, name, day)
     case.updated_at = now
-    document = data.get("document")
-    if isinstance(document, dict) and document.get("sha256"):
-        _store_document(ws, s, files, case, document)
+    number = incoming.store_document(ws, s, files, case, document) if document is not None else None
+    incoming.audit_case(ws, s, case, before, change, number)
     return "applied"
 
 
@@ -305,22 +309,18 @@ def _next_step(current: CaseStatus, target: CaseStatus) -> CaseStatus:
     return next(n for n in TRANSITIONS[current] if target in _reachable(n))
 
 
-def _document_held(s, document: dict) -> bool:
-    return bool(s.scalar(select(Document.id).where(Document.number == document.get("number"),
-                                                   Document.kind == document.get("kind"))))
-
-
 def _download_documents(ws, central: Central, changes: list[dict]) -> dict[str, bytes]:
     """The decision documents a page names and this terminal lacks, fetched and checked
     before the page's write transaction: a slow download never holds the database's
     write lock (the counter keeps working during a sync)."""
     wanted = [c["data"]["document"] for c in changes if c.get("kind") == "case"
               and isinstance(c.get("data"), dict) and isinstance(c["data"].get("document"), dict)
-              and isinstance(c["data"]["document"].get("sha256"), str)]
+              and incoming.valid_sha(c["data"]["document"].get("sha256"))
+              and c["data"]["document"].get("kind") in incoming.document_kinds()]
     if not wanted:
         return {}
     with ws.reading() as s:
-        wanted = [d for d in wanted if not _document_held(s, d)]
+        wanted = [d for d in wanted if not incoming.document_held(s, d)]
     files = {}
     for document in wanted:
         sha = document["sha256"]
@@ -346,27 +346,6 @@ def _download_pages(ws, central: Central, changes: list[dict]) -> None:
         write_page(ws.data_dir, data, mime)
 
 
-def _store_document(ws, s, files: dict[str, bytes], case: Case, document: dict) -> None:
-    if _document_held(s, document):
-        return
-    data = files.get(document["sha256"])
-    if data is None:            # named by a change the pre-fetch did not see: next round
-        raise Offline("中心的文书尚未下载完成，稍后重试")
-    now = ws.clock.now()
-    rel = (Path("documents") / f"{now:%Y}" / case.acceptance.receipt_no
-           / f"{document['kind']}-{document['sha256'][:12]}.docx")
-    path = ws.data_dir / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    # A seal whose certificate has not come down yet is named in the file itself; the
-    # row keeps no reference to it (verification finds it once it arrives).
-    seal_id = document.get("seal_id") if s.get(Seal, document.get("seal_id") or "") else None
-    s.add(Document(acceptance_id=case.acceptance_id, case_id=case.id, kind=document["kind"],
-                   number=document["number"], issued_on=now.date(), seal_id=seal_id,
-                   signed_at=now, digest=document.get("digest"), signature=document.get("signature"),
-                   path=str(rel)))
-
-
 def _apply_seal(ws, s, change: dict) -> str:
     from forms.signing import unb64url  # the certificate's own encoding
 
@@ -374,7 +353,10 @@ def _apply_seal(ws, s, change: dict) -> str:
     status = (change.get("data") or {}).get("status", "active")
     row = s.get(Seal, change["key"])
     if row is not None:
+        before = row.status
         row.status = status if status in ("active", "revoked") else row.status
+        if row.status != before:
+            _audit_pulled(ws, s, "seal.synced", row.id, change, {"from": before, "to": row.status})
         return "applied"
     try:
         s.add(Seal(id=change["key"], name=cert["name"], category=cert["category"],
@@ -385,7 +367,16 @@ def _apply_seal(ws, s, change: dict) -> str:
                    status=status, created_at=ws.clock.now(), created_by="(中心)"))
     except (KeyError, ValueError, TypeError):
         return "skipped"
+    _audit_pulled(ws, s, "seal.synced", change["key"], change, {"to": status})
     return "applied"
+
+
+def _audit_pulled(ws, s, action: str, target: str, change: dict, detail: dict) -> None:
+    """Every pulled change applied is audited in the pull's transaction: what it
+    changed and who, on which terminal, made it (the change's origin)."""
+    origin = change.get("origin") or {}
+    audit.record(s, incoming.CENTRE, ws.settings(s).terminal, ws.clock.now(), action, str(target)[:100],
+                 {**detail, "origin": {k: origin.get(k) for k in ("terminal", "station", "user", "at")}})
 
 
 def _apply_catalog(ws, s, changes: list[dict]) -> str:
@@ -409,7 +400,9 @@ def _apply_catalog(ws, s, changes: list[dict]) -> str:
             data["version"] = str((change.get("data") or {}).get("version") or change["key"])
     data["matters"] = list(matters.values())
     catalog = parse_catalog(data)           # the centre's catalog is checked like an import
-    catalog_service.store_version(s, catalog, data, "(中心)", ws.clock.now())
+    row = catalog_service.store_version(s, catalog, data, "(中心)", ws.clock.now())
+    _audit_pulled(ws, s, "catalog.synced", str(row.id), changes[-1],
+                  {"label": catalog.version, "changes": len(changes), "digest": row.digest})
     return "applied"
 
 

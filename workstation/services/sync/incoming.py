@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -26,7 +27,7 @@ from workstation.services import catalog as catalog_service
 from workstation.services.applicants import find_or_create
 from workstation.services.auth import ROLES
 from workstation.store.models import (Acceptance, Case, CaseMaterial, CatalogVersion, Document,
-                                      HolidayYear, User)
+                                      HolidayYear, Seal, User)
 
 CENTRE = "(中心)"
 # A user created from the centre has no password here until an admin sets one
@@ -420,3 +421,71 @@ def apply_material(ws, s, change: dict) -> str:
                  {"material": code, "event": data.get("event"),
                   "origin": {k: origin.get(k) for k in ("terminal", "station", "user", "at")}})
     return "applied"
+
+
+# ---------------------------------------------------------------- a case's decision document
+
+def document_kinds() -> frozenset[str]:
+    """The document kinds this terminal knows (its templates): the only ones taken
+    from the centre. A kind never builds a path; it is checked against this list."""
+    from forms.templates import TEMPLATES
+
+    return frozenset(TEMPLATES)
+
+
+def valid_sha(value) -> bool:
+    return isinstance(value, str) and protocol.HEX64.fullmatch(value) is not None
+
+
+def check_document(document: dict) -> dict:
+    """A pulled case's document, checked before anything changes (Unusable otherwise):
+    a known kind, a file hash, a number of sane length."""
+    kind, sha, number = document.get("kind"), document.get("sha256"), document.get("number")
+    if kind not in document_kinds():
+        raise Unusable(f"中心发来的文书种类“{str(kind)[:20]}”本机不认识，未采用")
+    if not valid_sha(sha):
+        raise Unusable("中心发来的文书缺少有效的文件摘要（sha256），未采用")
+    if not isinstance(number, str) or not number.strip() or len(number) > 60 or not number.isprintable():
+        raise Unusable("中心发来的文书编号无效，未采用")
+    return document
+
+
+def document_held(s, document: dict) -> bool:
+    return bool(s.scalar(select(Document.id).where(Document.number == document.get("number"),
+                                                   Document.kind == document.get("kind"))))
+
+
+def store_document(ws, s, files: dict[str, bytes], case: Case, document: dict) -> str | None:
+    """Write a checked document's file (named by its content hash only: nothing the
+    centre sends becomes part of a path) and its row. Returns its number, or None if
+    it is here already."""
+    if document_held(s, document):
+        return None
+    sha = document["sha256"]
+    data = files.get(sha)
+    if data is None:            # named by a change the pre-fetch did not see: next round
+        raise Unusable("中心的文书尚未下载完成，下次同步时再取")
+    rel = Path("documents") / "received" / sha[:2] / f"{sha}.docx"
+    path = ws.data_dir / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    now = ws.clock.now()
+    # A seal whose certificate has not come down yet is named in the file itself; the
+    # row keeps no reference to it (verification finds it once it arrives).
+    seal_id = document.get("seal_id") if s.get(Seal, document.get("seal_id") or "") else None
+    s.add(Document(acceptance_id=case.acceptance_id, case_id=case.id, kind=document["kind"],
+                   number=document["number"], issued_on=now.date(), seal_id=seal_id,
+                   signed_at=now, digest=_text(document.get("digest"), 200) or None,
+                   signature=_text(document.get("signature"), 300) or None, path=str(rel)))
+    return document["number"]
+
+
+def audit_case(ws, s, case: Case, before: str, change: dict, document_no: str | None) -> None:
+    """The audit entry of a pulled case change: what changed, and who at which
+    terminal did it (the change's origin), in the pull's transaction."""
+    origin = _object(change.get("origin"))
+    data = _object(change.get("data"))
+    audit.record(s, CENTRE, ws.settings(s).terminal, ws.clock.now(), "sync.case_updated", case.id,
+                 {"receipt_no": case.acceptance.receipt_no, "from": before, "to": case.status,
+                  "event": _text(data.get("event"), 40), "document": document_no,
+                  "origin": {k: origin.get(k) for k in ("terminal", "station", "user", "at")}})
