@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import httpx
 
+from .decision_support import decision_seal
 from .test_central_support import (acceptance, case_event, central, central_db_url,  # noqa: F401
                                    cli_json, device_now, make_event, pg_server)
 
@@ -81,7 +82,7 @@ def test_wrong_and_revoked_tokens_get_401(central):
 # --------------------------------------------------------------------------- events
 
 def test_push_applied_duplicate_and_same_id_other_hash(central):
-    t = central.enroll("S01", "001")
+    t = central.enroll("district", "001")
     acc = acceptance("S01")
     case_id = acc["cases"][0]["id"]
     batch = [t.event("acceptance.accepted", acc), t.event(*case_event("case.review", case_id))]
@@ -96,14 +97,14 @@ def test_push_applied_duplicate_and_same_id_other_hash(central):
     assert listed["count"] == 1                                      # recorded once
     item = listed["conflicts"][0]
     assert item["event_id"] == batch[1]["id"] and item["reason"] == "same_id"
-    assert item["terminal"] == "001" and item["station"] == "S01"
+    assert item["terminal"] == "001" and item["station"] == "district"
     cases = cli_json(central.db_url, "cases")["cases"]
     assert [(c["id"], c["status"], c["station"], c["applicant"]) for c in cases] == \
         [(case_id, "reviewing", "S01", "张伟")]
 
 
 def test_seq_gap_is_retry_and_nothing_stored(central):
-    t = central.enroll("S01", "001")
+    t = central.enroll("district", "001")
     acc = acceptance("S01")
     e1 = t.event("acceptance.accepted", acc)
     e2 = t.event(*case_event("case.review", acc["cases"][0]["id"]))
@@ -120,8 +121,9 @@ def test_invalid_transition_is_a_conflict_and_changes_nothing(central):
     t = central.enroll("district", "001")
     acc = acceptance("S01")
     case_id = acc["cases"][0]["id"]
-    assert t.statuses([t.event("acceptance.accepted", acc),
-                       t.event(*case_event("case.approve", case_id))]) == ["applied", "applied"]
+    seal = decision_seal()
+    assert t.statuses([t.event("seal.create", seal.create_payload()), t.event("acceptance.accepted", acc),
+                       t.decide("case.approve", case_id, acc["receipt_no"], seal)]) == ["applied"] * 3
     result = t.results([t.event(*case_event("case.deny", case_id))])[0]
     assert result["status"] == "conflict"
     assert "准予" in result["message"] and "不予许可" in result["message"]
@@ -134,21 +136,26 @@ def test_invalid_transition_is_a_conflict_and_changes_nothing(central):
         {"transition", "unknown_case", "invalid"}
 
 
-def test_another_stations_case_is_a_conflict(central):
+def test_another_stations_case_is_refused_whole(central):
     s01 = central.enroll("S01", "001")
     s02 = central.enroll("S02", "002")
     hall = central.enroll("district", "003")
     acc = acceptance("S01")
     case_id = acc["cases"][0]["id"]
     assert s01.statuses([s01.event("acceptance.accepted", acc)]) == ["applied"]
-    result = s02.results([s02.event(*case_event("case.review", case_id))])[0]
-    assert result["status"] == "conflict"
-    assert "站点 S01" in result["message"] and "无权" in result["message"]
+    message = _error(s02.push([s02.event("case.deliver", {"case_id": case_id, "method": "pickup"})]),
+                     403)["message"]
+    assert "站点 S01" in message and "无权" in message and "整批" in message
     # A station cannot accept on another station's behalf either …
-    assert s02.statuses([s02.event("acceptance.accepted", acceptance("S01"))]) == ["conflict"]
+    s02.seq = 0
+    _error(s02.push([s02.event("acceptance.accepted", acceptance("S01"))]), 403)
+    assert [(r["terminal"], r["reason"]) for r in cli_json(central.db_url, "refusals")["refusals"]] == \
+        [("002", "station"), ("002", "station")]
     # … but the district hall reviews and decides every station's cases (委托受理).
-    assert hall.statuses([hall.event(*case_event("case.review", case_id)),
-                          hall.event(*case_event("case.approve", case_id))]) == ["applied", "applied"]
+    seal = decision_seal()
+    assert hall.statuses([hall.event("seal.create", seal.create_payload()),
+                          hall.event(*case_event("case.review", case_id)),
+                          hall.decide("case.approve", case_id, acc["receipt_no"], seal)]) == ["applied"] * 3
     assert cli_json(central.db_url, "cases")["cases"][0]["status"] == "approved"
 
 
@@ -188,7 +195,7 @@ def test_malformed_batches_are_refused_whole(central):
 
 
 def test_too_many_events_are_refused_with_413_quickly(central):
-    t = central.enroll("S01", "001")
+    t = central.enroll("district", "001")
     small = [make_event(i, "note", {}) for i in range(1, 502)]            # 501 events, < 8 MiB
     assert _error(t.push(small), 413)["error"] == "too_large"
     # 100,000 events (about 20 MB): refused from the declared length, not parsed.
@@ -255,11 +262,16 @@ def test_files_resume_after_a_cut_and_check_the_hash(central):
     assert s01.statuses(events) == ["duplicate", "applied"]
     assert s01.client.get(f"/files/{sha}").content == data
     assert hall.client.get(f"/files/{sha}").content == data          # the district sees all
-    _error(s02.client.get(f"/files/{sha}"), 403)                     # another station does not
-    _error(s02.client.get(f"/files/{'0' * 64}"), 404)
-    # Again, complete: nothing to do.
-    again = s02.client.put(f"/files/{sha}", content=b"", headers={"Upload-Offset": str(len(data)),
-                                                                  "Upload-Length": str(len(data))})
+    # Another station does not, and cannot tell it from a file the centre lacks.
+    unknown = "0" * 64
+    assert _error(s02.client.get(f"/files/{sha}"), 404) == _error(s02.client.get(f"/files/{unknown}"), 404)
+    assert s02.client.head(f"/files/{sha}").status_code == s02.client.head(f"/files/{unknown}").status_code == 404
+    put = {"Upload-Offset": str(len(data)), "Upload-Length": str(len(data))}
+    theirs, none = s02.client.put(f"/files/{sha}", content=b"", headers=put), \
+        s02.client.put(f"/files/{unknown}", content=b"", headers=put)
+    assert (theirs.status_code, theirs.json()) == (none.status_code, none.json()) and theirs.status_code == 409
+    # Again, complete, by its own station: nothing to do.
+    again = s01.client.put(f"/files/{sha}", content=b"", headers=put)
     assert again.status_code == 200 and again.json()["complete"] is True
 
 
@@ -290,12 +302,14 @@ def test_changes_follow_station_visibility(central):
     assert a.statuses([a.event("acceptance.accepted", acc1)]) == ["applied"]
     assert c.statuses([c.event("acceptance.accepted", acc2)]) == ["applied"]
     case = acc1["cases"][0]["id"]
-    assert hall.statuses([hall.event(*case_event("case.review", case)),
-                          hall.event(*case_event("case.approve", case, document="新城审许字〔2026〕第00007号"))]) \
-        == ["applied", "applied"]
+    seal = decision_seal()
+    assert hall.statuses([hall.event("seal.create", seal.create_payload())]) == ["applied"]
+    review = hall.event(*case_event("case.review", case))
+    approve = hall.decide("case.approve", case, acc1["receipt_no"], seal)
+    assert hall.statuses([review, approve]) == ["applied", "applied"]
 
     def cases_seen(t):
-        changes = t.pull()["changes"]
+        changes = [ch for ch in t.pull()["changes"] if ch["kind"] != "seal.certificate"]
         assert all(ch["kind"] == "case" for ch in changes)
         return [(ch["key"], ch["data"]["status"]) for ch in changes]
 
@@ -306,7 +320,7 @@ def test_changes_follow_station_visibility(central):
     assert cases_seen(hall) == created + [(acc2["cases"][0]["id"], "accepted")]
     last = a.pull()["changes"][-1]
     assert last["origin"]["terminal"] == "004" and last["origin"]["station"] == "district"
-    assert last["data"]["document"]["number"] == "新城审许字〔2026〕第00007号"
+    assert last["data"]["document"]["number"] == approve["payload"]["document"]["number"]
     assert last["data"]["decided_on"] == "2026-10-09" and last["data"]["station"] == "S01"
     # The new case carries its acceptance for a terminal that never saw it.
     first = b.pull()["changes"][0]
@@ -315,7 +329,7 @@ def test_changes_follow_station_visibility(central):
     page = b.pull(0, 1)
     assert len(page["changes"]) == 1 and page["more"] is True
     rest = b.pull(page["cursor"])
-    assert rest["more"] is False and len(rest["changes"]) == 3
+    assert rest["more"] is False and len(rest["changes"]) == 4          # with the seal's certificate
     assert b.pull(rest["cursor"]) == {"changes": [], "cursor": rest["cursor"], "more": False}
     _error(b.client.get("/changes", params={"since": "-1"}), 422)
     _error(b.client.get("/changes", params={"limit": "5000"}), 422)

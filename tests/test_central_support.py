@@ -78,15 +78,17 @@ _receipts = itertools.count(os.getpid() % 1000 * 100_000)
 
 
 def acceptance(station: str, n_cases: int = 1, *, status: str = "accepted",
-               receipt: str | None = None) -> dict:
-    """An acceptance.accepted payload as workstation/services/acceptance.py writes it."""
+               receipt: str | None = None, terminal: str | None = None) -> dict:
+    """An acceptance.accepted payload as workstation/services/acceptance.py writes it
+    (``terminal``: the code it names, left out by default; the centre refuses a batch
+    naming another terminal than the token's)."""
     acc_id = uuid.uuid4().hex
     receipt = receipt or f"610102{datetime.now():%Y%m%d}{next(_receipts):08d}"
     cases = [{"id": uuid.uuid4().hex, "matter_code": "T-GT", "matter_name": "个体工商户设立登记",
               "status": status, "due_date": "2026-10-15", "statutory_due_date": "2026-10-28",
               "provisional": False} for _ in range(n_cases)]
     return {"acceptance_id": acc_id, "receipt_no": receipt, "outcome": "accepted", "station": station,
-            "terminal": "001", "clerk": "clerk", "received_on": "2026-09-30", "catalog_version": "test-1",
+            **({"terminal": terminal} if terminal else {}), "clerk": "clerk", "received_on": "2026-09-30", "catalog_version": "test-1",
             "applicant": {"kind": "person", "name": "张伟", "phone": "13800000000",
                           "address": "西安市新城区", "id_number": "610102199001011234"},
             "bundle": None, "notice": None, "cases": cases,
@@ -139,6 +141,15 @@ class Terminal:
         r = self.push(events)
         assert r.status_code == 200, r.text
         return r.json()["results"]
+
+    def decide(self, kind: str, case_id: str, receipt_no: str, seal, **extra) -> dict:
+        """A case.approve / case.deny event with its sealed document, uploaded now
+        (the seal must be registered at the centre: ``seal.create`` first)."""
+        from .decision_support import signed_decision, upload
+
+        data, document = signed_decision(seal, kind, receipt_no)
+        upload(self.client, data)
+        return self.event(*case_event(kind, case_id, document=document, **extra))
 
     def pull(self, since: int = 0, limit: int | None = None) -> dict:
         params = {"since": since, **({"limit": limit} if limit else {})}

@@ -65,7 +65,7 @@ def check_batch(caller: Caller, events: list[Incoming]) -> None:
     for index, ev in enumerate(events, start=1):
         p = ev.payload
         named = p.get("terminal")
-        if named is not None and named != caller.terminal:
+        if named is not None and (not isinstance(named, str) or named.strip() != caller.terminal):
             raise Refused("terminal", f"{_name(ev, index)}署名终端“{str(named)[:10]}”，"
                                       f"而令牌属于终端 {caller.terminal}：整批未予接收", ev)
         if caller.district:
@@ -77,7 +77,7 @@ def check_batch(caller: Caller, events: list[Incoming]) -> None:
                           f"{_name(ev, index)}：{here}无权{what}，只有区政务服务中心的终端可以：整批未予接收",
                           ev)
         station = p.get("station")
-        if station is not None and station != caller.station:
+        if isinstance(station, str) and station.strip() != caller.station:
             raise Refused("station", f"{_name(ev, index)}属于站点“{str(station)[:20]}”，"
                                      f"{here}只能办理本站点的事项：整批未予接收", ev)
         cases = p.get("cases") if ev.kind.startswith("acceptance.") else None

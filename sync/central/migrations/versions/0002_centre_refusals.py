@@ -1,7 +1,7 @@
 """Refused batches (issue 16, the centre slice): which terminal tried to push what
 its station may not, when and why.
 
-Revision ID: 0002_centre
+Revision ID: 0002
 Revises: 0001
 Create Date: 2026-12-01
 """
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0002_centre'
+revision = '0002'
 down_revision = '0001'
 branch_labels = None
 depends_on = None
