@@ -142,14 +142,15 @@ class Terminal:
         assert r.status_code == 200, r.text
         return r.json()["results"]
 
-    def decide(self, kind: str, case_id: str, receipt_no: str, seal, **extra) -> dict:
+    def decide(self, kind: str, case_id: str, receipt_no: str, seal, *, user: str = "chen",
+               **extra) -> dict:
         """A case.approve / case.deny event with its sealed document, uploaded now
         (the seal must be registered at the centre: ``seal.create`` first)."""
         from .decision_support import signed_decision, upload
 
         data, document = signed_decision(seal, kind, receipt_no)
         upload(self.client, data)
-        return self.event(*case_event(kind, case_id, document=document, **extra))
+        return self.event(*case_event(kind, case_id, document=document, **extra), user=user)
 
     def pull(self, since: int = 0, limit: int | None = None) -> dict:
         params = {"since": since, **({"limit": limit} if limit else {})}

@@ -165,6 +165,10 @@ def _files_named(p: dict) -> list[str]:
     files = p.get("files")
     if isinstance(files, list):
         out += [f.lower() for f in files if isinstance(f, str)]
+    pages = p.get("pages")          # material.pages: each page's file, uploaded first
+    if isinstance(pages, list):
+        out += [page["sha256"].lower() for page in pages[:1000]
+                if isinstance(page, dict) and isinstance(page.get("sha256"), str)]
     return out
 
 
