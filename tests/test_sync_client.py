@@ -187,7 +187,8 @@ def test_a_decision_at_the_centre_comes_back_with_its_document(enrolled, centre,
     assert data["cases"][0]["status"] == "approved"
     assert "准予行政许可决定书" in [d["kind"] for d in data["documents"]]
     assert case_id in [r.case_id for r in output_queue(ws, clerk)]      # ready to hand over
-    local = next(Path(ws.data_dir) / p for p in _paths(ws) if "准予" in p)
+    local = next(Path(ws.data_dir) / p for p in _paths(ws, "准予行政许可决定书"))
+    assert local.name == f"{sha}.docx"                # named by its content hash only
     assert local.read_bytes() == signed.docx
     from workstation.services.documents import verify_file
 
@@ -195,9 +196,10 @@ def test_a_decision_at_the_centre_comes_back_with_its_document(enrolled, centre,
     assert verdict.valid and verdict.seal_name.endswith("商事登记专用章"), verdict.reason
 
 
-def _paths(ws) -> list[str]:
+def _paths(ws, kind: str | None = None) -> list[str]:
     with sqlite3.connect(ws.db.path) as conn:
-        return [r[0] for r in conn.execute("SELECT path FROM documents WHERE path IS NOT NULL")]
+        return [r[0] for r in conn.execute("SELECT path FROM documents WHERE path IS NOT NULL "
+                                           "AND kind = coalesce(?, kind)", (kind,))]
 
 
 def test_an_action_refused_by_the_centre_becomes_a_conflict(enrolled, centre, clerk, person):
@@ -207,11 +209,18 @@ def test_an_action_refused_by_the_centre_becomes_a_conflict(enrolled, centre, cl
         "legal_rep": "李娜", "phone": "029-87654321"}, ["M01", "M02", "M03", "M04"])).cases[0]["id"]
     sync_once(ws)
     token = _district_token(centre)
-    deny = _event("case.deny", {"case_id": case_id, "status": "denied", "decided_on": "2026-09-30",
-                                "reason": "现场核查不符", "document": None}, 1)
-    answer = httpx.post(centre.url + "/api/v1/events", headers={"Authorization": f"Bearer {token}"},
-                        json={"terminal": "002", "events": [deny]})
-    assert answer.json()["results"][0]["status"] == "applied", answer.text
+    from .decision_support import decision_seal, signed_decision, upload
+
+    seal = decision_seal("商事登记")
+    client = httpx.Client(base_url=centre.url + "/api/v1", headers={"Authorization": f"Bearer {token}"})
+    data, document = signed_decision(seal, "case.deny", show(ws, clerk, case_id)["receipt_no"])
+    upload(client, data)
+    events = [_event("seal.create", seal.create_payload(), 1),
+              _event("case.deny", {"case_id": case_id, "status": "denied", "decided_on": "2026-09-30",
+                                   "reason": "现场核查不符", "document": document}, 2)]
+    answer = client.post("/events", json={"terminal": "002", "events": events})
+    client.close()
+    assert [r["status"] for r in answer.json()["results"]] == ["applied", "applied"], answer.text
     start_review(ws, login(ws, "approver", PASSWORD), case_id)   # meanwhile, here, offline
     out = sync_once(ws)
     assert out["pending"] == 0 and out["conflicts"] >= 1

@@ -290,9 +290,10 @@ def test_the_centre_refuses_a_slip_step_from_the_wrong_side(centre):
     for seq, (kind, status) in enumerate([("transfer.packed", "packed"), ("transfer.received", "received")], 1):
         answer = httpx.post(centre.url + "/api/v1/events", headers={"Authorization": f"Bearer {s02}"},
                             json={"terminal": "003", "events": [_event(kind, dict(slip, status=status), seq)]})
-        answers.append(answer.json()["results"][0])
-    assert [a["status"] for a in answers] == ["conflict", "conflict"]
-    assert "S01" in answers[0]["message"]
+        answers.append((answer.status_code, answer.json()))
+    # Another station's slip, and a signature only the district gives: refused whole (403).
+    assert [(code, body["error"]) for code, body in answers] == [(403, "forbidden"), (403, "forbidden")]
+    assert "S01" in answers[0][1]["message"]
 
 
 def test_a_case_change_with_a_bad_date_changes_nothing(ws, clerk, person):
