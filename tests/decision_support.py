@@ -63,3 +63,27 @@ def upload(client, data: bytes) -> str:
                    headers={"Upload-Offset": "0", "Upload-Length": str(len(data))})
     assert r.status_code in (200, 201), r.text
     return sha
+
+
+def store(db, root, data: bytes, station: str = "district", terminal: str = "002") -> str:
+    """Put a file straight into a centre's store (``db``: an open CentralDB, ``root``:
+    its files folder), as a finished upload by ``station``'s ``terminal`` would leave
+    it: for tests that call ``process_batch`` without a server."""
+    from pathlib import Path
+
+    from sync.central.files import FileStore
+    from sync.central.models import StoredFile
+    from sync.central.protocol import now
+
+    files = FileStore(Path(root))
+    sha = hashlib.sha256(data).hexdigest()
+    target = files.final_path(sha)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+
+    def record(s):
+        if s.get(StoredFile, sha) is None:
+            s.add(StoredFile(sha256=sha, size=len(data), complete=True, path=files.relative(sha),
+                             station=station, terminal=terminal, created_at=now(), completed_at=now()))
+    db.write(record)
+    return sha

@@ -19,9 +19,12 @@ from sync.central.apply import process_batch
 from sync.central.batch import parse_batch
 from sync.central.changes import publish_calendar, publish_user, pull
 from sync.central.db import CentralDB, head_revision, known_revisions
+from sync.central.files import FileStore
 from sync.central.numbers import block_from, reserved
+from sync.central.scope import Refused
 from sync.central.terminals import Caller
 
+from .decision_support import decision_seal, signed_decision, store
 from .pg import pg_url  # noqa: F401
 from .test_central_support import (ROOT, acceptance, case_event, central_db_url, cli,  # noqa: F401
                                    cli_json, make_event, pg_server, run_main)
@@ -34,16 +37,29 @@ def db_url(request, tmp_path):
     return request.getfixturevalue("central_db_url")
 
 
-def _push(db_url: str, caller: Caller, events: list[dict]) -> list[str]:
+def _push(db_url: str, caller: Caller, events: list[dict], files=None) -> list[str]:
+    """``files``: the centre's files folder (a decision's sealed document is read there)."""
     db = CentralDB(db_url).open()
     try:
         batch = parse_batch({"terminal": caller.terminal, "events": events}, caller)
-        return [r["status"] for r in db.write(process_batch, caller, batch)]
+        store = FileStore(files) if files is not None else None
+        return [r["status"] for r in db.write(process_batch, caller, batch, store)]
     finally:
         db.close()
 
 
-def test_terminal_add_cases_and_conflicts_commands(central_db_url):
+def _decision_file(db_url: str, files, seal, kind: str, receipt_no: str, number: str | None = None) -> dict:
+    """A decision's sealed document, already uploaded by the district: the event's ``document``."""
+    data, document = signed_decision(seal, kind, receipt_no, number)
+    db = CentralDB(db_url).open()
+    try:
+        store(db, files, data)
+    finally:
+        db.close()
+    return document
+
+
+def test_terminal_add_cases_and_conflicts_commands(central_db_url, tmp_path):
     db_url = central_db_url
     # The real command line, as an operator types it (a subprocess each) …
     out = cli(db_url, "terminal", "add", "--station", "S01", "--terminal", "001")
@@ -59,18 +75,23 @@ def test_terminal_add_cases_and_conflicts_commands(central_db_url):
     assert cli_json(db_url, "cases") == {"count": 0, "cases": []}
     assert "还没有案件" in run_main("cases", "--db", db_url)[1]
 
-    clerk = Caller("001", "S01", "610102")
+    clerk, hall = Caller("001", "S01", "610102"), Caller("003", "district", "610102")
     acc = acceptance("S01", 2)
     case_id = acc["cases"][0]["id"]
-    events = [make_event(1, "acceptance.accepted", acc), make_event(2, *case_event("case.review", case_id)),
-              make_event(3, *case_event("case.approve", case_id)), make_event(4, *case_event("case.deny", case_id))]
-    assert _push(db_url, clerk, events) == ["applied", "applied", "applied", "conflict"]
+    assert _push(db_url, clerk, [make_event(1, "acceptance.accepted", acc)]) == ["applied"]
+    # The district decides (issue 16): with its sealed document; a second decision is a conflict.
+    seal = decision_seal()
+    document = _decision_file(db_url, tmp_path / "files", seal, "case.approve", acc["receipt_no"])
+    events = [make_event(1, "seal.create", seal.create_payload()), make_event(2, *case_event("case.review", case_id)),
+              make_event(3, *case_event("case.approve", case_id, document=document)),
+              make_event(4, *case_event("case.deny", case_id))]
+    assert _push(db_url, hall, events, tmp_path / "files") == ["applied", "applied", "applied", "conflict"]
     cases = json.loads(cli(db_url, "cases", "--json").stdout)
     assert cases["count"] == 2
     first = next(c for c in cases["cases"] if c["id"] == case_id)
     assert (first["status"], first["status_label"], first["station"], first["receipt_no"], first["terminal"]) == \
-        ("approved", "准予", "S01", acc["receipt_no"], "001")
-    assert first["document_no"] == events[2]["payload"]["document"]
+        ("approved", "准予", "S01", acc["receipt_no"], "003")      # the terminal that acted last
+    assert first["document_no"] == document["number"]
     assert acc["receipt_no"] in run_main("cases", "--station", "S01", "--db", db_url)[1]
     assert cli_json(db_url, "cases", "--station", "S02")["count"] == 0
     conflicts = json.loads(cli(db_url, "conflicts", "--json").stdout)
@@ -214,8 +235,9 @@ def test_an_event_kind_the_centre_does_not_know_is_stored_and_applied(tmp_path):
     assert _push(url, caller, events) == ["duplicate"]
 
 
-def test_every_case_event_kind_moves_the_case(db_url):
-    """The payloads of workstation/services/*.py, each kind once, on a case's whole life."""
+def test_every_case_event_kind_moves_the_case(db_url, tmp_path):
+    """The payloads of workstation/services/*.py, each kind once, on a case's whole life:
+    the station accepts, the district reviews, decides (with sealed documents) and delivers."""
     from datetime import date
 
     from forms import certificates, signing
@@ -226,11 +248,15 @@ def test_every_case_event_kind_moves_the_case(db_url):
     other = Caller("003", "S02", "610102")
     acc = acceptance("S01", 3)
     a, b, c = (x["id"] for x in acc["cases"])
+    seal, files = decision_seal(), tmp_path / "files"
+    approval = _decision_file(db_url, files, seal, "case.approve", acc["receipt_no"])
+    denial = _decision_file(db_url, files, seal, "case.deny", acc["receipt_no"], "新城审不许字〔2026〕第00002号")
+    assert _push(db_url, station, [make_event(1, "acceptance.accepted", acc)]) == ["applied"]
     seq = iter(range(1, 100))
     ev = lambda kind, payload: make_event(next(seq), kind, payload)   # noqa: E731
     dues = {"due_date": "2026-11-30", "statutory_due_date": "2026-12-15"}
     life = [
-        ev("acceptance.accepted", acc),
+        ev("seal.create", seal.create_payload()),
         ev("case.review", {"case_id": a, "status": "reviewing", "due_date": "2026-10-15",
                            "statutory_due_date": "2026-10-28"}),
         ev("case.suspend", {"case_id": a, "status": "suspended", "reason": "专家评审", "from": "2026-10-02",
@@ -238,20 +264,18 @@ def test_every_case_event_kind_moves_the_case(db_url):
         ev("case.resume", {"case_id": a, "status": "reviewing", "from": "2026-10-02", "to": "2026-10-08",
                            **dues}),
         ev("case.extend", {"case_id": a, "status": "reviewing", "days": 10, "reason": "情况复杂", **dues}),
-        ev(*case_event("case.approve", a, document="新城审许字〔2026〕第00001号")),
+        ev(*case_event("case.approve", a, document=approval)),
         ev("case.deliver", {"case_id": a, "method": "mail", "waybill": "SF1234567890", "at": "2026-10-10"}),
         ev("case.delivered", {"case_id": a, "waybill": "SF1234567890", "at": "2026-10-12"}),
         ev("case.extend", {"case_id": a, "status": "delivered", "days": 5, "reason": "晚了", **dues}),
-        ev(*case_event("case.deny", b, document="新城审不许字〔2026〕第00002号")),
-        ev("document.sign", {"receipt_no": acc["receipt_no"], "kind": "不予行政许可决定书",
-                             "number": "新城审不许字〔2026〕第00002号", "seal_id": "S-610102-001-1",
-                             "digest": "ab" * 32, "signature": "cd" * 64, "path": "x.docx"}),
+        ev(*case_event("case.deny", b, document=denial)),
+        ev("document.sign", {"receipt_no": acc["receipt_no"], **denial}),
         ev("case.deliver", {"case_id": b, "method": "pickup", "role": "applicant",
                             "document": "新城审送字〔2026〕第00003号", "at": "2026-10-10"}),
         ev(*case_event("case.approve", c, document={"kind": "准予行政许可决定书", "number": "N-3",
                                                     "sha256": "e" * 64})),
     ]
-    assert _push(db_url, station, life) == ["applied"] * 8 + ["conflict"] + ["applied"] * 3 + ["retry"]
+    assert _push(db_url, hall, life, files) == ["applied"] * 8 + ["conflict"] + ["applied"] * 3 + ["retry"]
     engine = create_engine(db_url)
     with engine.connect() as conn:
         rows = {r.id: r for r in conn.execute(text("SELECT * FROM cases"))}
@@ -264,10 +288,11 @@ def test_every_case_event_kind_moves_the_case(db_url):
     assert (rows[b].status, rows[b].document_no) == ("delivered", "新城审不许字〔2026〕第00002号")
     assert rows[c].status == "accepted"                              # the approval waits for its file
     assert docs["新城审不许字〔2026〕第00002号"].case_id == b
-    assert docs["新城审不许字〔2026〕第00002号"].seal_id == "S-610102-001-1"
+    assert docs["新城审不许字〔2026〕第00002号"].seal_id == seal.id
+    assert docs["新城审不许字〔2026〕第00002号"].sha256 == denial["sha256"]
     data = change if isinstance(change, dict) else json.loads(change)
     assert data["event"] == "case.deliver" and data["document"]["kind"] == "不予行政许可决定书"
-    assert data["document"]["digest"] == "ab" * 32
+    assert data["document"]["digest"] == denial["digest"]
 
     private, public = signing.generate_keypair("ecdsa-p256")
     cert = certificates.make_certificate(seal_id="S-9", name="测试专用章", category="受理", organ="测试局",
@@ -275,16 +300,18 @@ def test_every_case_event_kind_moves_the_case(db_url):
                                     valid_to=date(2027, 1, 1), issuer_id="S-9",
                                     issuer_algorithm="ecdsa-p256", issuer_private=private)
     other_cert = dict(cert, organ="另一个局")
-    # (the station's next events would wait behind the retried approval: another terminal)
     keeper = Caller("004", "S01", "610102")
     seal_events = [make_event(1, "seal.create", {"seal_id": "S-9", "certificate": cert}),
                    make_event(2, "seal.create", {"seal_id": "S-9", "certificate": cert})]
     assert _push(db_url, keeper, seal_events) == ["applied", "applied"]         # the same again: no-op
-    assert _push(db_url, other, [make_event(1, "seal.revoke", {"seal_id": "S-9", "reason": "x"}),
-                                 make_event(2, "seal.create", {"seal_id": "S-9", "certificate": other_cert})]) \
-        == ["conflict", "conflict"]
-    assert _push(db_url, hall, [make_event(1, "seal.revoke", {"seal_id": "S-9", "reason": "遗失"}),
-                                make_event(2, "seal.revoke", {"seal_id": "S-9", "reason": "遗失"})]) \
+    # Another station's seal is neither revoked (its whole batch refused, issue 16) nor replaced.
+    with pytest.raises(Refused, match="无权办理"):
+        _push(db_url, other, [make_event(1, "seal.revoke", {"seal_id": "S-9", "reason": "x"})])
+    assert _push(db_url, other, [make_event(1, "seal.create", {"seal_id": "S-9", "certificate": other_cert})]) \
+        == ["conflict"]
+    hall2 = Caller("005", "district", "610102")      # (the hall's next events wait behind its approval)
+    assert _push(db_url, hall2, [make_event(1, "seal.revoke", {"seal_id": "S-9", "reason": "遗失"}),
+                                 make_event(2, "seal.revoke", {"seal_id": "S-9", "reason": "遗失"})]) \
         == ["applied", "applied"]
 
 
