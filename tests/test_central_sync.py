@@ -18,6 +18,7 @@ import httpx
 from forms import certificates, signing
 from forms.stamp import SealForSigning, stamp_and_sign
 
+from .decision_support import decision_seal
 from .helpers import together
 from .test_central_support import (Central, acceptance, case_event, central_db_url,  # noqa: F401
                                    cli_json, pg_central, pg_server)
@@ -49,10 +50,12 @@ def test_two_terminals_deciding_one_case_at_once(pg_central):
     one = pg_central.enroll("district", "001")
     two = pg_central.enroll("district", "002")
     accs = [acceptance("S01") for _ in range(30)]
-    assert set(one.statuses([one.event("acceptance.accepted", a) for a in accs])) == {"applied"}
-    ids = [a["cases"][0]["id"] for a in accs]
-    approvals = [one.event(*case_event("case.approve", i)) for i in ids]
-    denials = [two.event(*case_event("case.deny", i)) for i in reversed(ids)]
+    seal = decision_seal()
+    assert set(one.statuses([one.event("seal.create", seal.create_payload())]
+                            + [one.event("acceptance.accepted", a) for a in accs])) == {"applied"}
+    # Each decision with its own sealed document (issue 16), uploaded before the race.
+    approvals = [one.decide("case.approve", a["cases"][0]["id"], a["receipt_no"], seal) for a in accs]
+    denials = [two.decide("case.deny", a["cases"][0]["id"], a["receipt_no"], seal) for a in reversed(accs)]
     a, d = together(lambda: one.results(approvals), lambda: two.results(denials))
     outcome = {}
     for ev, res in zip(approvals, a):
@@ -185,12 +188,13 @@ def test_server_killed_mid_batch_then_resent_applies_everything_once(central_db_
 
 
 def _killed_mid_batch(server):
-    t = server.enroll("S01", "001")
+    # The district hall's terminal: it accepts and reviews (a station may not review, issue 16).
+    t = server.enroll("district", "001")
     batches, reviewed = [], set()
     for _ in range(16):
         batch = []
         for i in range(125):
-            acc = acceptance("S01")
+            acc = acceptance("district")
             batch.append(t.event("acceptance.accepted", acc))
             if i % 2 == 0:
                 case_id = acc["cases"][0]["id"]
