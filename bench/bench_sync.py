@@ -48,7 +48,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import benchlib  # noqa: E402
-from sync_day import Day  # noqa: E402
+from sync_day import decision_seal, make_days as sealed_days  # noqa: E402
 from sync_pg import PgServer, migrated_template  # noqa: E402
 from sync_many import MAX_WAIT, make_days, many_floor, many_real, p95, same_rows  # noqa: E402
 from sync_pull import bench_pull  # noqa: E402
@@ -59,8 +59,8 @@ MIN_RATIO = 0.3
 
 # --------------------------------------------------------------------------- many terminals
 
-def bench_many(pg, template: str, args, work: Path) -> dict:
-    days = make_days(args.terminals, args.per_terminal)
+def bench_many(pg, template: str, args, work: Path, seal) -> dict:
+    days = make_days(args.terminals, args.per_terminal, seal)
     total = sum(len(d.events) for d in days)
     print(f"  多终端：{args.terminals} 个终端同时推送，各 {args.per_terminal} 个事件（每终端一次 POST），"
           f"共 {total:,} 个；服务器 1 个与 2 个工作进程，与裸 COPY 轮流", flush=True)
@@ -71,9 +71,9 @@ def bench_many(pg, template: str, args, work: Path) -> dict:
     for i in range(args.repeat):
         for side in sides[i % 3:] + sides[:i % 3]:
             if side == "floor":
-                s, info[side] = many_floor(pg, template, days, str(i))
+                s, info[side] = many_floor(pg, template, days, str(i), seal)
             else:
-                s, info[side] = many_real(pg, template, days, int(side[1]), f"{side}_{i}", work)
+                s, info[side] = many_real(pg, template, days, int(side[1]), f"{side}_{i}", work, seal)
                 waits[side] += info[side]["waits"]
             times[side].append(s)
             label = {"w1": "1 个工作进程", "w2": "2 个工作进程", "floor": "裸 COPY    "}[side]
@@ -121,10 +121,12 @@ def main(argv=None) -> int:
               flush=True)
         template = migrated_template(pg)
         t = time.perf_counter()
-        day = Day(args.events)
+        seal = decision_seal()
+        [day] = sealed_days([(args.events, 5, "001")], seal)
         batches = floor_batches(day)
         print(f"  {len(day.events):,} 个事件（{len(batches)} 批，每批 ≤ {BATCH}），{len(day.files):,} 份文书文件"
-              f"（预先上传）；生成 {time.perf_counter() - t:.1f} s", flush=True)
+              f"（预先上传，其中 {len(day.contents):,} 份盖章的决定书）；生成 {time.perf_counter() - t:.1f} s",
+              flush=True)
         print(f"  组成：{day.mix()}", flush=True)
         real, floor, details = [], [], {}
         import copy as _copy
@@ -133,11 +135,11 @@ def main(argv=None) -> int:
             order = ("real", "floor") if i % 2 == 0 else ("floor", "real")
             for side in order:
                 if side == "real":
-                    s, info = push_real(pg, template, day, str(i), work)
+                    s, info = push_real(pg, template, day, str(i), work, seal)
                     real.append(s)
                     details["real"] = info
                 else:
-                    s, info = push_floor(pg, template, [day], _copy.deepcopy(batches), str(i))
+                    s, info = push_floor(pg, template, [day], _copy.deepcopy(batches), str(i), seal)
                     floor.append(s)
                     details["floor"] = info
                 print(f"  第{i + 1}轮 {'服务器推送' if side == 'real' else '裸 COPY  '}："
@@ -162,7 +164,7 @@ def main(argv=None) -> int:
                   "ratio": ratio, "ratios": ratios, "statuses": statuses, "rows": details, "pass_push": ok_push}
         ok_many = True
         if not args.skip_many:
-            result["many"] = many = bench_many(pg, template, args, work)
+            result["many"] = many = bench_many(pg, template, args, work, seal)
             ok_many = many["pass"]
         ok_pull = True
         if not args.skip_pull:

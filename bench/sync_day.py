@@ -1,11 +1,21 @@
 """bench_sync's workload: the events of one terminal's real day and the rows a correct
-centre writes for them."""
+centre writes for them.
+
+Since issue 16 the centre applies a decision only with its sealed document, which it
+reads and verifies: each approve/deny carries a real 准予/不予行政许可决定书 signed by the
+bench's decision seal (registered at the centre before the clock starts). Filling a
+.docx costs a few hundred ms, so ``make_day`` builds the day twice: a draft names the
+decisions, their documents are signed in a process pool, then the day is built again
+(deterministic from its seed and start) with them."""
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import random
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime, timedelta
 
 import benchlib  # noqa: F401 (puts the project on sys.path)
@@ -35,15 +45,20 @@ class Day:
     describes it): the events row, new acceptance/case/document rows, the changed case
     state and the change rows."""
 
-    def __init__(self, n: int, seed: int = 5, terminal: str = TERMINAL):
+    def __init__(self, n: int, seed: int = 5, terminal: str = TERMINAL, *, start: datetime | None = None,
+                 documents: dict[tuple[str, str], tuple[bytes, dict]] | None = None):
         rng = random.Random(seed)
         self.rng = rng
         self.terminal = terminal
         self.events: list[dict] = []
         self.files: list[str] = []           # sha256 of decision / receipt documents (uploaded first)
+        # Decisions' sealed documents by (terminal, number) (None: a draft, which lists what to sign).
+        self.documents = documents
+        self.decisions: list[tuple[str, str, str]] = []      # (event kind, receipt, number) of a draft
+        self.contents: dict[str, bytes] = {}                  # sha256 -> a decision document's bytes
         self.cases: dict[str, dict] = {}     # the case state after each event
         self.docs: dict[tuple[str, str], dict] = {}    # (acceptance id, number) -> documents row
-        start = datetime.now(CST).replace(tzinfo=None, microsecond=0) - timedelta(hours=10)
+        start = start or datetime.now(CST).replace(tzinfo=None, microsecond=0) - timedelta(hours=10)
         self.moments = [start + timedelta(seconds=3 * i) for i in range(n + 5)]
         pools = {k: [] for k in ("accepted", "reviewing", "suspended", "decided", "awaiting")}
         self.per_event: list[dict] = []
@@ -197,11 +212,7 @@ class Day:
             case["due_date"] = case["due_date"] + timedelta(days=10)
         if kind in ("case.approve", "case.deny"):
             number = (f"新城审{'许' if kind == 'case.approve' else '不许'}字〔{at.year}〕第{next(numbers):05d}号")
-            document = {"kind": "准予许可决定书" if kind == "case.approve" else "不予许可决定书",
-                        "number": number, "sha256": self._file(), "seal_id": "S-XC-SHMS-01",
-                        "digest": hashlib.sha256(number.encode()).hexdigest(),
-                        "signature": "MEUCIQ" + hashlib.sha256(number.encode() + b"s").hexdigest()[:80],
-                        "path": f"documents/2026/{case['receipt_no']}/{number}.pdf"}
+            document = self._decision(kind, case["receipt_no"], number)
             payload.update(decided_on=_day(at.date()), reason=None if kind == "case.approve"
                            else "材料不符合法定条件", document=document)
         if kind != "case.approve" and kind != "case.deny" and kind != "case.delivered":
@@ -220,6 +231,17 @@ class Day:
         self._touch(case, ev)
         if then:
             pools[then].append(case["id"])
+
+    def _decision(self, kind: str, receipt: str, number: str) -> dict:
+        """The decision's sealed document (a draft: a stand-in, and the decision noted)."""
+        if self.documents is None:
+            self.decisions.append((kind, receipt, number))
+            return {"kind": DECISION_KINDS[kind], "number": number, "sha256": "0" * 64, "seal_id": "",
+                    "digest": "", "signature": "", "path": ""}
+        data, document = self.documents[(self.terminal, number)]
+        self.contents[document["sha256"]] = data
+        self.files.append(document["sha256"])
+        return dict(document)
 
     def _deliver(self, pools) -> None:
         case = self._take(pools, "decided")
@@ -266,3 +288,33 @@ class Day:
             kinds[ev["kind"]] = kinds.get(ev["kind"], 0) + 1
         return "，".join(f"{k} {v}" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1]))
 
+
+
+DECISION_KINDS = {"case.approve": "准予行政许可决定书", "case.deny": "不予行政许可决定书"}
+
+
+def decision_seal():
+    """The bench's decision seal (商事登记专用章), registered at the centre before the clock."""
+    from tests.decision_support import decision_seal as make
+
+    return make("商事登记", "S-BENCH-SJ-01")
+
+
+def _sign(job: tuple) -> tuple[str, bytes, dict]:
+    from tests.decision_support import signed_decision
+
+    seal, terminal, kind, receipt, number = job
+    data, document = signed_decision(seal, kind, receipt, number)
+    return (terminal, number), data, document
+
+
+def make_days(specs: list[tuple[int, int, str]], seal) -> list[Day]:
+    """Days for (events, seed, terminal), their decisions' documents signed by ``seal``
+    in a pool of processes (fork: the children start with forms imported)."""
+    start = datetime.now(CST).replace(tzinfo=None, microsecond=0) - timedelta(hours=10)
+    drafts = [Day(n, seed, terminal, start=start) for n, seed, terminal in specs]
+    jobs = [(seal, draft.terminal, *d) for draft in drafts for d in draft.decisions]
+    with ProcessPoolExecutor(max(1, min(4, os.cpu_count() or 1)),
+                             mp_context=multiprocessing.get_context("fork")) as pool:
+        signed = {key: (data, document) for key, data, document in pool.map(_sign, jobs, chunksize=4)}
+    return [Day(n, seed, terminal, start=start, documents=signed) for n, seed, terminal in specs]

@@ -14,31 +14,33 @@ from pathlib import Path
 
 import httpx
 from sync_day import STATION, Day
+from sync_day import make_days as sealed_days
 from sync_pg import PgServer
-from sync_push import Server, floor_batches, preload_files, push_floor, table_counts
+from sync_push import Server, floor_batches, preload_files, preload_seal, push_floor, table_counts
 
 TERMINALS = 50
 PER_TERMINAL = 200
 MAX_WAIT = 3.0          # seconds a terminal may wait for its push's answer
 
 
-def make_days(terminals: int, per_terminal: int) -> list[Day]:
-    return [Day(per_terminal, seed=100 + n, terminal=f"{n:03d}") for n in range(1, terminals + 1)]
+def make_days(terminals: int, per_terminal: int, seal) -> list[Day]:
+    return sealed_days([(per_terminal, 100 + n, f"{n:03d}") for n in range(1, terminals + 1)], seal)
 
 
-def many_floor(pg: PgServer, template: str, days: list[Day], tag: str) -> tuple[float, dict]:
+def many_floor(pg: PgServer, template: str, days: list[Day], tag: str, seal) -> tuple[float, dict]:
     batches = [b for day in days for b in floor_batches(day)]
-    return push_floor(pg, template, days, copy.deepcopy(batches), f"many_{tag}")
+    return push_floor(pg, template, days, copy.deepcopy(batches), f"many_{tag}", seal)
 
 
 def many_real(pg: PgServer, template: str, days: list[Day], workers: int, tag: str,
-              work: Path) -> tuple[float, dict]:
+              work: Path, seal) -> tuple[float, dict]:
     """Every terminal's push released at one moment; the time until the last answer,
     and each terminal's wait for its own."""
     db = pg.create(f"many_real_{tag}", template)
     url = pg.url(db)
     for day in days:
-        preload_files(pg, db, day.files, day.terminal)
+        preload_files(pg, db, day, work / f"files-many-{tag}")
+    preload_seal(pg, db, seal)
     server = Server(url, work / f"files-many-{tag}", workers=workers)
     clients: list[httpx.Client] = []
     try:

@@ -4,6 +4,7 @@ fingerprints that say both wrote the same."""
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
@@ -75,23 +76,50 @@ class Server:
 
 # --------------------------------------------------------------------------- push: real
 
-def preload_files(pg: PgServer, db: str, shas: list[str], terminal: str = TERMINAL) -> None:
-    """The documents' files, uploaded before their events (as the client does)."""
+def preload_files(pg: PgServer, db: str, day: Day, files_dir: Path | None = None) -> None:
+    """The documents' files, uploaded before their events (as the client does): their
+    rows, and (``files_dir``: the server's folder) the decisions' documents themselves,
+    which the centre reads and verifies (issue 16). Other documents' bytes are never
+    read by the centre, so only their rows are written."""
     import psycopg
 
     at = datetime.now(CST).replace(tzinfo=None)
+    if files_dir is not None:
+        for sha, data in day.contents.items():
+            target = files_dir / sha[:2] / sha
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
     with psycopg.connect(pg.dsn(db)) as conn, conn.cursor() as cur:
         with cur.copy("COPY files (sha256, size, complete, path, station, terminal, created_at, completed_at)"
                       " FROM STDIN") as copy:
-            for sha in shas:
-                copy.write_row((sha, 48_000, True, f"{sha[:2]}/{sha}", STATION, terminal, at, at))
+            for sha in day.files:
+                size = len(day.contents[sha]) if sha in day.contents else 48_000
+                copy.write_row((sha, size, True, f"{sha[:2]}/{sha}", STATION, day.terminal, at, at))
         cur.execute("ANALYZE files")
 
 
-def push_real(pg: PgServer, template: str, day: Day, tag: str, work: Path) -> tuple[float, dict]:
+def preload_seal(pg: PgServer, db: str, seal) -> None:
+    """The decision seal, registered at the centre before the clock starts (as the
+    district's ``seal.create`` would have), on both sides."""
+    import psycopg
+    from psycopg.types.json import Jsonb
+
+    cert = seal.certificate
+    public = base64.urlsafe_b64decode(cert["public_key"] + "=" * (-len(cert["public_key"]) % 4))
+    at = datetime.now(CST).replace(tzinfo=None)
+    with psycopg.connect(pg.dsn(db)) as conn:
+        conn.execute("INSERT INTO seals (id, name, category, algorithm, public_key, certificate, status, valid_from,"
+                     " valid_to, station, terminal, created_at) VALUES (%s, %s, %s, %s, %s, %s, 'active', %s, %s,"
+                     " %s, %s, %s)",
+                     (seal.id, cert["name"], cert["category"], cert["algorithm"], public,
+                      Jsonb(cert), cert["valid_from"], cert["valid_to"], STATION, TERMINAL, at))
+
+
+def push_real(pg: PgServer, template: str, day: Day, tag: str, work: Path, seal) -> tuple[float, dict]:
     db = pg.create(f"push_real_{tag}", template)
     url = pg.url(db)
-    preload_files(pg, db, day.files)
+    preload_files(pg, db, day, work / f"files-{tag}")
+    preload_seal(pg, db, seal)
     server = Server(url, work / f"files-{tag}")
     try:
         client = server.enroll(url, STATION, TERMINAL)
@@ -191,13 +219,15 @@ def floor_batches(day: Day) -> list[dict]:
     return out
 
 
-def push_floor(pg: PgServer, template: str, days: list[Day], batches: list[dict], tag: str) -> tuple[float, dict]:
+def push_floor(pg: PgServer, template: str, days: list[Day], batches: list[dict], tag: str,
+               seal) -> tuple[float, dict]:
     """The floor: the days' rows written with COPY, one batch (one transaction) after another."""
     import psycopg
 
     db = pg.create(f"push_floor_{tag}", template)
     for day in days:
-        preload_files(pg, db, day.files, day.terminal)
+        preload_files(pg, db, day)
+    preload_seal(pg, db, seal)
     q = lambda cols: ", ".join(f'"{c}"' for c in cols)
     with psycopg.connect(pg.dsn(db)) as conn:
         t = time.perf_counter()
