@@ -31,6 +31,7 @@ from .batch import parse_batch
 from .db import CentralDB
 from .files import FileStore, ascii_int, check_lengths, check_sha, default_dir, header_int
 from .models import SealRecord, StoredFile
+from .openapi import describe
 from .protocol import ApiError, now, server_time
 from .terminals import Caller, authenticate, enroll
 
@@ -282,7 +283,7 @@ def create_app(db_url: str, *, files_dir: str | Path | None = None) -> FastAPI:
         value = request.query_params.get(name)
         if value is None or value == "":
             return default
-        number = ascii_int(value, 18)
+        number = ascii_int(value, len(str(high)))
         if number is None:
             raise ApiError(422, "invalid", f"参数 {name} 应为非负整数（ASCII 数字）")
         if not low <= number <= high:
@@ -345,7 +346,7 @@ def create_app(db_url: str, *, files_dir: str | Path | None = None) -> FastAPI:
             components.update(body.pop("$defs", {}))
             components[model.__name__] = body
         schema["info"]["x-protocol"] = PROTOCOL_VERSION
-        app.openapi_schema = schema
+        app.openapi_schema = describe(schema)
         return schema
 
     app.openapi = openapi

@@ -50,11 +50,19 @@ def block_from(start: int, size: int) -> tuple[int, int]:
     return start, last
 
 
+def _whole(value):
+    """A JSON integer: 2026 or 2026.0 (JSON Schema's "integer" is any number with no
+    fraction, and the description says integer); anything else is returned as it is."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+        return int(value)
+    return value
+
+
 def check_request(body) -> tuple[str, str, int, int]:
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", "请求体应为 JSON 对象")
-    authority, act, year, size = (body.get("authority"), body.get("act"), body.get("year"),
-                                  body.get("size", 1000))
+    authority, act, year, size = (body.get("authority"), body.get("act"), _whole(body.get("year")),
+                                  _whole(body.get("size", 1000)))
     if not isinstance(authority, str) or not 1 <= len(authority.strip()) <= 40 or not clean_label(authority):
         raise ApiError(422, "invalid", "机关简称 authority 应为1至40个字符")
     if not isinstance(act, str) or not 1 <= len(act.strip()) <= 10 or not clean_label(act):

@@ -71,7 +71,7 @@ class Origin(BaseModel):
 class ChangeOut(BaseModel):
     cursor: int
     kind: Literal["catalog.matter", "catalog.removed", "catalog.version", "calendar.year",
-                  "seal.certificate", "user", "case"]
+                  "seal.certificate", "user", "case", "material", "transfer"]
     key: str
     data: dict[str, Any]
     origin: Origin
@@ -83,9 +83,13 @@ class ChangesAnswer(BaseModel):
     more: bool
 
 
+# A label: no control characters, something besides spaces (protocol.clean_label).
+LABEL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+
+
 class BlockRequest(BaseModel):
-    authority: str = Field(examples=["新城审"], max_length=40)
-    act: str = Field(examples=["受"], max_length=10)
+    authority: str = Field(examples=["新城审"], max_length=40, pattern=LABEL)
+    act: str = Field(examples=["受"], max_length=10, pattern=LABEL)
     year: int = Field(ge=2000, le=2100)
     size: int = Field(1000, ge=1, le=10_000)
 
