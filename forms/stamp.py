@@ -2,16 +2,15 @@
 
 What is signed
 ==============
-The content digest is ``digest(algorithm, canonical_document(fields, body))``
-(forms.signing) where
-
-* ``body`` is the document's visible text (forms.docx_tools.document_text:
-  paragraphs and table cells in reading order), so changing one character of
-  the notice changes the digest;
-* ``fields`` are the facts that matter beyond the text: ``kind``,
-  ``document_no``, ``receipt_no``, ``seal_id``, ``seal_image_sha256`` (the
-  SHA-256 of the seal picture placed on the page, so swapping the picture is
-  caught) and ``signed_at``.
+The whole package (forms.package): the content digest is
+``H(canonical_package(algorithm, fields, parts, exclude=(container, QR picture)))``,
+H being the seal algorithm's hash, where the ``fields`` are ``version``, ``kind``,
+``document_no``, ``receipt_no``, ``seal_id``, ``algorithm``, ``seal_image_sha256``
+(the SHA-256 of the picture drawn at the seal's place: ``package.drawn_seal_sha256``),
+``signed_at``, ``qr_part`` (the one picture left out, named so the exclusion is
+signed too) and ``container`` (the container's part name). Every other part — text,
+colours, headers, footers, text boxes, comments, styles, relationships, added or
+removed parts — changes the digest.
 
 The seal then signs ``payload_signed_bytes(document_no, receipt_no, digest,
 seal_id)``: the same bytes whether checked from the file or from the QR code
@@ -19,44 +18,57 @@ printed on the page (``WS1|…``), so a paper copy verifies offline.
 
 Where it is kept
 ================
-In the .docx's custom properties (docProps/custom.xml, which are not part of
-the visible text): ``ws_version`` = 1, ``ws_kind``, ``ws_document_no``,
-``ws_receipt_no``, ``ws_seal_id``, ``ws_algorithm``, ``ws_seal_image_sha256``,
-``ws_signed_at``, ``ws_digest`` and ``ws_signature`` (base64url), and in the
-database's document row.
+In the signature container ``_ws/signature.xml`` (forms.package), whose entries are
+the fields above plus ``digest`` and ``signature`` (base64url), and in the
+database's document row. Other signature data may be added to the container later
+without touching the digest. Documents of the first format (version 1, the values
+in docProps/custom.xml and only the visible text signed) no longer verify: their
+signature does not cover what is printed.
 
-The QR image is not part of what is signed (it carries the signature): the
-template is filled once with a placeholder picture, and that picture's bytes
-are replaced by the real QR code afterwards.
+How it is written
+=================
+The template is filled once with a placeholder where the QR code goes and the
+container's part (empty) is added; the package is then written part by part, all
+but those two first. Their bytes give the digest; the signature makes the QR code;
+the QR picture and the container are written last. One pass, no second save.
+
+How it is verified
+==================
+Limits first (package.read_parts), then: the container's entries, the seal known
+and usable, the picture drawn at the seal's place equal to the signed hash, the
+digest over the package, the seal's signature, and the QR picture equal to the QR
+code of the signed payload (package.same_picture).
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
+import zipfile
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from collections.abc import Callable, Mapping
+
+from docx.opc.packuri import PackURI
+from docx.opc.part import Part
+from docx.opc.pkgwriter import PackageWriter
+from docx.parts.image import ImagePart
 
 from forms.errors import FormError
 
 from printing import codes
 
-from . import signing
-from .docx_tools import (document_text, document_text_of, get_custom_properties, image_hashes,
-                         set_custom_properties_on)
+from . import package, signing
 from .templates import render
 
-VERSION = "1"
+VERSION = "2"
+LEGACY_VERSION = "1"
+SIGNED_FIELDS = ("version", "kind", "document_no", "receipt_no", "seal_id", "algorithm",
+                 "seal_image_sha256", "signed_at", "qr_part", "container")
 
 
 def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    return signing.b64url(data)
 
 
 def qr_png(payload: str) -> bytes:
@@ -84,48 +96,73 @@ class Signed:
     qr_payload: str
 
 
-def _fields(kind: str, document_no: str, receipt_no: str, seal_id: str, seal_sha: str,
-            signed_at: str) -> dict[str, str]:
-    return {"kind": kind, "document_no": document_no, "receipt_no": receipt_no,
-            "seal_id": seal_id, "seal_image_sha256": seal_sha, "signed_at": signed_at}
+class _Writer:
+    """python-docx's package writer, split in two: everything but the held-back parts
+    first (their bytes kept for the digest), the held-back parts once signed."""
+
+    def __init__(self) -> None:
+        self.out = io.BytesIO()
+        self.zip = zipfile.ZipFile(self.out, "w", compression=zipfile.ZIP_DEFLATED)
+        self.parts: dict[str, bytes] = {}
+
+    def write(self, pack_uri, blob: bytes) -> None:
+        self.parts[pack_uri.membername] = blob
+        self.zip.writestr(pack_uri.membername, blob)
+
+    def close(self) -> bytes:
+        self.zip.close()
+        return self.out.getvalue()
 
 
-def _replace_image(document, old: bytes, new: bytes) -> None:
-    """Swap the placeholder picture's bytes for the QR code, in memory."""
-    from docx.parts.image import ImagePart
-
+def _placeholder_part(document) -> ImagePart:
     parts = [p for p in document.part.package.iter_parts()
-             if isinstance(p, ImagePart) and p.blob == old]
+             if isinstance(p, ImagePart) and p.blob == _PLACEHOLDER]
     if len(parts) != 1:
         raise FormError("文书模板中的二维码位置不唯一，无法签章")
-    parts[0]._blob = new
+    return parts[0]
 
 
 def stamp_and_sign(kind: str, context: Mapping, *, seal: SealForSigning, document_no: str,
                    receipt_no: str, signed_at: datetime) -> Signed:
-    """Fill the template, place the seal, sign the content and print the QR code."""
-    # One pass in memory: render, read the text, sign, swap in the QR code, add the
-    # signature properties, save once (each extra open/save of a .docx costs ~10 ms).
+    """Fill the template, place the seal, sign the whole package and print the QR code."""
     tpl = render(kind, {**context, "document_no": document_no}, seal_png=seal.image_png,
                  qr_png=_PLACEHOLDER)
-    stamp = signed_at.isoformat(timespec="seconds")
-    seal_sha = hashlib.sha256(seal.image_png).hexdigest()
-    canonical = signing.canonical_document(
-        _fields(kind, document_no, receipt_no, seal.id, seal_sha, stamp), document_text_of(tpl.docx))
-    content_digest = signing.digest(seal.algorithm, canonical)
+    document = tpl.docx
+    pkg = document.part.package
+    qr_part = _placeholder_part(document)
+    container = Part(PackURI("/" + package.CONTAINER_PART), package.CONTAINER_CONTENT_TYPE, b"", pkg)
+    pkg.relate_to(container, package.CONTAINER_RELTYPE)
+    parts = list(pkg.iter_parts())
+    for part in parts:
+        part.before_marshal()
+    held = (qr_part, container)
+    writer = _Writer()
+    # The same steps as python-docx's PackageWriter.write, the held-back parts last.
+    PackageWriter._write_content_types_stream(writer, parts)
+    PackageWriter._write_pkg_rels(writer, pkg.rels)
+    PackageWriter._write_parts(writer, [p for p in parts if p not in held])
+    if any(len(p.rels) for p in held):
+        raise FormError("文书模板的二维码图片不应有关联部件，无法签章")
+
+    seal_sha = package.drawn_seal_sha256(writer.parts)
+    if seal_sha != hashlib.sha256(seal.image_png).hexdigest():
+        raise FormError("印章没有按位置出现在文书页面上，无法签章")
+    fields = {"version": VERSION, "kind": kind, "document_no": document_no,
+              "receipt_no": receipt_no, "seal_id": seal.id, "algorithm": seal.algorithm,
+              "seal_image_sha256": seal_sha,
+              "signed_at": signed_at.isoformat(timespec="seconds"),
+              "qr_part": qr_part.partname.membername, "container": package.CONTAINER_PART}
+    content_digest = package.package_digest(seal.algorithm, fields, writer.parts,
+                                            (fields["qr_part"], package.CONTAINER_PART))
     signature = signing.sign(seal.algorithm, seal.private_key,
                              signing.payload_signed_bytes(document_no, receipt_no, content_digest, seal.id))
     payload = signing.make_qr_payload(document_no=document_no, receipt_no=receipt_no,
                                       digest=content_digest, seal_id=seal.id, signature=signature)
-    _replace_image(tpl.docx, _PLACEHOLDER, qr_png(payload))
-    set_custom_properties_on(tpl.docx, {
-        "ws_version": VERSION, "ws_kind": kind, "ws_document_no": document_no,
-        "ws_receipt_no": receipt_no, "ws_seal_id": seal.id, "ws_algorithm": seal.algorithm,
-        "ws_seal_image_sha256": seal_sha, "ws_signed_at": stamp,
-        "ws_digest": _b64(content_digest), "ws_signature": _b64(signature)})
-    out = io.BytesIO()
-    tpl.save(out)
-    return Signed(out.getvalue(), content_digest, signature, payload)
+    qr_part._blob = qr_png(payload)
+    container._blob = package.container_xml(
+        {**fields, "digest": _b64(content_digest), "signature": _b64(signature)})
+    PackageWriter._write_parts(writer, held)
+    return Signed(writer.close(), content_digest, signature, payload)
 
 
 @dataclass(frozen=True)
@@ -152,11 +189,13 @@ class Verdict:
     seal_name: str = ""
     signed_at: str = ""
     digest: str = ""
+    seal_image_sha256: str = ""     # the picture drawn at the seal's place (checked)
 
     def to_json(self) -> dict:
         return {"valid": self.valid, "reason": self.reason, "document_no": self.document_no,
                 "receipt_no": self.receipt_no, "kind": self.kind, "seal_id": self.seal_id,
-                "seal": self.seal_name, "signed_at": self.signed_at or None, "digest": self.digest}
+                "seal": self.seal_name, "signed_at": self.signed_at or None, "digest": self.digest,
+                "seal_image_sha256": self.seal_image_sha256 or None}
 
 
 Lookup = Callable[[str], SealRecord | None]
@@ -172,39 +211,73 @@ def _check_seal(seal: SealRecord | None, seal_id: str, on: date | None) -> str |
     return None
 
 
+_CHANGED = "文书内容在签章后被改动（文字、格式、页眉页脚、文本框或其他部件）"
+_CUSTOM_PROPERTY = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}property"
+
+
+def _legacy_signed(parts: Mapping[str, bytes]) -> bool:
+    """A document of the first format (its signature in docProps/custom.xml)."""
+    root = package.parse_xml(parts.get("docProps/custom.xml", b""))
+    return root is not None and any(p.get("name") == "ws_signature" for p in root.iter(_CUSTOM_PROPERTY))
+
+
 def verify_docx(docx: bytes, lookup: Lookup) -> Verdict:
-    """Check a document file. FormError only when the file is not a readable .docx."""
-    props = get_custom_properties(docx)
-    if props.get("ws_version") != VERSION or "ws_signature" not in props:
+    """Check a document file. FormError only when the file is not a readable .docx
+    (damaged, or beyond the limits of forms.package)."""
+    parts = package.read_parts(docx)
+    blob = parts.get(package.CONTAINER_PART)
+    if blob is None:
+        if package.main_document(parts) is None:
+            raise FormError(package.INVALID_DOCX)
+        if _legacy_signed(parts):
+            return Verdict(False, "文书使用旧版签章（只保护正文文字，页眉、文本框、颜色等改动无法发现），"
+                                  "不能据此认定有效；请核验纸面二维码，或请出具机关重新签发")
         return Verdict(False, "文书没有本系统的电子签章（未签章）")
+    entries = package.parse_container(blob)
+    if entries is None or entries.get("version") != VERSION:
+        return Verdict(False, "文书的签章信息不完整或已损坏")
     try:
-        kind, document_no, receipt_no = props["ws_kind"], props["ws_document_no"], props["ws_receipt_no"]
-        seal_id, algorithm, seal_sha = props["ws_seal_id"], props["ws_algorithm"], props["ws_seal_image_sha256"]
-        stamp = props["ws_signed_at"]
-        recorded_digest, signature = _unb64(props["ws_digest"]), _unb64(props["ws_signature"])
-        signed_on = datetime.fromisoformat(stamp).date()
+        fields = {name: entries[name] for name in SIGNED_FIELDS}
+        recorded_digest = signing.unb64url(entries["digest"])
+        signature = signing.unb64url(entries["signature"])
+        signed_on = datetime.fromisoformat(fields["signed_at"]).date()
     except (KeyError, ValueError):
         return Verdict(False, "文书的签章信息不完整或已损坏")
-    base = dict(document_no=document_no, receipt_no=receipt_no, kind=kind, seal_id=seal_id,
-                signed_at=stamp, digest=props["ws_digest"])
+    document_no, receipt_no, seal_id = fields["document_no"], fields["receipt_no"], fields["seal_id"]
+    base = dict(document_no=document_no, receipt_no=receipt_no, kind=fields["kind"], seal_id=seal_id,
+                signed_at=fields["signed_at"], digest=entries["digest"])
     seal = lookup(seal_id)
     problem = _check_seal(seal, seal_id, signed_on)
     if problem:
         return Verdict(False, problem, seal_name=seal.name if seal else "", **base)
     assert seal is not None         # _check_seal calls an unknown seal a problem
     base["seal_name"] = seal.name
+    algorithm = fields["algorithm"]
     if algorithm != seal.algorithm:
         return Verdict(False, "签名算法与印章登记不符", **base)
-    canonical = signing.canonical_document(
-        _fields(kind, document_no, receipt_no, seal_id, seal_sha, stamp), document_text(docx))
-    if signing.digest(algorithm, canonical) != recorded_digest:
-        return Verdict(False, "文书内容在签章后被改动", **base)
-    if seal_sha not in image_hashes(docx).values():
-        return Verdict(False, "文书上的印章图片被替换或删除", **base)
-    if not signing.verify(algorithm, seal.public_key,
-                          signing.payload_signed_bytes(document_no, receipt_no, recorded_digest, seal_id),
-                          signature):
+    drawn = package.drawn_seal_sha256(parts)
+    if drawn is None:
+        main = package.main_document(parts)
+        if main is None or package.parse_xml(parts[main]) is None:
+            return Verdict(False, _CHANGED, **base)
+        return Verdict(False, "文书页面上找不到印章图片（印章被删除、隐藏或移走）", **base)
+    if drawn != fields["seal_image_sha256"]:
+        return Verdict(False, "文书页面上的印章图片被替换", **base)
+    base["seal_image_sha256"] = drawn
+    qr_part = fields["qr_part"]
+    if fields["container"] != package.CONTAINER_PART or qr_part not in parts \
+            or qr_part == package.CONTAINER_PART:
+        return Verdict(False, "文书的签章信息不完整或已损坏", **base)
+    digest = package.package_digest(algorithm, fields, parts, (qr_part, package.CONTAINER_PART))
+    if digest != recorded_digest:
+        return Verdict(False, _CHANGED, **base)
+    payload_bytes = signing.payload_signed_bytes(document_no, receipt_no, recorded_digest, seal_id)
+    if not signing.verify(algorithm, seal.public_key, payload_bytes, signature):
         return Verdict(False, "电子签名无效（签名与印章公钥不符）", **base)
+    payload = signing.make_qr_payload(document_no=document_no, receipt_no=receipt_no,
+                                      digest=recorded_digest, seal_id=seal_id, signature=signature)
+    if not package.same_picture(parts[qr_part], qr_png(payload)):
+        return Verdict(False, "文书上的二维码图片被替换或改动", **base)
     return Verdict(True, "文书完整，签章有效", **base)
 
 

@@ -251,8 +251,8 @@ def verify_image(ws: Workstation, path: str | Path) -> Verdict:
     data = read_input(path, max_bytes=VERIFY_FILE_MAX)
     try:
         texts = [code["data"] for code in decode_codes(data)]
-    except LibraryError:
-        raise DomainError(f"{Path(path).name} 不是可识别的图片") from None
+    except LibraryError as exc:
+        raise DomainError(f"{Path(path).name} 不是可识别的图片：{exc}") from None
     if not texts:
         raise DomainError("图片中没有找到二维码或条码")
     ours = [t for t in texts if t.strip().startswith("WS1|")]
