@@ -48,9 +48,11 @@ import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import cast
 
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
+from docx.opc.phys_pkg import PhysPkgWriter
 from docx.opc.pkgwriter import PackageWriter
 from docx.parts.image import ImagePart
 
@@ -138,9 +140,10 @@ def stamp_and_sign(kind: str, context: Mapping, *, seal: SealForSigning, documen
     held = (qr_part, container)
     writer = _Writer()
     # The same steps as python-docx's PackageWriter.write, the held-back parts last.
-    PackageWriter._write_content_types_stream(writer, parts)
-    PackageWriter._write_pkg_rels(writer, pkg.rels)
-    PackageWriter._write_parts(writer, [p for p in parts if p not in held])
+    phys = cast(PhysPkgWriter, writer)     # the same write(pack_uri, blob) the zip writer has
+    PackageWriter._write_content_types_stream(phys, parts)
+    PackageWriter._write_pkg_rels(phys, pkg.rels)
+    PackageWriter._write_parts(phys, [p for p in parts if p not in held])
     if any(len(p.rels) for p in held):
         raise FormError("文书模板的二维码图片不应有关联部件，无法签章")
 
@@ -161,7 +164,7 @@ def stamp_and_sign(kind: str, context: Mapping, *, seal: SealForSigning, documen
     qr_part._blob = qr_png(payload)
     container._blob = package.container_xml(
         {**fields, "digest": _b64(content_digest), "signature": _b64(signature)})
-    PackageWriter._write_parts(writer, held)
+    PackageWriter._write_parts(phys, held)
     return Signed(writer.close(), content_digest, signature, payload)
 
 

@@ -7,7 +7,6 @@ from datetime import date, datetime
 import pytest
 
 from forms import signing
-from forms.docx_tools import set_custom_properties
 from forms.package import with_container_entries
 from forms.stamp import SealForSigning, SealRecord, stamp_and_sign, verify_docx, verify_qr
 from forms.errors import FormError
