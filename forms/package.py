@@ -71,7 +71,7 @@ The seal on the page
 (``_rels/.rels`` → officeDocument), in its body the floating pictures (wp:anchor)
 named ``SEAL_DRAWING_NAME``, each one's a:blip → the main document's image
 relationship → that part's bytes. The seal is those bytes' SHA-256 when there is
-at least one such drawing, none hidden, each showing one embedded picture, all the
+at least one such drawing, none hidden (nor in a hidden or deleted run), each showing one embedded picture, all the
 same; otherwise None (no seal on the page). A picture merely present in the
 package counts for nothing.
 """
@@ -386,6 +386,14 @@ def _hidden(doc_pr) -> bool:
     return (doc_pr.get("hidden") or "").lower() in ("1", "true", "on")
 
 
+def _vanished(element) -> bool:
+    """A run formatted as hidden text (w:vanish): its drawing is not printed."""
+    if element.tag != f"{_W}r":
+        return False
+    vanish = element.find(f"{_W}rPr/{_W}vanish")
+    return vanish is not None and (vanish.get(f"{_W}val") or "true") not in ("0", "false", "off")
+
+
 def drawn_seal_sha256(parts: Mapping[str, bytes]) -> str | None:
     """SHA-256 (hex) of the picture drawn at the seal's place (module docstring), or None."""
     main = main_document(parts)
@@ -405,7 +413,7 @@ def drawn_seal_sha256(parts: Mapping[str, bytes]) -> str | None:
             continue
         drawing = doc_pr.getparent()
         if drawing.tag != f"{_WP}anchor" or _hidden(doc_pr) or any(
-                a.tag in (f"{_W}del", _MC_FALLBACK) for a in drawing.iterancestors()):
+                a.tag in (f"{_W}del", _MC_FALLBACK) or _vanished(a) for a in drawing.iterancestors()):
             return None
         blips = list(drawing.iter(f"{_A}blip"))
         if len(blips) != 1 or blips[0].get(f"{_R}link"):
@@ -438,7 +446,8 @@ def _pixels(png: bytes):
                     or getattr(image, "n_frames", 1) != 1):
                 return None
             image.load()
-            return image.mode, image.size, image.tobytes()
+            # A transparent colour would let the page show through the modules.
+            return image.mode, image.size, image.tobytes(), "transparency" in image.info
     except Exception:  # noqa: BLE001 - any picture Pillow cannot read is simply not the one expected
         return None
 

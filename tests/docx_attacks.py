@@ -257,6 +257,15 @@ def seal_hidden(docx: bytes) -> bytes:
     return _document(docx, lambda x: x.replace('name="印章"', 'name="印章" hidden="1"', 1))
 
 
+def seal_in_hidden_run(docx: bytes) -> bytes:
+    """The run that holds the seal drawing formatted as hidden text."""
+    def edit(x: str) -> str:
+        start, _ = _seal_drawing(x)
+        run = x.rindex("<w:r>", 0, start)
+        return x[:run] + "<w:r><w:rPr><w:vanish/></w:rPr>" + x[run + len("<w:r>"):]
+    return _document(docx, edit)
+
+
 def flip_byte(docx: bytes, name: str) -> bytes:
     def change(parts: dict[str, bytes]) -> None:
         data = bytearray(parts[name])

@@ -164,7 +164,8 @@ def test_verify_says_tampered_for_every_change_to_what_is_printed(files, capsys,
     forgeries = {**{name: attack(notice) for name, attack in attacks.PRINTED.items()},
                  "seal removed": attacks.seal_removed(notice),
                  "crossed-out seal, original kept": attacks.seal_crossed_out(notice, seal_png),
-                 "seal hidden": attacks.seal_hidden(notice)}
+                 "seal hidden": attacks.seal_hidden(notice),
+                 "seal in a hidden run": attacks.seal_in_hidden_run(notice)}
     before = snapshot(db_path(files / "data"))
     for name, data in forgeries.items():
         forged = tmp_path / "forged.docx"

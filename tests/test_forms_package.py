@@ -82,7 +82,9 @@ def test_the_excluded_picture_must_be_the_qr_code_of_the_signature(keys):
     ImageDraw.Draw(void).rectangle((0, 0, void.width // 3, void.height // 6), fill=0)
     out = io.BytesIO()
     void.convert("1").save(out, format="PNG")
-    for picture in (out.getvalue(), seal.image_png, b"not a picture"):
+    transparent = io.BytesIO()
+    image.save(transparent, format="PNG", transparency=0)
+    for picture in (out.getvalue(), seal.image_png, b"not a picture", transparent.getvalue()):
         verdict = verify_docx(_with_part(signed.docx, qr_part, picture), lookup_of(record))
         assert not verdict.valid and "二维码" in verdict.reason
 
@@ -123,7 +125,7 @@ def test_the_seal_is_the_picture_drawn_at_its_place(keys):
     assert verdict.seal_image_sha256 == expected and verdict.to_json()["seal_image_sha256"] == expected
 
 
-@pytest.mark.parametrize("attack", ["removed", "crossed out", "hidden"])
+@pytest.mark.parametrize("attack", ["removed", "crossed out", "hidden", "hidden run"])
 def test_a_seal_taken_off_the_page_is_caught(keys, attack):
     """The seal picture's bytes stay in the package (what the old check asked for);
     what is drawn at the seal's place is not the seal."""
@@ -131,7 +133,8 @@ def test_a_seal_taken_off_the_page_is_caught(keys, attack):
     signed = issue(seal)
     forged = {"removed": attacks.seal_removed(signed.docx),
               "crossed out": attacks.seal_crossed_out(signed.docx, seal.image_png),
-              "hidden": attacks.seal_hidden(signed.docx)}[attack]
+              "hidden": attacks.seal_hidden(signed.docx),
+              "hidden run": attacks.seal_in_hidden_run(signed.docx)}[attack]
     original = hashlib.sha256(seal.image_png).hexdigest()
     assert original in image_hashes(forged).values()
     assert seal_picture_sha256(forged) != original
