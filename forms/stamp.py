@@ -124,9 +124,17 @@ def _placeholder_part(document) -> ImagePart:
     return parts[0]
 
 
+ExtraEntries = Callable[[Mapping[str, str], bytes, bytes], Mapping[str, str]]
+
+
 def stamp_and_sign(kind: str, context: Mapping, *, seal: SealForSigning, document_no: str,
-                   receipt_no: str, signed_at: datetime) -> Signed:
-    """Fill the template, place the seal, sign the whole package and print the QR code."""
+                   receipt_no: str, signed_at: datetime, extra: ExtraEntries | None = None) -> Signed:
+    """Fill the template, place the seal, sign the whole package and print the QR code.
+
+    ``extra(fields, digest, signature)``, when given, returns further entries for the
+    signature container (other signature data over the same digest, e.g. GB/T 38540
+    structures); they are outside the digest and may not reuse the document
+    signature's entry names."""
     tpl = render(kind, {**context, "document_no": document_no}, seal_png=seal.image_png,
                  qr_png=_PLACEHOLDER)
     document = tpl.docx
@@ -162,8 +170,11 @@ def stamp_and_sign(kind: str, context: Mapping, *, seal: SealForSigning, documen
     payload = signing.make_qr_payload(document_no=document_no, receipt_no=receipt_no,
                                       digest=content_digest, seal_id=seal.id, signature=signature)
     qr_part._blob = qr_png(payload)
-    container._blob = package.container_xml(
-        {**fields, "digest": _b64(content_digest), "signature": _b64(signature)})
+    entries = {**fields, "digest": _b64(content_digest), "signature": _b64(signature)}
+    more = dict(extra(fields, content_digest, signature)) if extra is not None else {}
+    if set(more) & set(entries):
+        raise FormError("签章容器的附加条目不能与文书签名的条目同名")
+    container._blob = package.container_xml({**entries, **more})
     PackageWriter._write_parts(phys, held)
     return Signed(writer.close(), content_digest, signature, payload)
 

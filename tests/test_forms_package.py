@@ -10,6 +10,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from forms import package, signing
+from forms.errors import FormError
 from forms.docx_tools import document_text, image_hashes, set_custom_properties
 from forms.package import (CONTAINER_PART, drawn_seal_sha256, parse_container, read_parts,
                            seal_picture_sha256, with_container_entries)
@@ -107,6 +108,23 @@ def test_the_container_holds_further_signature_data(keys):
     more = with_container_entries(signed.docx, {"SES_Signature": signing.b64url(b"\x30\x03\x02\x01\x01")})
     assert verify_docx(more, lookup_of(record)).valid
     assert parse_container(read_parts(more)[CONTAINER_PART])["SES_Signature"] == "MAMCAQE"
+    from forms.stamp import stamp_and_sign
+
+    from .test_forms_stamp import SIGNED_AT
+    from .test_forms_templates import DOC_NO
+
+    def ses(fields, digest, signature):
+        assert fields["seal_id"] == seal.id and len(digest) == 32 and len(signature) == 64
+        return {"SES_Signature": signing.b64url(digest)}
+    made = stamp_and_sign("受理通知书", base_context(), seal=seal, document_no=DOC_NO,
+                          receipt_no="610102202609300010001", signed_at=SIGNED_AT, extra=ses)
+    assert verify_docx(made.docx, lookup_of(record)).valid
+    assert parse_container(read_parts(made.docx)[CONTAINER_PART])["SES_Signature"] == \
+        signing.b64url(made.digest)
+    with pytest.raises(FormError, match="同名"):
+        stamp_and_sign("受理通知书", base_context(), seal=seal, document_no=DOC_NO,
+                       receipt_no="610102202609300010001", signed_at=SIGNED_AT,
+                       extra=lambda *_: {"digest": "x"})
     for junk in (b"<x/>", b"not xml", b'<ws:signature xmlns:ws="urn:zhwt:ws-signature:1">'
                  b'<ws:entry name="a"/><ws:entry name="a"/></ws:signature>'):
         verdict = verify_docx(_with_part(signed.docx, CONTAINER_PART, junk), lookup_of(record))
