@@ -91,6 +91,7 @@ from collections.abc import Iterable, Mapping
 
 from lxml import etree
 
+from forms import signing
 from forms.errors import FormError
 
 __all__ = [
@@ -251,8 +252,6 @@ def parse_xml(blob: bytes) -> etree._Element | None:
 
 
 def _hash(algorithm: str, data: bytes) -> bytes:
-    from forms import signing
-
     if _CACHED_MIN <= len(data) <= _CACHED_MAX:
         return _cached_hash(algorithm, data)
     return signing.digest(algorithm, data)
@@ -266,16 +265,12 @@ _CACHED_MIN, _CACHED_MAX = 32 * 1024, 1024 * 1024
 
 @functools.lru_cache(maxsize=24)
 def _cached_hash(algorithm: str, data: bytes) -> bytes:
-    from forms import signing
-
     return signing.digest(algorithm, data)
 
 
 def canonical_package(algorithm: str, fields: Mapping[str, str], parts: Mapping[str, bytes],
                       exclude: Iterable[str]) -> bytes:
     """The bytes a document digest is taken of (see the module docstring)."""
-    from forms import signing
-
     skip = set(exclude)
     names = sorted((n for n in parts if n not in skip), key=lambda n: n.encode("utf-8"))
     out = [PACKAGE_MAGIC, signing.canonical_json(dict(fields)), b"\n",

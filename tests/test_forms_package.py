@@ -5,6 +5,7 @@ picture; the seal checked is the picture drawn at the seal's place."""
 
 import hashlib
 import io
+import re
 
 import pytest
 from PIL import Image, ImageDraw
@@ -166,6 +167,14 @@ def test_drawn_seal_follows_the_package_not_file_names(keys):
     assert drawn_seal_sha256({k: v for k, v in parts.items() if k != "_rels/.rels"}) is None
     broken = dict(parts, **{"word/_rels/document.xml.rels": b"<broken"})
     assert drawn_seal_sha256(broken) is None
+    # A second "seal" showing another picture: which one is the seal is not for a reader
+    # to guess.
+    xml = parts["word/document.xml"].decode()
+    i = xml.index('name="印章"')
+    start, end = xml.rindex("<w:drawing>", 0, i), xml.index("</w:drawing>", i) + len("</w:drawing>")
+    qr_rid = next(r for r in ("rId9", "rId10") if f'r:embed="{r}"' not in xml[start:end])
+    second = re.sub(r'r:embed="[^"]*"', f'r:embed="{qr_rid}"', xml[start:end])
+    assert drawn_seal_sha256(dict(parts, **{"word/document.xml": (xml[:end] + second + xml[end:]).encode()})) is None
 
 
 def test_a_document_of_the_first_format_no_longer_verifies(keys):
