@@ -23,7 +23,10 @@ In the .docx's custom properties (docProps/custom.xml, which are not part of
 the visible text): ``ws_version`` = 1, ``ws_kind``, ``ws_document_no``,
 ``ws_receipt_no``, ``ws_seal_id``, ``ws_algorithm``, ``ws_seal_image_sha256``,
 ``ws_signed_at``, ``ws_digest`` and ``ws_signature`` (base64url), and in the
-database's document row.
+database's document row. A seal given with its GB/T 38540 SESeal and signer
+certificate (SM2 only) also writes ``ws_ses_seal`` and ``ws_ses_signature``
+(forms.ses_docx): an SES_Signature whose dataHash is ``ws_digest``; when present,
+``verify_docx`` requires it to verify as well.
 
 The QR image is not part of what is signed (it carries the signature): the
 template is filled once with a placeholder picture, and that picture's bytes
@@ -43,7 +46,7 @@ from forms.errors import FormError
 
 from printing import codes
 
-from . import signing
+from . import ses, ses_docx, signing
 from .docx_tools import (document_text, document_text_of, get_custom_properties, image_hashes,
                          set_custom_properties_on)
 from .templates import render
@@ -74,6 +77,11 @@ class SealForSigning:
     algorithm: str
     private_key: bytes
     image_png: bytes
+    # GB/T 38540 (forms.ses): the seal's SESeal DER and the signer's certificate
+    # (DER) listed in it. Given for an SM2 seal, the document also gets an
+    # SES_Signature (forms.ses_docx); absent, documents are signed as before.
+    ses_seal: bytes | None = None
+    ses_cert: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -118,14 +126,29 @@ def stamp_and_sign(kind: str, context: Mapping, *, seal: SealForSigning, documen
     payload = signing.make_qr_payload(document_no=document_no, receipt_no=receipt_no,
                                       digest=content_digest, seal_id=seal.id, signature=signature)
     _replace_image(tpl.docx, _PLACEHOLDER, qr_png(payload))
-    set_custom_properties_on(tpl.docx, {
+    props = {
         "ws_version": VERSION, "ws_kind": kind, "ws_document_no": document_no,
         "ws_receipt_no": receipt_no, "ws_seal_id": seal.id, "ws_algorithm": seal.algorithm,
         "ws_seal_image_sha256": seal_sha, "ws_signed_at": stamp,
-        "ws_digest": _b64(content_digest), "ws_signature": _b64(signature)})
+        "ws_digest": _b64(content_digest), "ws_signature": _b64(signature)}
+    if seal.ses_seal is not None:
+        props.update(_ses_properties(seal, content_digest, document_no, receipt_no, signed_at))
+    set_custom_properties_on(tpl.docx, props)
     out = io.BytesIO()
     tpl.save(out)
     return Signed(out.getvalue(), content_digest, signature, payload)
+
+
+def _ses_properties(seal: SealForSigning, digest: bytes, document_no: str, receipt_no: str,
+                    signed_at: datetime) -> dict[str, str]:
+    """The GB/T 38540 SES_Signature over the document digest, as custom properties."""
+    if seal.algorithm != "sm2" or seal.ses_seal is None or seal.ses_cert is None:
+        raise FormError("GB/T 38540 电子签章只用于 SM2 印章，且需要印章数据和签章者证书")
+    signature = ses.make_signature(
+        seal_der=seal.ses_seal, data_hash=digest,
+        property_info=ses_docx.property_info(document_no, receipt_no),
+        signer_cert=seal.ses_cert, signer_private=seal.private_key, signed_at=signed_at)
+    return ses_docx.ses_properties(seal.ses_seal, signature)
 
 
 @dataclass(frozen=True)
@@ -205,6 +228,14 @@ def verify_docx(docx: bytes, lookup: Lookup) -> Verdict:
                           signing.payload_signed_bytes(document_no, receipt_no, recorded_digest, seal_id),
                           signature):
         return Verdict(False, "电子签名无效（签名与印章公钥不符）", **base)
+    if ses_docx.PROP_SIGNATURE in props or ses_docx.PROP_SEAL in props:
+        # Present, the national-structure signature must hold too (a forger who keeps
+        # the workstation's signature and swaps the SES data is refused).
+        try:
+            ses_docx.verify_docx_ses(props, recorded_digest, seal_id=seal_id,
+                                     public_key=seal.public_key)
+        except FormError as exc:
+            return Verdict(False, f"GB/T 38540 电子签章无效：{exc.message}", **base)
     return Verdict(True, "文书完整，签章有效", **base)
 
 
