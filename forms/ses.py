@@ -316,7 +316,10 @@ def make_seal(*, es_id: str, name: str, seal_type: int = 1, signer_certs: list[b
     maker = _bytes(maker_cert, "制章者证书", "maker_cert", MAX_CERT_SIZE)
     if certificate_sm2_public_key(maker) != _public_key_of(maker_private):
         raise FormError("制章者证书与制章者私钥不匹配", field="maker_cert")
-    if not valid_start <= valid_end:
+    create_time = _time(created, "印章制作时间", "created")
+    start = _time(valid_start, "印章有效期起始时间", "valid_start")
+    end = _time(valid_end, "印章有效期终止时间", "valid_end")
+    if str(end) < str(start):  # same fixed-width UTC form: text order is time order
         raise FormError("印章有效期的终止时间早于起始时间", field="valid_end")
 
     info = SESSealInfo()
@@ -328,9 +331,7 @@ def make_seal(*, es_id: str, name: str, seal_type: int = 1, signer_certs: list[b
     cert_list = CertInfoList()
     cert_list.extend(univ.OctetString(c) for c in certs)
     prop["certList"] = univ.Any(der_encoder.encode(cert_list))
-    prop["createDate"] = _time(created, "印章制作时间", "created")
-    prop["validStart"] = _time(valid_start, "印章有效期起始时间", "valid_start")
-    prop["validEnd"] = _time(valid_end, "印章有效期终止时间", "valid_end")
+    prop["createDate"], prop["validStart"], prop["validEnd"] = create_time, start, end
     pic = info["picture"]
     pic["type"], pic["data"], pic["width"], pic["height"] = PICTURE_TYPE, picture, width_mm, height_mm
     tbs = der_encoder.encode(info)
@@ -492,6 +493,6 @@ def verify_signature(der: object, *, data_hash: bytes | None = None) -> Signatur
     verify_seal(data.seal)
     if not data.seal.valid_start <= data.signed_at <= data.seal.valid_end:
         raise FormError("签章时间不在电子印章的有效期内")
-    if data_hash is not None and bytes(data_hash) != data.data_hash:
+    if data_hash is not None and (not is_bytes(data_hash) or bytes(data_hash) != data.data_hash):
         raise FormError("电子签章的原文杂凑值与文书不符（文书在签章后被改动）")
     return data

@@ -186,6 +186,12 @@ def test_wrong_keys_and_certificates_are_refused_when_making(pki):
         seal_of(pki, es_id="印章一号")
     with pytest.raises(FormError, match="32 字节"):
         signature_of(pki, data_hash=bytes(20))
+    with pytest.raises(FormError, match="终止时间早于起始时间"):  # naive and aware mixed
+        seal_of(pki, valid_end=datetime(2026, 1, 1, tzinfo=UTC))
+    with pytest.raises(FormError, match="日期时间"):
+        seal_of(pki, created="2026-01-05")
+    with pytest.raises(FormError, match="原文杂凑值与文书不符"):
+        ses.verify_signature(signature_of(pki), data_hash="not bytes")
 
 
 def test_ecdsa_certificate_is_not_an_sm2_key(pki):
