@@ -50,3 +50,76 @@ def test_init_again_needs_an_admin_and_is_audited(cli, capsys, monkeypatch):
 def test_init_on_a_fresh_folder_and_before_any_user_needs_no_login(env, capsys):
     assert ok_json(capsys, *INIT)["settings"]["terminal"] == "001"
     assert ok_json(capsys, *INIT)["settings"]["terminal"] == "001"     # no user yet: set-up goes on
+
+
+# ---- JSON nested 200,000 levels deep, or just past the limit (finding 11) -----------------------
+
+def _deep(path, levels: int, inner: str = "1"):
+    """A JSON file nested `levels` deep: an object holding a list holding an object …"""
+    text = '{"a": [' * (levels // 2) + inner + "]}" * (levels // 2)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _refused_deep(capsys, data_dir, argv_of, tmp_path):
+    """Each command, given a file nested 200,000 levels deep and one just past the
+    limit: exit 2, a clear message, no traceback, nothing changed."""
+    before = snapshot(db_path(data_dir))
+    for levels in (200_000, 66):
+        path = _deep(tmp_path / f"deep{levels}.json", levels)
+        code, out, err = run(capsys, *argv_of(path))
+        assert code == 2, (levels, out, err)
+        assert "嵌套过深" in err and "Traceback" not in err, err
+    assert snapshot(db_path(data_dir)) == before
+
+
+def test_accept_refuses_a_deeply_nested_applicant_file(files, capsys, tmp_path):
+    _refused_deep(capsys, files / "data", lambda p: (
+        "accept", "--user", "clerk", "--matter", "T-SP", "--applicant", p, "--received", "M01"), tmp_path)
+    # an applicant nested within the limit still gets the applicant's own checks
+    within = tmp_path / "within.json"
+    within.write_text(json.dumps({"kind": "person", "name": [[[["张伟"]]]]}), encoding="utf-8")
+    code, _, err = run(capsys, "accept", "--user", "clerk", "--matter", "T-SP", "--applicant", within)
+    assert code == 2 and "嵌套" not in err and "Traceback" not in err
+
+
+def test_catalog_and_calendar_import_refuse_deep_nesting(files, capsys, tmp_path):
+    _refused_deep(capsys, files / "data", lambda p: ("catalog", "import", p, "--user", "admin"), tmp_path)
+    _refused_deep(capsys, files / "data", lambda p: ("calendar", "import", p, "--user", "admin"), tmp_path)
+
+
+def test_deliver_refuses_a_deeply_nested_address_file(files, capsys, tmp_path):
+    from workstation.domain.mail import make_s10
+
+    case = ok_json(capsys, "accept", "--user", "clerk", "--matter", "T-GT", "--applicant",
+                   files / "person.json", "--received", "M01,M02", "--approve-now")["case_ids"][0]
+    _refused_deep(capsys, files / "data", lambda p: (
+        "deliver", "--user", "clerk", case, "--mail", "--waybill", make_s10(11), "--address-file", p),
+        tmp_path)
+
+
+def test_read_json_limits_size_and_depth(tmp_path):
+    from workstation.domain.errors import DomainError
+    from workstation.shared.files import MAX_JSON_DEPTH, json_depth, read_json
+
+    import pytest
+
+    ok_file = _deep(tmp_path / "ok.json", MAX_JSON_DEPTH)
+    assert json_depth(read_json(ok_file, max_bytes=1 << 20), 1000) == MAX_JSON_DEPTH
+    with pytest.raises(DomainError, match="嵌套过深"):
+        read_json(_deep(tmp_path / "deep.json", MAX_JSON_DEPTH + 2), max_bytes=1 << 20)
+    with pytest.raises(DomainError, match="过大"):
+        read_json(_deep(tmp_path / "big.json", 2, " " * 2000), max_bytes=1000)
+
+
+def test_a_deeply_nested_answer_from_the_centre_is_offline_not_a_crash():
+    import httpx
+    import pytest
+
+    from workstation.services.sync.http import Central, Offline
+
+    deep = b'{"a": [' * 100_000 + b"1" + b"]}" * 100_000
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=deep))
+    with Central("http://127.0.0.1:9", "t" * 20, transport=transport, attempts=1) as central:
+        with pytest.raises(Offline, match="无法识别"):
+            central.json("GET", "/changes")

@@ -19,9 +19,13 @@ from tenacity import (
 
 from sync.protocol import BASE
 from workstation.domain.errors import DomainError
+from workstation.shared.files import loads_json
 
 TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 ATTEMPTS = 3
+# The largest JSON answer taken from the centre (a page of changes is far smaller);
+# nested no deeper than workstation.shared.files.MAX_JSON_DEPTH.
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
 
 
 class Offline(DomainError):
@@ -109,9 +113,11 @@ class Central:
 
     def json(self, method: str, path: str, *, expect=(200,), **kwargs) -> dict:
         response = self.request(method, path, expect=expect, **kwargs)
+        if len(response.content) > MAX_ANSWER_BYTES:
+            raise Offline("中心服务器返回的内容过大，未予处理，稍后自动重试")
         try:
-            data = response.json()
-        except ValueError:
+            data = loads_json(response.content, what="中心服务器的答复")
+        except DomainError:
             raise Offline("中心服务器返回的内容无法识别，稍后自动重试") from None
         if not isinstance(data, dict):
             raise Offline("中心服务器返回的内容无法识别，稍后自动重试")
