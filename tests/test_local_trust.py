@@ -123,3 +123,51 @@ def test_a_deeply_nested_answer_from_the_centre_is_offline_not_a_crash():
     with Central("http://127.0.0.1:9", "t" * 20, transport=transport, attempts=1) as central:
         with pytest.raises(Offline, match="无法识别"):
             central.json("GET", "/changes")
+
+
+# ---- plain http only to this machine (finding 7) ------------------------------------------------
+
+REMOTE_HTTP = ["http://192.0.2.10:8000", "http://zwfw.example.gov.cn", "http://10.0.0.1",
+               "http://127.0.0.1.nip.io", "http://[2001:db8::1]:8000", "http://2130706433"]
+
+
+def test_enrolment_refuses_plain_http_to_a_remote_centre(cli, capsys):
+    before = snapshot(db_path(cli))
+    for server in REMOTE_HTTP:
+        code, _, err = run(capsys, "enroll", "--server", server, "--code", "ABCD-EFGH-JKLM", "--user", "admin")
+        assert code == 2 and "https://" in err and "明文" in err, (server, err)
+    assert snapshot(db_path(cli)) == before
+
+
+def test_loopback_may_use_plain_http():
+    from workstation.services.sync.http import check_server_url
+
+    for server in ("http://127.0.0.1:8000", "http://127.8.9.10", "http://localhost:1",
+                   "http://[::1]:8000", "https://zwfw.example.gov.cn:8443", "https://10.0.0.1"):
+        assert check_server_url(server) == server
+
+
+def test_a_stored_plain_http_address_is_refused_when_connecting(ws, monkeypatch):
+    """A server address written before this check (or into the database by hand) is
+    refused at connection time: no request leaves the machine."""
+    from workstation.domain.errors import DomainError
+    from workstation.services.sync import client
+    from workstation.services.sync.http import Central
+
+    import pytest
+
+    monkeypatch.setenv("WORKSTATION_SYNC_TOKEN", "t" * 32)
+    with ws.transaction() as s:
+        client._put(s, server="http://192.0.2.10:8000", station="district")
+
+    def no_network(self, *a, **k):
+        raise AssertionError("a request was sent")
+
+    monkeypatch.setattr(Central, "request", no_network)
+    before = snapshot(ws.db.path)
+    with pytest.raises(DomainError, match="明文"):
+        client.sync_once(ws)
+    assert snapshot(ws.db.path) == before
+    for server in REMOTE_HTTP:
+        with pytest.raises(DomainError, match="明文"):
+            Central(server, "t" * 32)

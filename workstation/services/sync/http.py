@@ -65,7 +65,25 @@ def check_server_url(url) -> str:
             or not (parsed.port is None or 0 < parsed.port < 65536):
         raise DomainError("中心服务器地址写法有误：应为 https://主机名[:端口]，如 https://zwfw.example.gov.cn:8443",
                           "server")
+    if parsed.scheme == "http" and not is_loopback(parsed.host):
+        # The token, applicants' records and signed documents would cross the network
+        # readable and changeable by anyone on the way: plain http only to this machine.
+        raise DomainError(f"中心服务器地址 {url[:80]} 用的是不加密的 http://：终端令牌和申请人信息会以明文"
+                          "经过网络。请改用 https://（仅本机测试可用 http://127.0.0.1 或 http://localhost）",
+                          "server")
     return url
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: a connection that never leaves this machine."""
+    import ipaddress
+
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class Central:
