@@ -9,6 +9,7 @@ import sqlite3
 from .cli_support import INIT, db_path, ok, ok_json, run
 from .cli_support import cli, env, files, template  # noqa: F401  (fixtures)
 from .helpers import snapshot
+from .test_sync_client import centre, enrolled  # noqa: F401  (fixtures: a real centre on PostgreSQL)
 
 
 # ---- demo and init on a terminal that is already set up (finding 6) ---------------------------
@@ -171,3 +172,76 @@ def test_a_stored_plain_http_address_is_refused_when_connecting(ws, monkeypatch)
     for server in REMOTE_HTTP:
         with pytest.raises(DomainError, match="明文"):
             Central(server, "t" * 32)
+
+
+# ---- acknowledged outbox events keep no applicant records (finding 7) ---------------------------
+
+def test_acknowledged_outbox_payloads_keep_no_applicant_records(enrolled, centre, clerk, person, enterprise):
+    from workstation.services.acceptance import Intake, accept
+    from workstation.services.sync.client import sync_once
+
+    ws = enrolled
+    firm = dict(enterprise, agent={"name": "周代理", "id_number": "110105198001011238", "phone": "13900139000"})
+    accept(ws, clerk, Intake(["T-GT"], dict(person), ["M01", "M02"]))
+    accept(ws, clerk, Intake(["T-SP"], firm, ["M01", "M02", "M03", "M04"]))
+    secrets = [person["id_number"], person["name"], person["address"], person["phone"],
+               enterprise["credit_code"], enterprise["name"], enterprise["legal_rep"],
+               enterprise["address"], "110105198001011238", "周代理", "13900139000"]
+
+    def outbox(acked: bool) -> list[tuple[str, str]]:
+        with sqlite3.connect(ws.db.path) as conn:
+            return conn.execute("SELECT kind, payload FROM outbox WHERE acked_at IS "
+                                + ("NOT NULL" if acked else "NULL")).fetchall()
+
+    waiting = " ".join(p for _, p in outbox(False))
+    assert all(s in waiting for s in secrets)            # until the centre has them, they are here
+    assert sync_once(ws)["pending"] == 0
+    acked = outbox(True)
+    assert {k for k, _ in acked} >= {"acceptance.accepted"}
+    for kind, payload in acked:
+        data = json.loads(payload)
+        assert data["reduced"] is True
+        leaked = [s for s in secrets if s in payload]
+        assert not leaked, (kind, leaked)
+    receipts = [json.loads(p)["receipt_no"] for k, p in acked if k == "acceptance.accepted"]
+    assert len(receipts) == 2 and {c["receipt_no"] for c in centre.cases().values()} == set(receipts)
+
+
+# ---- a failure after the commit: the receipt number and what is pending (finding 12) ------------
+
+def _disk_full(*args, **kwargs):
+    import errno
+
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_disk_full_after_the_acceptance_commits_prints_the_receipt_and_what_is_pending(files, capsys):
+    import pytest
+
+    from workstation.services import documents
+
+    with pytest.MonkeyPatch.context() as full:
+        full.setattr(documents, "_write_atomically", _disk_full)    # the one place documents are written
+        code, out, err = run(capsys, "accept", "--user", "clerk", "--matter", "T-SP", "--applicant",
+                             files / "enterprise.json", "--received", "M01,M02,M03,M04", "--json")
+        assert code == 4, err
+        data = json.loads(out)
+        receipt = data["receipt_no"]
+        assert data["documents_pending"] is True and data["partly_done"] is True
+        assert f"受理编号 {receipt} 已登记" in err and "受理通知书、材料接收凭证尚未生成" in err and "磁盘已满" in err
+        assert f"workstation documents issue {receipt}" in err
+        assert "内部错误" not in err and "Traceback" not in err
+        with sqlite3.connect(db_path(files / "data")) as conn:
+            assert conn.execute("SELECT count(*) FROM acceptances WHERE receipt_no = ?", (receipt,)).fetchone()[0] == 1
+            assert conn.execute("SELECT count(*) FROM documents WHERE path IS NULL").fetchone()[0] >= 1
+        # without --json the clerk reads the same
+        code, out, err = run(capsys, "accept", "--user", "clerk", "--matter", "T-SP", "--applicant",
+                             files / "enterprise.json", "--received", "M01,M02,M03,M04")
+        assert code == 4 and "受理编号：" in out and "已登记" in err
+        # documents issue hits the full disk too: partly done, told how to go on
+        code, _, err = run(capsys, "documents", "issue", receipt, "--user", "clerk")
+        assert code == 4 and f"workstation documents issue {receipt}" in err and "内部错误" not in err
+        # the disk has room again: the documents are made from the committed acceptance
+    issued = ok_json(capsys, "documents", "issue", receipt, "--user", "clerk")["issued"]
+    assert {d["kind"] for d in issued} >= {"受理通知书"}
+    assert ok(capsys, "audit", "verify")

@@ -112,11 +112,14 @@ def test_enrol_then_an_offline_day_then_sync(enrolled, centre, clerk, person):
 def test_a_lost_acknowledgement_is_resent_and_applied_once(enrolled, centre, clerk, person):
     ws = enrolled
     accept(ws, clerk, Intake(["T-GT"], dict(person), ["M01", "M02"]))
+    with sqlite3.connect(ws.db.path) as conn:
+        sent = conn.execute("SELECT payload, id FROM outbox").fetchall()
     sync_once(ws)
     # The terminal died after the centre applied the batch but before it recorded the
-    # acknowledgement: its outbox still holds the events.
+    # acknowledgement: its outbox still holds the events as they were sent.
     with sqlite3.connect(ws.db.path) as conn:
         conn.execute("UPDATE outbox SET acked_at = NULL")
+        conn.executemany("UPDATE outbox SET payload = ? WHERE id = ?", sent)
     out = sync_once(ws)
     assert out["pending"] == 0 and out["pushed"]["applied"] == 0 and out["pushed"]["duplicate"] >= 1
     assert len(centre.cases()) == 1

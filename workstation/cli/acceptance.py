@@ -8,7 +8,8 @@ from datetime import date
 
 from ..domain.errors import DomainError
 from .common import (
-    EXIT_OK, CliError, acting_user, codes, open_workstation, print_result, read_json_file,
+    EXIT_OK, EXIT_PARTLY, CliError, acting_user, codes, open_workstation, partly_done, print_result,
+    read_json_file,
 )
 
 
@@ -72,6 +73,16 @@ def _with_documents(ws, actor, result) -> dict:
         data["documents_warning"] = f"文书尚未签章：{exc}"
         print(f"注意：{data['documents_warning']}", file=sys.stderr)
         return data
+    except Exception as exc:  # noqa: BLE001 - after the commit: the number must not be lost
+        # The disk filled, the folder turned read-only…: the acceptance stands, its
+        # documents are still to be made; say both, with the number (exit 4).
+        kinds = "、".join(dict.fromkeys(d["kind"] for d in data["documents"])) or "文书"
+        data["documents_pending"] = True
+        data["partly_done"] = True
+        data["documents_warning"] = (f"受理编号 {result.receipt_no} 已登记；{kinds}尚未生成，请稍后用 "
+                                     f"workstation documents issue {result.receipt_no} 补出")
+        partly_done(data["documents_warning"], exc)
+        return data
     for d in data["documents"]:
         if d["number"] in issued:
             d["path"] = issued[d["number"]]["path"]
@@ -88,7 +99,7 @@ def _outcome(args, register) -> int:
     text = _result_text(result) + "".join(f"\n  已签章：{d['path']}" for d in data["documents"]
                                           if d.get("path"))
     print_result(args, data, text)
-    return EXIT_OK
+    return EXIT_PARTLY if data.get("partly_done") else EXIT_OK
 
 
 def cmd_accept(args) -> int:

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from sync.protocol import CHANGES_DEFAULT, MAX_EVENTS
+from sync.protocol import CHANGES_DEFAULT, MAX_EVENTS, canonical
 from workstation.domain.errors import DomainError
 from workstation.domain.states import CaseStatus, check_transition
 from workstation.services import audit, keyring_store
@@ -32,7 +32,7 @@ from workstation.services.results import Enrolled, SyncRound, SyncStatus
 from workstation.store import raw
 from workstation.store.models import Case, Conflict, Document, OutboxEvent, Seal, SyncState, User
 
-from . import incoming, leases
+from . import incoming, leases, outbox
 from .http import Central, Offline, Refused, check_server_url
 
 KEYRING_SERVICE = "workstation-sync"
@@ -196,8 +196,10 @@ def _acknowledge(ws: Workstation, events: list[dict], results: list[dict]) -> No
             status = r.get("status")
             if status not in ("applied", "duplicate", "conflict"):
                 continue
-            cur.execute("UPDATE outbox SET acked_at = ? WHERE id = ? AND acked_at IS NULL",
-                        (raw.ts(now), r["id"]))
+            # Acknowledged: the payload shrinks to its references in the same step
+            # (outbox.reduced); the content hash keeps what was sent provable.
+            cur.execute("UPDATE outbox SET acked_at = ?, payload = ? WHERE id = ? AND acked_at IS NULL",
+                        (raw.ts(now), canonical(outbox.reduced(by_id[r["id"]]["payload"])), r["id"]))
             if status == "conflict":
                 e = by_id[r["id"]]
                 s.add(Conflict(source="push", event_id=e["id"], kind=e["kind"],
