@@ -245,3 +245,128 @@ def test_disk_full_after_the_acceptance_commits_prints_the_receipt_and_what_is_p
     issued = ok_json(capsys, "documents", "issue", receipt, "--user", "clerk")["issued"]
     assert {d["kind"] for d in issued} >= {"受理通知书"}
     assert ok(capsys, "audit", "verify")
+
+
+# ---- passwords: today's scrypt cost, upgraded at login; five wrong ones lock (finding 7) --------
+
+class _Later:
+    """The clock `minutes` after the real one (today fixed as in the tests)."""
+
+    def __init__(self, clock, minutes: int):
+        from datetime import timedelta
+
+        self.clock, self.delta = clock, timedelta(minutes=minutes)
+
+    def today(self):
+        return self.clock.today()
+
+    def now(self):
+        return self.clock.now() + self.delta
+
+
+def _audit(ws, action: str) -> list[tuple[str, str]]:
+    with sqlite3.connect(ws.db.path) as conn:
+        return conn.execute("SELECT user_login, detail FROM audit_log WHERE action = ? ORDER BY seq",
+                            (action,)).fetchall()
+
+
+def _hash_of(ws, login: str) -> str:
+    with sqlite3.connect(ws.db.path) as conn:
+        return conn.execute("SELECT password_hash FROM users WHERE login = ?", (login,)).fetchone()[0]
+
+
+def test_a_weaker_hash_is_upgraded_at_the_next_successful_login(ws, monkeypatch):
+    import pytest
+
+    from workstation.services import auth
+    from workstation.services.auth import login
+
+    old = _hash_of(ws, "clerk")
+    # the hashes here were made with the tests' cheap cost; today's cost is now higher
+    monkeypatch.setattr(auth, "SCRYPT_N", int(old.split("$")[1]) * 2)
+    with pytest.raises(auth.AuthenticationFailed):
+        login(ws, "clerk", "wrong-password")
+    assert _hash_of(ws, "clerk") == old                   # a wrong password upgrades nothing
+    assert login(ws, "clerk", "secret123").login == "clerk"
+    new = _hash_of(ws, "clerk")
+    assert new != old and new.split("$")[1] == str(auth.SCRYPT_N)
+    assert auth.verify_password("secret123", new) and not auth.weaker_than_now(new)
+    assert [u for u, _ in _audit(ws, "user.password_rehash")] == ["clerk"]
+    before = snapshot(ws.db.path)
+    login(ws, "clerk", "secret123")                       # strong enough now: nothing written
+    assert snapshot(ws.db.path) == before
+
+
+def test_five_wrong_passwords_lock_the_login_for_the_set_time(ws):
+    import pytest
+
+    from workstation.services.auth import login
+    from workstation.services.errors import AuthenticationFailed
+    from workstation.services.lockout import AccountLocked
+
+    for _ in range(4):
+        with pytest.raises(AuthenticationFailed, match="用户名或密码错误"):
+            login(ws, "clerk", "wrong-password")
+    with pytest.raises(AccountLocked) as locked:
+        login(ws, "clerk", "wrong-password")
+    message = str(locked.value)
+    assert "已被锁定" in message and "连续5次" in message and f"{locked.value.until:%H:%M}" in message
+    assert 14 * 60 <= (locked.value.until - ws.clock.now()).total_seconds() <= 15 * 60
+    # while locked, even the right password is refused (not tried)
+    with pytest.raises(AccountLocked):
+        login(ws, "clerk", "secret123")
+    assert len(_audit(ws, "user.login_failed")) == 5
+    (who, detail), = _audit(ws, "user.locked")
+    assert who == "clerk" and json.loads(detail)["minutes"] == 15
+    # other logins are not affected
+    assert login(ws, "plain", "secret123").login == "plain"
+    # fifteen minutes later the right password works and the count starts again
+    ws.clock = _Later(ws.clock, 16)
+    assert login(ws, "clerk", "secret123").login == "clerk"
+    with sqlite3.connect(ws.db.path) as conn:
+        assert conn.execute("SELECT count(*) FROM login_failures WHERE login = 'clerk'").fetchone()[0] == 0
+
+
+def test_an_unknown_login_locks_the_same_way_and_the_time_is_a_setting(ws, admin):
+    import pytest
+
+    from workstation.services.auth import login
+    from workstation.services.errors import AuthenticationFailed
+    from workstation.services.lockout import AccountLocked
+    from workstation.services.setup import change_settings
+
+    change_settings(ws, admin, {"login_lock_minutes": "30"})
+    for _ in range(4):
+        with pytest.raises(AuthenticationFailed, match="用户名或密码错误"):
+            login(ws, "nobody", "wrong-password")
+    with pytest.raises(AccountLocked) as locked:     # a stranger learns nothing from the lock
+        login(ws, "nobody", "wrong-password")
+    assert 29 * 60 <= (locked.value.until - ws.clock.now()).total_seconds() <= 30 * 60
+    with pytest.raises(Exception, match="1至1440"):
+        change_settings(ws, admin, {"login_lock_minutes": "0"})
+
+
+def test_the_clerk_sees_the_lock_in_chinese_at_the_command_line(cli, capsys, monkeypatch):
+    monkeypatch.setenv("WORKSTATION_PASSWORD", "wrong-password")
+    for _ in range(5):
+        code, _, err = run(capsys, "list", "--user", "clerk")
+        assert code == 2
+    assert "已被锁定" in err and "再试" in err and "Traceback" not in err
+    monkeypatch.setenv("WORKSTATION_PASSWORD", "secret123")
+    code, _, err = run(capsys, "list", "--user", "clerk")
+    assert code == 2 and "已被锁定" in err
+    assert ok(capsys, "audit", "verify")
+
+
+def test_the_login_dialog_shows_the_lock(qtbot, ws):
+    from workstation.ui.login import LoginDialog
+
+    dialog = LoginDialog(ws)
+    qtbot.addWidget(dialog)
+    for _ in range(5):
+        dialog.login_edit.setText("clerk")
+        dialog.password_edit.setText("wrong-password")
+        dialog.try_login()
+    assert dialog.actor is None
+    text = dialog.message.text()
+    assert "已被锁定" in text and "再试" in text, text

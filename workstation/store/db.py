@@ -19,9 +19,13 @@ DB_NAME = "workstation.sqlite3"
 
 
 def known_revisions() -> list[str]:
-    """Migration files are named after their revision (0001_initial_schema.py is
-    revision 0001) and numbered in order; a test holds Alembic to the same list."""
-    return sorted(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+    """Migration files are numbered in order and each names its revision
+    (`revision = '0001'`); a test holds Alembic to the same list."""
+    import re
+
+    files = sorted((MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+    found = [re.search(r"^revision = ['\"]([^'\"]+)['\"]", p.read_text(encoding="utf-8"), re.M) for p in files]
+    return [m.group(1) if m else p.name.split("_", 1)[0] for m, p in zip(found, files)]
 
 
 def head_revision() -> str:

@@ -391,3 +391,14 @@ class ElectronicMaterial(Base):
     checked_by: Mapped[str | None] = mapped_column(String(64))
     checked_at: Mapped[datetime | None] = mapped_column(DateTime)
     check_note: Mapped[str] = mapped_column(String(500), default="")
+
+
+class LoginFailure(Base):
+    """Wrong passwords in a row for one login name, and until when it is locked
+    (services/auth.py); the row goes at the next successful login."""
+
+    __tablename__ = "login_failures"
+    login: Mapped[str] = mapped_column(String(32), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failed_at: Mapped[datetime] = mapped_column(DateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
