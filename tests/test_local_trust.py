@@ -370,3 +370,80 @@ def test_the_login_dialog_shows_the_lock(qtbot, ws):
     assert dialog.actor is None
     text = dialog.message.text()
     assert "已被锁定" in text and "再试" in text, text
+
+
+# ---- the data folder is 0700 and its files 0600 (finding 7) -------------------------------------
+
+def _loose(folder) -> list[str]:
+    """Everything in `folder` (and itself) not kept to its user: folders not 0700, files not 0600."""
+    import os
+    import stat
+
+    out = []
+    for root, dirs, names in os.walk(folder):
+        for name, want in [(d, 0o700) for d in dirs] + [(n, 0o600) for n in names]:
+            mode = os.lstat(os.path.join(root, name)).st_mode
+            if not stat.S_ISLNK(mode) and stat.S_IMODE(mode) != want:
+                out.append(f"{os.path.relpath(os.path.join(root, name), folder)} {oct(stat.S_IMODE(mode))}")
+    if stat.S_IMODE(os.stat(folder).st_mode) != 0o700:
+        out.append(f". {oct(stat.S_IMODE(os.stat(folder).st_mode))}")
+    return out
+
+
+def test_a_whole_days_data_folder_is_private(tmp_path, capsys, monkeypatch):
+    import os
+
+    from .cli_support import NEW_PASSWORD, SEAL_SECRET, TODAY
+    from .conftest import PASSWORD, PERSON
+
+    os.umask(0o022)                           # as a desktop session starts the program
+    data = tmp_path / "day"
+    for key in list(os.environ):
+        if key.startswith("WORKSTATION_"):
+            monkeypatch.delenv(key)
+    for key, value in {"WORKSTATION_DATA_DIR": str(data), "WORKSTATION_PASSWORD": PASSWORD,
+                       "WORKSTATION_TODAY": TODAY, "WORKSTATION_SEAL_SECRET": SEAL_SECRET}.items():
+        monkeypatch.setenv(key, value)
+    ok(capsys, *INIT)
+    ok(capsys, "user", "add", "admin", "--name", "管理员", "--role", "admin")
+    monkeypatch.setenv("WORKSTATION_NEW_PASSWORD", NEW_PASSWORD)
+    ok(capsys, "user", "add", "clerk", "--name", "王敏", "--role", "clerk", "--right", "approve_on_spot",
+       "--user", "admin")
+    monkeypatch.setenv("WORKSTATION_PASSWORD", NEW_PASSWORD)
+    person = tmp_path / "person.json"
+    person.write_text(json.dumps(PERSON, ensure_ascii=False), encoding="utf-8")
+    result = ok_json(capsys, "accept", "--user", "clerk", "--matter", "SJ-001", "--applicant", person,
+                     "--received", "M01,M02,M03")
+    assert all(d.get("path") for d in result["documents"])
+    (data / "exports").mkdir()
+    ok(capsys, "manifest", "--date", TODAY, "--out", data / "exports" / "交寄清单.xlsx", "--user", "clerk")
+    ok(capsys, "audit", "verify")
+    files = [p for p in data.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".docx" for p in files) and any(p.name == "workstation.sqlite3" for p in files)
+    assert _loose(data) == []
+
+
+def test_a_looser_folder_from_before_is_tightened_at_open(ws):
+    import os
+
+    from workstation.services import Workstation
+
+    folder = ws.data_dir
+    ws.close()
+    (folder / "documents" / "2026").mkdir(parents=True, exist_ok=True)
+    (folder / "documents" / "2026" / "old.docx").write_bytes(b"PK")
+    for root, dirs, names in os.walk(folder):
+        for d in dirs:
+            os.chmod(os.path.join(root, d), 0o755)
+        for n in names:
+            os.chmod(os.path.join(root, n), 0o644)
+    os.chmod(folder, 0o755)
+    assert _loose(folder)
+    again = Workstation(folder).open()
+    try:
+        again.settings()                        # SQLite makes its -wal and -shm files
+        assert (folder / "workstation.sqlite3-wal").exists()
+        assert _loose(folder) == []
+    finally:
+        again.close()
+    assert _loose(folder) == []

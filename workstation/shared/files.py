@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from ..domain.errors import DomainError
+
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
 
 
 def read_input(path: str | Path, *, max_bytes: int, what: str = "文件") -> bytes:
@@ -67,3 +71,39 @@ def read_json(path: str | Path, *, max_bytes: int, what: str = "文件"):
     path = Path(path)
     raw = read_input(path, max_bytes=max_bytes, what=f"{what}文件")
     return loads_json(raw, what=f"{what}文件 {path.name} ")
+
+
+def make_private(folder: Path, own_files: tuple[Path, ...] = ()) -> None:
+    """Keep a data folder to its user on POSIX: the folder 0700, every file 0600.
+
+    Files made from now on by this process get that from its umask (SQLite gives its
+    -wal and -shm files the database's mode); a folder left looser by an older version
+    or by hand is tightened, with everything in it, the first time it is opened.
+    `own_files` (the database's) are checked at every open. Symbolic links are left
+    alone: what they point to is not ours to change. Best effort: a file that is not
+    ours to change stays as it is."""
+    if os.name != "posix":
+        return
+    os.umask(0o077)
+    try:
+        loose = folder.stat().st_mode & 0o077
+    except OSError:
+        return
+    if loose:
+        for root, dirs, files in os.walk(folder):
+            for name in dirs:
+                _tighten(Path(root) / name, PRIVATE_DIR)
+            for name in files:
+                _tighten(Path(root) / name, PRIVATE_FILE)
+        _tighten(folder, PRIVATE_DIR)
+    for path in own_files:
+        _tighten(path, PRIVATE_FILE)
+
+
+def _tighten(path: Path, mode: int) -> None:
+    try:
+        st = path.lstat()
+        if not stat.S_ISLNK(st.st_mode) and st.st_mode & 0o777 != mode:
+            os.chmod(path, mode)
+    except OSError:
+        pass

@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..shared.files import make_private
 from ..shared.sqlite import sqlite_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -70,6 +71,9 @@ class Database:
             self.data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"无法创建数据目录 {self.data_dir}：{exc.strerror}") from None
+        # Applicants' records, documents and keys: readable by this user only.
+        make_private(self.data_dir, tuple(self.path.with_name(self.path.name + tail)
+                                          for tail in ("", "-wal", "-shm", "-journal")))
         if self.path.exists():
             self._check_readable()
         self.engine = make_engine(self.path)
