@@ -162,6 +162,12 @@ class SealRecord:
     status: str
     valid_from: date
     valid_to: date
+    # Filled from the seal's X.509 chain (forms.trust): why it cannot be trusted, the
+    # authority it chains to, whether it awaits its certificate, the picture it binds.
+    problem: str = ""
+    authority: str = ""
+    provisional: bool = False
+    picture_sha256: str = ""
 
 
 @dataclass(frozen=True)
@@ -175,11 +181,14 @@ class Verdict:
     seal_name: str = ""
     signed_at: str = ""
     digest: str = ""
+    authority: str = ""
+    provisional: bool = False
 
     def to_json(self) -> dict:
         return {"valid": self.valid, "reason": self.reason, "document_no": self.document_no,
                 "receipt_no": self.receipt_no, "kind": self.kind, "seal_id": self.seal_id,
-                "seal": self.seal_name, "signed_at": self.signed_at or None, "digest": self.digest}
+                "seal": self.seal_name, "signed_at": self.signed_at or None, "digest": self.digest,
+                "authority": self.authority or None, "provisional": self.provisional}
 
 
 Lookup = Callable[[str], SealRecord | None]
@@ -188,6 +197,8 @@ Lookup = Callable[[str], SealRecord | None]
 def _check_seal(seal: SealRecord | None, seal_id: str, on: date | None) -> str | None:
     if seal is None:
         return f"签章印章“{seal_id}”不在本机的印章登记中（未知印章）"
+    if seal.problem:
+        return seal.problem
     if seal.status != "active":
         return f"印章“{seal.name}”已吊销"
     if on is not None and not seal.valid_from <= on <= seal.valid_to:
@@ -218,6 +229,8 @@ def verify_docx(docx: bytes, lookup: Lookup) -> Verdict:
     base["seal_name"] = seal.name
     if algorithm != seal.algorithm:
         return Verdict(False, "签名算法与印章登记不符", **base)
+    if seal.picture_sha256 and seal.picture_sha256 != seal_sha:
+        return Verdict(False, "文书记载的印章图片与印章证书登记的图片不符", **base)
     canonical = signing.canonical_document(
         _fields(kind, document_no, receipt_no, seal_id, seal_sha, stamp), document_text(docx))
     if signing.digest(algorithm, canonical) != recorded_digest:
@@ -236,7 +249,14 @@ def verify_docx(docx: bytes, lookup: Lookup) -> Verdict:
                                      public_key=seal.public_key)
         except FormError as exc:
             return Verdict(False, f"GB/T 38540 电子签章无效：{exc.message}", **base)
-    return Verdict(True, "文书完整，签章有效", **base)
+    return Verdict(True, _valid_reason("文书完整，签章有效", seal), authority=seal.authority,
+                   provisional=seal.provisional, **base)
+
+
+def _valid_reason(reason: str, seal: SealRecord) -> str:
+    if seal.provisional:
+        return reason + "（待中心签发证书：仅本终端可暂时验证）"
+    return reason
 
 
 def verify_qr(text: str, lookup: Lookup) -> Verdict:
@@ -255,4 +275,5 @@ def verify_qr(text: str, lookup: Lookup) -> Verdict:
                                                        data["digest"], data["seal_id"]),
                           data["signature"]):
         return Verdict(False, "二维码中的电子签名无效", **base)
-    return Verdict(True, "二维码签章有效：请核对纸面文书的编号与内容", **base)
+    return Verdict(True, _valid_reason("二维码签章有效：请核对纸面文书的编号与内容", seal),
+                   authority=seal.authority, provisional=seal.provisional, **base)

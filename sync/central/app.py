@@ -31,7 +31,7 @@ from .apply import process_batch
 from .batch import parse_batch
 from .db import CentralDB
 from .files import FileStore, check_lengths, check_sha, default_dir, header_int
-from .models import DocumentRecord, SealRecord, StoredFile
+from .models import DocumentRecord, StoredFile
 from .protocol import ApiError, now, server_time
 from .terminals import Caller, authenticate, enroll
 
@@ -305,17 +305,13 @@ def create_app(db_url: str, *, files_dir: str | Path | None = None) -> FastAPI:
 
     def verify(qr: str) -> dict:
         from forms.errors import FormError
-        from forms.stamp import SealRecord as Known, verify_qr
+        from forms.stamp import verify_qr
+
+        from .authority import seal_lookup
 
         with db.reading() as s:
-            def lookup(seal_id: str):
-                seal = s.get(SealRecord, seal_id)
-                if seal is None:
-                    return None
-                return Known(seal.id, seal.name, seal.algorithm, bytes(seal.public_key), seal.status,
-                             seal.valid_from, seal.valid_to)
             try:
-                return verify_qr(qr, lookup).to_json()
+                return verify_qr(qr, seal_lookup(s)).to_json()
             except FormError as exc:
                 raise ApiError(400, "not_ours", str(exc)) from None
 

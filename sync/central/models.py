@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, Index, Integer, LargeBinary,
-                        MetaData, String, Text)
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Date, DateTime, Index, Integer,
+                        LargeBinary, MetaData, String, Text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -171,6 +171,20 @@ class SealRecord(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class AuthorityRecord(Base):
+    """The district's seal authority (one row): its X.509 certificate and its private key,
+    encrypted with a passphrase the centre's operator keeps (sync/central/authority.py)."""
+
+    __tablename__ = "authority"
+    __table_args__ = (CheckConstraint("id = 1", name="one_authority"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(20))
+    organ: Mapped[str] = mapped_column(String(100))
+    certificate: Mapped[bytes] = mapped_column(LargeBinary)
+    key_blob: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class StoredFile(Base):

@@ -136,8 +136,13 @@ def enroll(session: Session, body) -> dict:
     term.token_sha256, term.enrolled_at, term.revoked_at = token_hash(token), at, None
     term.device = "".join(ch for ch in device if ch.isprintable())[:100]
     last_seq = session.scalar(select(func.max(Event.seq)).where(Event.terminal == terminal)) or 0
+    # The district's seal authority, which the terminal pins: from now on it accepts
+    # only seal certificates issued by it (None while the centre has none yet).
+    from .authority import b64, certificate
+
+    root = certificate(session)
     return {"token": token, "station": row.station, "terminal": terminal, "region": row.region,
-            "last_seq": last_seq}
+            "last_seq": last_seq, "authority": b64(root) if root else None}
 
 
 def revoke_terminal(session: Session, terminal: str) -> bool:
