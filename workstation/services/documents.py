@@ -23,7 +23,7 @@ from .sync import outbox
 from ..domain.catalog import Matter
 from ..domain.errors import DomainError
 from ..store.models import Acceptance, Case, Document, Seal, User
-from . import audit, catalog as catalog_service
+from . import audit, authority, catalog as catalog_service
 from .auth import Actor
 from .context import Workstation
 from .errors import LibraryError, NotFound, library_errors
@@ -226,8 +226,9 @@ def _lookup(ws: Workstation):
             seal = s.get(Seal, seal_id)
             if seal is None:
                 return None
-            return SealRecord(seal.id, seal.name, seal.algorithm, seal.public_key, seal.status,
-                              seal.valid_from, seal.valid_to)
+            # Only a chain to the pinned authority (or this terminal's own before
+            # enrolment) is believed; forms.trust says why not.
+            return authority.record_of(s, seal)
     return lookup
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from ..domain.catalog import parse_catalog
 from ..domain.errors import DomainError
 from ..store.models import Acceptance, CatalogVersion, Seal, Setting, User
-from . import audit, settings as settings_module
+from . import audit, authority as own_authority, settings as settings_module
 from .auth import Actor, create_user, require
 from .errors import PermissionDenied
 from .seals import create_in, secret_available
@@ -65,6 +65,8 @@ def init(ws: Workstation, values: dict[str, str], *, admin: dict | None = None,
         if not s.scalar(select(func.count()).select_from(Seal).where(Seal.category == "受理")):
             if secret_available(ws):
                 authority = Settings.load(s).authority
+                # The terminal is its own seal authority until it enrols (services/authority.py).
+                own_authority.ensure_own(s, ws, authority)
                 seal = create_in(s, ws, "(初始化)", name=f"{authority}行政审批专用章"[:60],
                                  category="受理", algorithm="ecdsa-p256")
         if admin is not None:

@@ -25,7 +25,7 @@ from sqlalchemy import func, select, update
 from sync.protocol import CHANGES_DEFAULT, MAX_EVENTS, canonical
 from workstation.domain.errors import DomainError
 from workstation.domain.states import CaseStatus, check_transition
-from workstation.services import audit, keyring_store
+from workstation.services import audit, authority, keyring_store
 from workstation.services.auth import Actor, require
 from workstation.services.context import Workstation
 from workstation.services.results import Enrolled, SyncRound, SyncStatus
@@ -108,8 +108,14 @@ def enroll(ws: Workstation, actor: Actor, server: str, code: str) -> Enrolled:
         raise Offline("中心服务器返回的登记结果无法识别")
     if not keyring_store.put(KEYRING_SERVICE, ws, "token", secret):
         raise DomainError("系统钥匙串拒绝保存终端令牌，请重新生成登记码后再试")
+    root = answer.get("authority")
+    try:
+        root_der = authority.unb64(root) if root is not None else None
+    except ValueError:
+        raise Offline("中心服务器返回的电子印章根证书无法识别") from None
     with ws.transaction() as s:
         _put(s, server=server, station=station)
+        pinned_name = authority.pin(s, root_der) if root_der is not None else None
         from workstation.services.settings import write
 
         write(s, {"station": station})
@@ -123,7 +129,8 @@ def enroll(ws: Workstation, actor: Actor, server: str, code: str) -> Enrolled:
             moved = s.execute(update(User).where(User.station == settings.station)
                               .values(station=station)).rowcount  # type: ignore[attr-defined]
         audit.record(s, actor.login, settings.terminal, ws.clock.now(), "sync.enroll", server,
-                     {"station": station, **({"users_moved": moved} if moved else {})})
+                     {"station": station, **({"users_moved": moved} if moved else {}),
+                      **({"authority": pinned_name} if pinned_name else {})})
     return {"server": server, "station": station, "terminal": settings.terminal}
 
 
@@ -369,27 +376,6 @@ def _store_document(ws, s, files: dict[str, bytes], case: Case, document: dict) 
                    path=str(rel)))
 
 
-def _apply_seal(ws, s, change: dict) -> str:
-    from forms.signing import unb64url  # the certificate's own encoding
-
-    cert = (change.get("data") or {}).get("certificate") or {}
-    status = (change.get("data") or {}).get("status", "active")
-    row = s.get(Seal, change["key"])
-    if row is not None:
-        row.status = status if status in ("active", "revoked") else row.status
-        return "applied"
-    try:
-        s.add(Seal(id=change["key"], name=cert["name"], category=cert["category"],
-                   algorithm=cert["algorithm"], public_key=unb64url(cert["public_key"]),
-                   private_key_blob=None, certificate=cert, image_png=b"",
-                   valid_from=datetime.fromisoformat(cert["valid_from"]).date(),
-                   valid_to=datetime.fromisoformat(cert["valid_to"]).date(),
-                   status=status, created_at=ws.clock.now(), created_by="(中心)"))
-    except (KeyError, ValueError, TypeError):
-        return "skipped"
-    return "applied"
-
-
 def _apply_catalog(ws, s, changes: list[dict]) -> str:
     """Matters changed at the centre become a new local catalog version."""
     from workstation.domain.catalog import parse_catalog
@@ -451,7 +437,7 @@ def pull(ws: Workstation, central: Central) -> dict[str, int]:
                     if kind == "case":
                         outcome = _apply_case(ws, s, files, change, unpushed)
                     elif kind == "seal.certificate":
-                        outcome = _apply_seal(ws, s, change)
+                        outcome = authority.apply_certificate(ws, s, change)
                     elif kind == "calendar.year":
                         outcome = incoming.apply_calendar(ws, s, change)
                     elif kind == "user":
