@@ -1,13 +1,13 @@
 """The district's seal authority: its certificate and its key, encrypted at rest.
 
-Revision ID: 0002_pki
+Revision ID: 0002
 Revises: 0001
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0002_pki'
+revision = '0002'
 down_revision = '0001'
 branch_labels = None
 depends_on = None
