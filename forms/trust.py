@@ -2,12 +2,12 @@
 authority the verifier pins (forms.x509), turned into the SealRecord that
 forms.stamp's verification takes.
 
-The record's validity is the certificate's, narrowed to the authority's, so the
-stamp module's check "was the seal valid on the signing day" covers the whole
-chain. A certificate that does not chain to the pinned authority, is unreadable
-or revoked gives a record with ``problem`` set: the document is refused with that
-reason. ``provisional`` is for the one case the issue allows: the terminal that
-holds the seal's key, while the centre has not yet issued its certificate.
+The record's validity is the certificate's, cut at the authority's expiry, so the
+stamp module's check "was the seal valid on the signing day" covers the chain. A
+certificate that does not chain to the pinned authority, is unreadable or revoked
+gives a record with ``problem`` set: the document is refused with that reason.
+``provisional`` is for the one case the issue allows: the terminal that holds the
+seal's key, while the centre has not yet issued its certificate.
 """
 
 from __future__ import annotations
@@ -50,6 +50,9 @@ def seal_record(seal_id: str, *, certificate: bytes | None, authority: bytes | N
         return SealRecord(seal_id, name, algorithm, public_key, status, unknown, date.max,
                           problem=f"印章证书属于另一枚印章（{info.seal_id[:20]}）")
     assert info.valid_from is not None and info.valid_to is not None
+    # The seal's period starts the day its key was made (its request), which may be
+    # before the authority existed (documents sealed while the certificate was awaited);
+    # the authority's expiry ends it.
     return SealRecord(seal_id, info.name, info.algorithm, info.public_key, "active",
-                      max(info.valid_from, ca.valid_from), min(info.valid_to, ca.valid_to),
+                      info.valid_from, min(info.valid_to, ca.valid_to),
                       authority=ca.name, picture_sha256=info.picture_sha256)

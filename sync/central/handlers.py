@@ -270,7 +270,8 @@ def apply_seal_create(v: View, ev: Incoming) -> None:
     v.seals[seal_id] = row
     v.new_seals.add(seal_id)
     if der:
-        v.changes.append({**authority.published(seal_id, der, "active"), **v.origin(ev)})
+        # No origin terminal: the requesting terminal must pull its own certificate too.
+        v.changes.append(authority.published(seal_id, der, "active"))
 
 
 def apply_seal_revoke(v: View, ev: Incoming) -> None:
