@@ -85,7 +85,66 @@ def main(argv=None) -> int:
         print(f"  {label:<15} stamp+sign p50 {statistics.median(real) * 1000:6.1f} ms   "
               f"bare fill+save p50 {statistics.median(floor) * 1000:6.1f} ms   "
               f"{ratio:.2f}× (target ≤ {TARGET}×) → {'PASS' if ok else 'FAIL'}")
-    return 0 if ok_all else 1
+    return 0 if (ok_all and chain_verify(args.n)) else 1
+
+
+CHAIN_TARGET = 2.0
+
+
+def chain_verify(n: int) -> bool:
+    """Issue 16: verifying with the full X.509 chain (forms.trust: the seal certificate
+    read and checked against the pinned authority on every call) ≤ 2× verifying with a
+    bare registry record (today's lookup), same document, same run."""
+    import hashlib
+    from datetime import date
+
+    from forms import x509
+    from forms.stamp import SealRecord, verify_docx
+    from forms.trust import seal_record
+
+    seal_png = draw_round_seal("西安市新城区行政审批服务局", center_text="行政审批专用章")
+    ok_all = True
+    for algorithm in ("ecdsa-p256", "sm2"):
+        ca_private, _ = signing.generate_keypair(algorithm)
+        ca = x509.make_authority(algorithm=algorithm, private=ca_private, organ="西安市新城区行政审批服务局",
+                                 valid_from=date(2026, 1, 1), valid_to=date(2046, 1, 1))
+        private, public = signing.generate_keypair(algorithm)
+        request = x509.make_request(algorithm=algorithm, private=private, seal_id="0123456789abcdef",
+                                    name="西安市新城区行政审批服务局行政审批专用章", category="受理",
+                                    organ="西安市新城区行政审批服务局", terminal="001",
+                                    picture_sha256=hashlib.sha256(seal_png).hexdigest())
+        cert = x509.issue(x509.read_request(request), authority=ca, authority_private=ca_private,
+                          valid_from=date(2026, 1, 1), valid_to=date(2031, 1, 1))
+        docx = stamp_and_sign(KIND, CONTEXT, seal=SealForSigning("0123456789abcdef", algorithm, private,
+                                                                 seal_png),
+                              document_no=DOC_NO, receipt_no="610102202609300010001",
+                              signed_at=datetime(2026, 9, 30, 10)).docx
+        bare_record = SealRecord("0123456789abcdef", "章", algorithm, public, "active",
+                                 date(2026, 1, 1), date(2031, 1, 1))
+
+        def plain(_, record=bare_record):
+            return record
+
+        def chained(seal_id, cert=cert, ca=ca):
+            return seal_record(seal_id, certificate=cert, authority=ca, status="active")
+        floor, real = [], []
+        for i in range(n + 3):
+            t = time.perf_counter()
+            assert verify_docx(docx, plain).valid
+            f = time.perf_counter() - t
+            t = time.perf_counter()
+            assert verify_docx(docx, chained).valid
+            r = time.perf_counter() - t
+            if i >= 3:
+                floor.append(f)
+                real.append(r)
+        ratio = statistics.median(real) / statistics.median(floor)
+        ok = ratio <= CHAIN_TARGET
+        ok_all &= ok
+        print(f"  {algorithm:<15} verify+chain p50 {statistics.median(real) * 1000:6.1f} ms   "
+              f"verify p50 {statistics.median(floor) * 1000:6.1f} ms   "
+              f"{ratio:.2f}× (target ≤ {CHAIN_TARGET}×) → {'PASS' if ok else 'FAIL'}")
+    return ok_all
 
 
 if __name__ == "__main__":
