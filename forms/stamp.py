@@ -39,6 +39,7 @@ import base64
 import hashlib
 import io
 from dataclasses import dataclass
+from typing import Any
 from datetime import date, datetime
 from collections.abc import Callable, Mapping
 
@@ -219,7 +220,7 @@ def verify_docx(docx: bytes, lookup: Lookup) -> Verdict:
         signed_on = datetime.fromisoformat(stamp).date()
     except (KeyError, ValueError):
         return Verdict(False, "文书的签章信息不完整或已损坏")
-    base = dict(document_no=document_no, receipt_no=receipt_no, kind=kind, seal_id=seal_id,
+    base: dict[str, Any] = dict(document_no=document_no, receipt_no=receipt_no, kind=kind, seal_id=seal_id,
                 signed_at=stamp, digest=props["ws_digest"])
     seal = lookup(seal_id)
     problem = _check_seal(seal, seal_id, signed_on)
@@ -262,7 +263,7 @@ def _valid_reason(reason: str, seal: SealRecord) -> str:
 def verify_qr(text: str, lookup: Lookup) -> Verdict:
     """Check the payload read from a printed page's QR code."""
     data = signing.parse_qr_payload(text)  # FormError: not one of ours
-    base = dict(document_no=data["document_no"], receipt_no=data["receipt_no"],
+    base: dict[str, Any] = dict(document_no=data["document_no"], receipt_no=data["receipt_no"],
                 seal_id=data["seal_id"], digest=_b64(data["digest"]))
     seal = lookup(data["seal_id"])
     problem = _check_seal(seal, data["seal_id"], None)
