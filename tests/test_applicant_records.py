@@ -18,7 +18,9 @@ from workstation.services.cases import list_cases, search, show
 from workstation.services.documents import issue_pending
 from workstation.services.seals import SealVault
 
-from .conftest import TODAY
+from .cli_support import db_path, ok_json, run, write_json
+from .cli_support import cli, env, files, template  # noqa: F401  (fixtures)
+from .conftest import PERSON, TODAY
 from .helpers import snapshot
 
 RENAMED = {"name": "张薇", "phone": "13900139000"}   # the same ID number, a changed name
@@ -145,3 +147,60 @@ def test_existing_acceptances_are_migrated_with_the_applicant_of_the_time(tmp_pa
     assert show(again, clerk, a.receipt_no)["applicant"]["name"] == "张伟"
     assert {r.receipt_no for r in search(again, clerk, "张伟")} == {a.receipt_no, later.receipt_no}
     again.close()
+
+
+# ---- the command line ---------------------------------------------------------------------------
+
+
+
+def _accept_cli(capsys, files, applicant, *extra):
+    return run(capsys, "accept", "--user", "clerk", "--matter", "T-GT", "--applicant", applicant,
+               "--received", "M01,M02", *extra)
+
+
+def test_cli_refuses_changed_details_until_update_applicant(capsys, files):
+    first = ok_json(capsys, "accept", "--user", "clerk", "--matter", "T-GT", "--applicant",
+                    files / "person.json", "--received", "M01,M02")
+    renamed = write_json(files / "renamed.json", PERSON | RENAMED)
+    before = snapshot(db_path(files / "data"))
+    code, out, err = _accept_cli(capsys, files, renamed)
+    assert code == 2 and out == ""
+    assert "姓名：张伟 → 张薇" in err and "联系电话：13800138000 → 13900139000" in err
+    assert "--update-applicant" in err
+    assert snapshot(db_path(files / "data")) == before
+    code, out, err = _accept_cli(capsys, files, renamed, "--update-applicant", "--json")
+    assert code == 0, err
+    second = json.loads(out)
+    assert ok_json(capsys, "show", "--user", "clerk", first["receipt_no"])["applicant"]["name"] == "张伟"
+    assert ok_json(capsys, "show", "--user", "clerk", second["receipt_no"])["applicant"]["name"] == "张薇"
+    found = ok_json(capsys, "search", "--user", "clerk", "张伟")
+    assert {c["receipt_no"]: c["applicant"] for c in found["cases"]} == {
+        first["receipt_no"]: "张伟", second["receipt_no"]: "张薇"}
+    # The same details again: no question, with or without the option.
+    code, _, err = _accept_cli(capsys, files, renamed)
+    assert code == 0, err
+    code, _, err = _accept_cli(capsys, files, files / "person.json", "--update-applicant")
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("bad", [("--update-applicant=yes",), ("--update-applicant", "yes"),
+                                 ("--update-applicants",)])
+def test_cli_bad_update_applicant_option_changes_nothing(capsys, files, bad):
+    ok_json(capsys, "accept", "--user", "clerk", "--matter", "T-GT", "--applicant",
+            files / "person.json", "--received", "M01,M02")
+    renamed = write_json(files / "renamed.json", PERSON | RENAMED)
+    before = snapshot(db_path(files / "data"))
+    code, out, err = _accept_cli(capsys, files, renamed, *bad)
+    assert code == 2 and out == ""
+    assert "命令参数有误" in err
+    assert snapshot(db_path(files / "data")) == before
+
+
+def test_cli_update_applicant_does_not_excuse_a_bad_applicant(capsys, files):
+    ok_json(capsys, "accept", "--user", "clerk", "--matter", "T-GT", "--applicant",
+            files / "person.json", "--received", "M01,M02")
+    bad = write_json(files / "bad.json", PERSON | {"name": "张\x00薇"})
+    before = snapshot(db_path(files / "data"))
+    code, _, err = _accept_cli(capsys, files, bad, "--update-applicant")
+    assert code == 2 and "控制字符" in err
+    assert snapshot(db_path(files / "data")) == before
