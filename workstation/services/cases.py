@@ -119,9 +119,9 @@ def search(ws: Workstation, actor: Actor, text: str, *, status: str | None = Non
         else:
             # One character: names that start with it (an index range, not a scan),
             # today's or as an acceptance recorded it.
-            ids = s.scalars(select(Applicant.id).where(Applicant.name >= query,
-                                                       Applicant.name < query + "\U0010ffff")
-                            .order_by(Applicant.id.desc()).limit(_limit(limit))).all()
+            ids = list(s.scalars(select(Applicant.id).where(Applicant.name >= query,
+                                                            Applicant.name < query + "\U0010ffff")
+                                 .order_by(Applicant.id.desc()).limit(_limit(limit))))
             ids += s.scalars(select(Acceptance.applicant_id).distinct()
                              .where(Acceptance.applicant_name >= query,
                                     Acceptance.applicant_name < query + "\U0010ffff")
