@@ -122,7 +122,7 @@ def test_a_confirmed_update_is_audited_without_the_id_number(ws, clerk, person):
 
 def test_existing_acceptances_are_migrated_with_the_applicant_of_the_time(tmp_path, ws, clerk, person,
                                                                           enterprise):
-    """A terminal on schema 0009 with acceptances in it: after the upgrade each
+    """A terminal on schema 0010 with acceptances in it: after the upgrade each
     acceptance holds its applicant's record, and a later rename leaves it alone."""
     from alembic import command
 
@@ -130,7 +130,7 @@ def test_existing_acceptances_are_migrated_with_the_applicant_of_the_time(tmp_pa
 
     a = accept(ws, clerk, Intake(["T-GT"], person, ["M01", "M02"]))
     b = accept(ws, clerk, Intake(["T-SP"], enterprise, ["M01", "M02", "M03", "M04"]))
-    command.downgrade(_alembic_config(ws.db.engine), "0009")
+    command.downgrade(_alembic_config(ws.db.engine), "0010")
     with sqlite3.connect(ws.db.path) as conn:
         columns = {r[1] for r in conn.execute("PRAGMA table_info('acceptances')")}
     assert "applicant_name" not in columns

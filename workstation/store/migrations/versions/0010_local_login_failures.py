@@ -1,14 +1,14 @@
 """Login lockout: wrong passwords counted per login name (known or not, so the lock
 never tells a stranger which logins exist) and the time the lock ends.
 
-Revision ID: 0010_local
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010_local'
+revision = '0010'
 down_revision = '0009'
 branch_labels = None
 depends_on = None

@@ -2,15 +2,15 @@
 name, identity, legal representative, phone and address copied onto the acceptance.
 Existing acceptances get the applicant's current record, the best that is known.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-01
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010'
-down_revision = '0009'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
