@@ -96,8 +96,8 @@ def current_key(cur: sqlite3.Cursor) -> bytes | None:
         return None
     key, found = audit_key.load(cur, meta)
     if key is None:
-        raise DomainError("本机的审计密钥与数据库中的密钥记录不符：审计密钥记录被改动，或数据目录来自另一台终端"
-                          if found else NO_KEY)
+        raise DomainError("本机找到的审计密钥（系统钥匙串或 WORKSTATION_SEAL_SECRET）与数据库中的密钥记录不符："
+                          "口令不是初始化本终端时的，或审计密钥记录被改动" if found else NO_KEY)
     return key
 
 
