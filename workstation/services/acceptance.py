@@ -221,7 +221,7 @@ def _write(ctx: _Session, actor: Actor, applicant_in: ApplicantInput, applicant:
         [(acceptance_id, d.get("case_id"), d["kind"], d["number"], raw.day(today)) for d in documents])
     case_json = [_case_json(c) for c, _, _ in cases]
     audit.record(s, actor.login, settings.terminal, now, f"acceptance.{outcome}", receipt_no,
-                 {"applicant": applicant_in.id_number, "matters": [m.code for m in matters],
+                 {"applicant": applicant.id, "matters": [m.code for m in matters],
                   "cases": [c["id"] for c in case_json],
                   "documents": [d["number"] for d in documents], "approve_now": approve_now})
     if applicant.changes:

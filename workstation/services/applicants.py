@@ -155,6 +155,8 @@ def set_ineligible(ws: Workstation, actor: Actor, number: str, reason: str | Non
         row.ineligible_reason = reason
         now = ws.clock.now()
         row.updated_at = now
-        audit.record(s, actor.login, settings.terminal, now, "applicant.flag", row.id_number,
+        # The applicant's internal id, never the ID number: the log is append-only and
+        # could never forget it.
+        audit.record(s, actor.login, settings.terminal, now, "applicant.flag", str(row.id),
                      {"reason": reason})
         return applicant_json(row)
