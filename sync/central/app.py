@@ -137,6 +137,15 @@ def create_app(db_url: str, *, files_dir: str | Path | None = None) -> FastAPI:
         answer = await run_in_threadpool(db.write, enroll, body)
         return JSONResponse({**answer, "server_time": server_time()}, status_code=201)
 
+    @app.post(f"{BASE}/checkpoints", status_code=201, openapi_extra=_json_body("CheckpointRequest"),
+              responses={201: {"model": schemas.CheckpointAnswer}, **_errors(400, 401, 403, 409, 422)})
+    async def post_checkpoint(request: Request):
+        from .checkpoints import record
+
+        who = await caller(request)
+        body = parse_json(await read_body(request, SMALL_BODY, "请求"))
+        return JSONResponse(await run_in_threadpool(db.write, record, who, body), status_code=201)
+
     # ---------------------------------------------------------------- events
 
     @app.post(f"{BASE}/events", openapi_extra=_json_body("EventBatch"),

@@ -6,6 +6,7 @@
     workstation-central terminal list --db URL [--json]
     workstation-central cases --db URL [--station CODE] [--json]
     workstation-central conflicts --db URL [--json]
+    workstation-central checkpoints --db URL [--terminal CODE] [--json]
     workstation-central catalog publish --db URL FILE.json [--version LABEL] [--json]
     workstation-central calendar publish --db URL FILE.json [--json]
     workstation-central users publish --db URL FILE.json [--json]
@@ -235,6 +236,21 @@ def cmd_conflicts(args) -> int:
     return EXIT_OK
 
 
+def cmd_checkpoints(args) -> int:
+    from .checkpoints import list_checkpoints
+
+    db = _open(args)
+    try:
+        with db.reading() as s:
+            items = list_checkpoints(s, args.terminal)
+    finally:
+        db.close()
+    lines = [f"终端 {c['terminal']}  第{c['seq']}条  {c['hash'][:16]}…  设备时间 {c['at']}  收到 {c['received_at']}"
+             for c in items]
+    _emit(args, {"count": len(items), "checkpoints": items}, "\n".join(lines) if items else "还没有审计检查点")
+    return EXIT_OK
+
+
 def cmd_catalog_publish(args) -> int:
     from workstation.domain.catalog import parse_catalog
 
@@ -365,6 +381,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--station", help="只列出某个站点的案件")
     c.set_defaults(func=cmd_cases)
     with_db(sub.add_parser("conflicts", help="中心记录的冲突")).set_defaults(func=cmd_conflicts)
+    k = with_db(sub.add_parser("checkpoints", help="终端提交的审计检查点"))
+    k.add_argument("--terminal", help="只列出某个终端的检查点")
+    k.set_defaults(func=cmd_checkpoints)
 
     cat = sub.add_parser("catalog", help="事项目录").add_subparsers(dest="action", parser_class=_Parser,
                                                                  metavar="操作")

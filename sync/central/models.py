@@ -38,6 +38,24 @@ class Terminal(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     enrolled_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # {"algorithm", "public_key"} the terminal signs its audit checkpoints with, given at
+    # enrolment (NULL: enrolled by a version without one; its checkpoints are refused).
+    checkpoint_key: Mapped[dict | None] = mapped_column(JSON)
+
+
+class AuditCheckpoint(Base):
+    """A terminal's audit head (sequence, hash, device time) as it signed it at a sync.
+    Only ever appended; each is further along the terminal's chain than the one before."""
+
+    __tablename__ = "audit_checkpoints"
+    __table_args__ = (Index("ix_audit_checkpoints_terminal_seq", "terminal", "seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    terminal: Mapped[str] = mapped_column(String(3))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[str] = mapped_column(String(32))                   # device time, as signed
+    signature: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class EnrollmentCode(Base):

@@ -183,7 +183,7 @@ def verify(session: Session) -> AuditReport:
     return _check(session, cur, key, meta)
 
 
-def _confirmed(cur: sqlite3.Cursor, key: bytes | None) -> dict | str | None:
+def confirmed_checkpoint(cur: sqlite3.Cursor, key: bytes | None) -> dict | str | None:
     """The confirmed checkpoint, or a problem's text."""
     row = cur.execute("SELECT value FROM sync_state WHERE key = ?", (CONFIRMED_KEY,)).fetchone()
     if row is None:
@@ -203,7 +203,7 @@ def _confirmed(cur: sqlite3.Cursor, key: bytes | None) -> dict | str | None:
 def _check(session: Session, cur: sqlite3.Cursor, key: bytes | None, meta: KeyMeta | None) -> AuditReport:
     keyed = meta is not None
     since = meta.since if meta is not None else None
-    confirmed = _confirmed(cur, key)
+    confirmed = confirmed_checkpoint(cur, key)
     checkpoint = confirmed["seq"] if isinstance(confirmed, dict) else None
     prev, expected_seq, count = GENESIS, 1, 0
     at_checkpoint = None

@@ -32,7 +32,7 @@ from workstation.services.results import Enrolled, SyncRound, SyncStatus
 from workstation.store import raw
 from workstation.store.models import Case, Conflict, Document, OutboxEvent, Seal, SyncState, User
 
-from . import incoming, leases, outbox
+from . import checkpoint, incoming, leases, outbox
 from .http import Central, Offline, Refused, check_server_url
 
 KEYRING_SERVICE = "workstation-sync"
@@ -100,9 +100,14 @@ def enroll(ws: Workstation, actor: Actor, server: str, code: str) -> Enrolled:
         raise DomainError("本机没有可用的系统钥匙串，无法保存终端令牌（令牌绝不写入磁盘）："
                           "请在已登录的桌面会话中登记，登记码仍然有效")
     keyring_store.delete(KEYRING_SERVICE, ws, "probe")
+    from .checkpoint import public_key
+
+    request = {"code": code.strip(), "terminal": settings.terminal, "device": platform.node()[:100]}
+    key = public_key(ws)            # the key the centre checks this terminal's audit checkpoints with
+    if key is not None:
+        request["checkpoint_key"] = key
     with Central(server) as central:
-        answer = central.json("POST", "/enroll", expect=(201,), json={
-            "code": code.strip(), "terminal": settings.terminal, "device": platform.node()[:100]})
+        answer = central.json("POST", "/enroll", expect=(201,), json=request)
     secret, station = answer.get("token"), answer.get("station")
     if not isinstance(secret, str) or len(secret) < 16 or not isinstance(station, str) or not station:
         raise Offline("中心服务器返回的登记结果无法识别")
@@ -470,6 +475,9 @@ def sync_once(ws: Workstation) -> SyncRound:
             pushed = push(ws, central)
             pulled = pull(ws, central)
             numbers = leases.lease_ahead(ws, central)     # 文号 blocks, ahead of need
+            refused = checkpoint.send(ws, central)        # the audit head, signed, after the pull's entries
+            if refused:
+                numbers["errors"].append(refused)
     except (Offline, Refused) as exc:
         with ws.transaction() as s:
             _put(s, last_error=str(exc), last_attempt=started.isoformat(timespec="seconds"),
