@@ -21,7 +21,10 @@ Where it is kept
 In the signature container ``_ws/signature.xml`` (forms.package), whose entries are
 the fields above plus ``digest`` and ``signature`` (base64url), and in the
 database's document row. Other signature data may be added to the container later
-without touching the digest. Documents of the first format (version 1, the values
+without touching the digest: a seal given with its GB/T 38540 SESeal and signer
+certificate (SM2 only) adds ``ws_ses_seal`` and ``ws_ses_signature`` (forms.ses_docx),
+an SES_Signature whose dataHash is the digest; when present, ``verify_docx``
+requires it to verify as well. Documents of the first format (version 1, the values
 in docProps/custom.xml and only the visible text signed) no longer verify: their
 signature does not cover what is printed.
 
@@ -48,7 +51,7 @@ import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import cast
+from typing import Any, cast
 
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
@@ -60,7 +63,7 @@ from forms.errors import FormError
 
 from printing import codes
 
-from . import package, signing
+from . import package, ses, ses_docx, signing
 from .templates import render
 
 VERSION = "2"
@@ -88,6 +91,11 @@ class SealForSigning:
     algorithm: str
     private_key: bytes
     image_png: bytes
+    # GB/T 38540 (forms.ses): the seal's SESeal DER and the signer's certificate
+    # (DER) listed in it. Given for an SM2 seal, the document's signature container
+    # also gets an SES_Signature over the document digest (forms.ses_docx).
+    ses_seal: bytes | None = None
+    ses_cert: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -172,11 +180,25 @@ def stamp_and_sign(kind: str, context: Mapping, *, seal: SealForSigning, documen
     qr_part._blob = qr_png(payload)
     entries = {**fields, "digest": _b64(content_digest), "signature": _b64(signature)}
     more = dict(extra(fields, content_digest, signature)) if extra is not None else {}
+    if seal.ses_seal is not None:
+        more.update(_ses_entries(seal, content_digest, document_no, receipt_no, signed_at))
     if set(more) & set(entries):
         raise FormError("签章容器的附加条目不能与文书签名的条目同名")
     container._blob = package.container_xml({**entries, **more})
     PackageWriter._write_parts(phys, held)
     return Signed(writer.close(), content_digest, signature, payload)
+
+
+def _ses_entries(seal: SealForSigning, digest: bytes, document_no: str, receipt_no: str,
+                 signed_at: datetime) -> dict[str, str]:
+    """The GB/T 38540 SES_Signature over the document digest, as container entries."""
+    if seal.algorithm != "sm2" or seal.ses_seal is None or seal.ses_cert is None:
+        raise FormError("GB/T 38540 电子签章只用于 SM2 印章，且需要印章数据和签章者证书")
+    signature = ses.make_signature(
+        seal_der=seal.ses_seal, data_hash=digest,
+        property_info=ses_docx.property_info(document_no, receipt_no),
+        signer_cert=seal.ses_cert, signer_private=seal.private_key, signed_at=signed_at)
+    return ses_docx.ses_properties(seal.ses_seal, signature)
 
 
 @dataclass(frozen=True)
@@ -190,6 +212,12 @@ class SealRecord:
     status: str
     valid_from: date
     valid_to: date
+    # Filled from the seal's X.509 chain (forms.trust): why it cannot be trusted, the
+    # authority it chains to, whether it awaits its certificate, the picture it binds.
+    problem: str = ""
+    authority: str = ""
+    provisional: bool = False
+    picture_sha256: str = ""
 
 
 @dataclass(frozen=True)
@@ -204,12 +232,15 @@ class Verdict:
     signed_at: str = ""
     digest: str = ""
     seal_image_sha256: str = ""     # the picture drawn at the seal's place (checked)
+    authority: str = ""
+    provisional: bool = False
 
     def to_json(self) -> dict:
         return {"valid": self.valid, "reason": self.reason, "document_no": self.document_no,
                 "receipt_no": self.receipt_no, "kind": self.kind, "seal_id": self.seal_id,
                 "seal": self.seal_name, "signed_at": self.signed_at or None, "digest": self.digest,
-                "seal_image_sha256": self.seal_image_sha256 or None}
+                "seal_image_sha256": self.seal_image_sha256 or None,
+                "authority": self.authority or None, "provisional": self.provisional}
 
 
 Lookup = Callable[[str], SealRecord | None]
@@ -218,6 +249,8 @@ Lookup = Callable[[str], SealRecord | None]
 def _check_seal(seal: SealRecord | None, seal_id: str, on: date | None) -> str | None:
     if seal is None:
         return f"签章印章“{seal_id}”不在本机的印章登记中（未知印章）"
+    if seal.problem:
+        return seal.problem
     if seal.status != "active":
         return f"印章“{seal.name}”已吊销"
     if on is not None and not seal.valid_from <= on <= seal.valid_to:
@@ -258,8 +291,8 @@ def verify_docx(docx: bytes, lookup: Lookup) -> Verdict:
     except (KeyError, ValueError):
         return Verdict(False, "文书的签章信息不完整或已损坏")
     document_no, receipt_no, seal_id = fields["document_no"], fields["receipt_no"], fields["seal_id"]
-    base = dict(document_no=document_no, receipt_no=receipt_no, kind=fields["kind"], seal_id=seal_id,
-                signed_at=fields["signed_at"], digest=entries["digest"])
+    base: dict[str, Any] = dict(document_no=document_no, receipt_no=receipt_no, kind=fields["kind"],
+                                seal_id=seal_id, signed_at=fields["signed_at"], digest=entries["digest"])
     seal = lookup(seal_id)
     problem = _check_seal(seal, seal_id, signed_on)
     if problem:
@@ -277,6 +310,8 @@ def verify_docx(docx: bytes, lookup: Lookup) -> Verdict:
         return Verdict(False, "文书页面上找不到印章图片（印章被删除、隐藏或移走）", **base)
     if drawn != fields["seal_image_sha256"]:
         return Verdict(False, "文书页面上的印章图片被替换", **base)
+    if seal.picture_sha256 and seal.picture_sha256 != drawn:
+        return Verdict(False, "文书上的印章图片与印章证书登记的图片不符", **base)
     base["seal_image_sha256"] = drawn
     qr_part = fields["qr_part"]
     if fields["container"] != package.CONTAINER_PART or qr_part not in parts \
@@ -292,14 +327,29 @@ def verify_docx(docx: bytes, lookup: Lookup) -> Verdict:
                                       digest=recorded_digest, seal_id=seal_id, signature=signature)
     if not package.same_picture(parts[qr_part], qr_png(payload)):
         return Verdict(False, "文书上的二维码图片被替换或改动", **base)
-    return Verdict(True, "文书完整，签章有效", **base)
+    if ses_docx.PROP_SIGNATURE in entries or ses_docx.PROP_SEAL in entries:
+        # Present, the national-structure signature must hold too (a forger who keeps
+        # the workstation's signature and swaps the SES data is refused).
+        try:
+            ses_docx.verify_docx_ses(entries, recorded_digest, seal_id=seal_id,
+                                     public_key=seal.public_key)
+        except FormError as exc:
+            return Verdict(False, f"GB/T 38540 电子签章无效：{exc.message}", **base)
+    return Verdict(True, _valid_reason("文书完整，签章有效", seal), authority=seal.authority,
+                   provisional=seal.provisional, **base)
+
+
+def _valid_reason(reason: str, seal: SealRecord) -> str:
+    if seal.provisional:
+        return reason + "（待中心签发证书：仅本终端可暂时验证）"
+    return reason
 
 
 def verify_qr(text: str, lookup: Lookup) -> Verdict:
     """Check the payload read from a printed page's QR code."""
     data = signing.parse_qr_payload(text)  # FormError: not one of ours
-    base = dict(document_no=data["document_no"], receipt_no=data["receipt_no"],
-                seal_id=data["seal_id"], digest=_b64(data["digest"]))
+    base: dict[str, Any] = dict(document_no=data["document_no"], receipt_no=data["receipt_no"],
+                                seal_id=data["seal_id"], digest=_b64(data["digest"]))
     seal = lookup(data["seal_id"])
     problem = _check_seal(seal, data["seal_id"], None)
     if problem:
@@ -311,4 +361,5 @@ def verify_qr(text: str, lookup: Lookup) -> Verdict:
                                                        data["digest"], data["seal_id"]),
                           data["signature"]):
         return Verdict(False, "二维码中的电子签名无效", **base)
-    return Verdict(True, "二维码签章有效：请核对纸面文书的编号与内容", **base)
+    return Verdict(True, _valid_reason("二维码签章有效：请核对纸面文书的编号与内容", seal),
+                   authority=seal.authority, provisional=seal.provisional, **base)
