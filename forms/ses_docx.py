@@ -10,8 +10,8 @@ picture, beside the workstation's own signature entries):
   one; ``ws_ses_seal`` is the seal as issued, for readers that list seals.
 
 The SES_Signature's dataHash is the document digest the workstation signs
-(the container's ``digest``: the whole package, forms.package), and its propertyInfo says so (``property_info``). Nothing of
-this goes into the QR code, which stays short.
+(the container's ``digest``: the whole package, forms.package), and its
+propertyInfo says so (``property_info``). Nothing of this goes into the QR code, which stays short.
 """
 
 from __future__ import annotations

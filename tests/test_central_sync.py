@@ -141,7 +141,13 @@ def test_verify_a_real_document_qr_against_the_centres_seals(central_db_url, tmp
 
     monkeypatch.setenv("WORKSTATION_AUTHORITY_PASSPHRASE", "district-root-passphrase")
     cli_json(central_db_url, "authority", "init", "--organ", "西安市新城区行政审批服务局")
-    pg_central = Central(central_db_url, tmp_path / "files").start()
+    # The server is forked from a zygote started earlier, so it does not see this
+    # test's environment: the passphrase goes by file, as an operator would give it.
+    passphrase = tmp_path / "passphrase"
+    passphrase.write_text("district-root-passphrase")
+    pg_central = Central(central_db_url, tmp_path / "files")
+    pg_central.extra_args = ["--authority-passphrase-file", str(passphrase)]
+    pg_central.start()
     try:
         _verify_qr_at_the_centre(pg_central, x509, base64, hashlib)
     finally:

@@ -155,12 +155,13 @@ def test_provisional_then_certified_then_revoked_across_two_terminals(
     qr = None
     with sqlite3.connect(district.db.path) as conn:
         seal_id = conn.execute("SELECT seal_id FROM documents WHERE seal_id IS NOT NULL").fetchone()[0]
-    from forms.docx_tools import get_custom_properties
-    props = get_custom_properties(open(docs[0]["path"], "rb").read())
+    from forms import package
+    props = package.parse_container(package.read_parts(open(docs[0]["path"], "rb").read())[
+        package.CONTAINER_PART])
     here_qr = signing.make_qr_payload(
-        document_no=props["ws_document_no"], receipt_no=props["ws_receipt_no"],
-        digest=signing.unb64url(props["ws_digest"]), seal_id=props["ws_seal_id"],
-        signature=signing.unb64url(props["ws_signature"]))
+        document_no=props["document_no"], receipt_no=props["receipt_no"],
+        digest=signing.unb64url(props["digest"]), seal_id=props["seal_id"],
+        signature=signing.unb64url(props["signature"]))
     before = _public_check(centre, here_qr)
     assert before["valid"] is False and "未知印章" in before["reason"]    # provisional: here only
 
