@@ -2,20 +2,26 @@
 python-docx (docxtpl) fill-and-save of the same template, with the same two
 pictures, in the same run — for ECDSA P-256 and for SM2.
 
+Issue 16's: verifying a notice (the whole package, forms.stamp.verify_docx) ≤ 2× the
+verify of issue 3 (the visible text, the custom properties and the media hashes),
+which ``legacy_verify`` below repeats step by step on a notice signed the old way, in
+the same run.
+
     .venv/bin/python bench/bench_documents.py [--n 40]
 
 Prints the medians and PASS/FAIL per algorithm. No database: this measures the
-document work itself (forms.stamp.stamp_and_sign).
+document work itself.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import statistics
 import sys
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,11 +31,16 @@ from docx.shared import Cm  # noqa: E402
 from docxtpl import DocxTemplate, InlineImage  # noqa: E402
 
 from forms import signing, sm2  # noqa: E402
+from forms.docx_tools import (document_text, document_text_of, get_custom_properties,  # noqa: E402
+                              image_hashes, set_custom_properties_on)
 from forms.seal_image import draw_round_seal  # noqa: E402
-from forms.stamp import SealForSigning, qr_png, stamp_and_sign  # noqa: E402
-from forms.templates import template_path  # noqa: E402
+from forms.stamp import SealForSigning, SealRecord, qr_png, stamp_and_sign, verify_docx  # noqa: E402
+from forms.templates import render, template_path  # noqa: E402
 
 TARGET = 1.4
+VERIFY_TARGET = 2.0
+RECEIPT = "610102202609300010001"
+SIGNED_AT = datetime(2026, 9, 30, 10)
 KIND = "受理通知书"
 CONTEXT = {
     "organ": "西安市新城区行政审批服务局", "issue_date": "2026年9月30日", "case_no": "610102202609300010001",
@@ -55,6 +66,87 @@ def bare(seal: bytes, qr: bytes) -> bytes:
     return out.getvalue()
 
 
+def _legacy_fields(seal_id: str, seal_sha: str, stamp: str) -> dict:
+    return {"kind": KIND, "document_no": DOC_NO, "receipt_no": RECEIPT, "seal_id": seal_id,
+            "seal_image_sha256": seal_sha, "signed_at": stamp}
+
+
+def legacy_sign(seal: SealForSigning) -> bytes:
+    """A notice signed as issue 3 did: the visible text and a few fields, kept in the
+    custom properties."""
+    tpl = render(KIND, dict(CONTEXT, document_no=DOC_NO), seal_png=seal.image_png,
+                 qr_png=qr_png("WS1|placeholder"))
+    stamp = SIGNED_AT.isoformat(timespec="seconds")
+    seal_sha = hashlib.sha256(seal.image_png).hexdigest()
+    canonical = signing.canonical_document(_legacy_fields(seal.id, seal_sha, stamp),
+                                           document_text_of(tpl.docx))
+    digest = signing.digest(seal.algorithm, canonical)
+    signature = signing.sign(seal.algorithm, seal.private_key,
+                             signing.payload_signed_bytes(DOC_NO, RECEIPT, digest, seal.id))
+    set_custom_properties_on(tpl.docx, {
+        "ws_version": "1", "ws_seal_id": seal.id, "ws_algorithm": seal.algorithm,
+        "ws_seal_image_sha256": seal_sha, "ws_signed_at": stamp,
+        "ws_digest": signing.b64url(digest), "ws_signature": signing.b64url(signature)})
+    out = io.BytesIO()
+    tpl.save(out)
+    return out.getvalue()
+
+
+def legacy_verify(docx: bytes, record: SealRecord) -> bool:
+    """The floor: issue 3's verify_docx, step by step (custom properties, the text,
+    the media hashes, the signature)."""
+    props = get_custom_properties(docx)
+    digest = signing.unb64url(props["ws_digest"])
+    canonical = signing.canonical_document(
+        _legacy_fields(props["ws_seal_id"], props["ws_seal_image_sha256"], props["ws_signed_at"]),
+        document_text(docx))
+    return (signing.digest(record.algorithm, canonical) == digest
+            and props["ws_seal_image_sha256"] in image_hashes(docx).values()
+            and signing.verify(record.algorithm, record.public_key,
+                               signing.payload_signed_bytes(DOC_NO, RECEIPT, digest, record.id),
+                               signing.unb64url(props["ws_signature"])))
+
+
+def chained_lookup(seal: SealForSigning):
+    """Issue 16: the seal known only by its X.509 certificate, checked against the
+    pinned authority on every call (forms.trust), as `verify` does on a terminal."""
+    from forms import x509
+    from forms.trust import seal_record
+
+    organ = "西安市新城区行政审批服务局"
+    ca_private, _ = signing.generate_keypair(seal.algorithm)
+    ca = x509.make_authority(algorithm=seal.algorithm, private=ca_private, organ=organ,
+                             valid_from=date(2026, 1, 1), valid_to=date(2046, 1, 1))
+    request = x509.make_request(algorithm=seal.algorithm, private=seal.private_key, seal_id=seal.id,
+                                name=organ + "行政审批专用章", category="受理", organ=organ,
+                                terminal="001", picture_sha256=hashlib.sha256(seal.image_png).hexdigest())
+    cert = x509.issue(x509.read_request(request), authority=ca, authority_private=ca_private,
+                      valid_from=date(2026, 1, 1), valid_to=date(2031, 1, 1))
+    return lambda seal_id: seal_record(seal_id, certificate=cert, authority=ca, status="active")
+
+
+def bench_verify(seal: SealForSigning, public: bytes, n: int) -> tuple[float, float]:
+    """Verifying with the full chain (real) against issue 3's verify (floor)."""
+    record = SealRecord(seal.id, "行政审批专用章", seal.algorithm, public, "active",
+                        date(2026, 1, 1), date(2030, 12, 31))
+    lookup = chained_lookup(seal)
+    new = stamp_and_sign(KIND, CONTEXT, seal=seal, document_no=DOC_NO, receipt_no=RECEIPT,
+                         signed_at=SIGNED_AT).docx
+    old = legacy_sign(seal)
+    floor, real = [], []
+    for i in range(n + 3):
+        t = time.perf_counter()
+        assert legacy_verify(old, record)
+        f = time.perf_counter() - t
+        t = time.perf_counter()
+        assert verify_docx(new, lookup).valid
+        r = time.perf_counter() - t
+        if i >= 3:
+            floor.append(f)
+            real.append(r)
+    return statistics.median(real), statistics.median(floor)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--n", type=int, default=40)
@@ -64,8 +156,8 @@ def main(argv=None) -> int:
     ok_all = True
     print(f"== bench_documents — {KIND}, {args.n} rounds each, alternating")
     for algorithm in ("ecdsa-p256", "sm2"):
-        private, _ = signing.generate_keypair(algorithm)
-        seal = SealForSigning("S-610102-001-1", algorithm, private, seal_png)
+        private, public = signing.generate_keypair(algorithm)
+        seal = SealForSigning("0123456789abcdef", algorithm, private, seal_png)
         floor, real = [], []
         for i in range(args.n + 3):
             t = time.perf_counter()
@@ -73,7 +165,7 @@ def main(argv=None) -> int:
             f = time.perf_counter() - t
             t = time.perf_counter()
             stamp_and_sign(KIND, CONTEXT, seal=seal, document_no=DOC_NO,
-                           receipt_no="610102202609300010001", signed_at=datetime(2026, 9, 30, 10))
+                           receipt_no=RECEIPT, signed_at=SIGNED_AT)
             r = time.perf_counter() - t
             if i >= 3:
                 floor.append(f)
@@ -85,6 +177,13 @@ def main(argv=None) -> int:
         print(f"  {label:<15} stamp+sign p50 {statistics.median(real) * 1000:6.1f} ms   "
               f"bare fill+save p50 {statistics.median(floor) * 1000:6.1f} ms   "
               f"{ratio:.2f}× (target ≤ {TARGET}×) → {'PASS' if ok else 'FAIL'}")
+        real_v, floor_v = bench_verify(seal, public, args.n)
+        ratio = real_v / floor_v
+        ok = ratio <= VERIFY_TARGET
+        ok_all &= ok
+        print(f"  {label:<15} verify+chain p50 {real_v * 1000:6.1f} ms   "
+              f"issue 3 verify p50 {floor_v * 1000:6.1f} ms   "
+              f"{ratio:.2f}× (target ≤ {VERIFY_TARGET}×) → {'PASS' if ok else 'FAIL'}")
     return 0 if ok_all else 1
 
 

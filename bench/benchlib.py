@@ -319,9 +319,11 @@ def _populate(directory: Path, n_cases: int, *, log=print) -> dict:
                                e["legal_rep"], e["phone"], e["address"], None, None])
     log(f"  申请人 {n_applicants:,} 个已生成（{time.perf_counter() - t0:.1f} s）")
 
-    acc_sql = ("INSERT INTO acceptances(id, receipt_no, outcome, applicant_id, agent, bundle_code, "
+    acc_sql = ("INSERT INTO acceptances(id, receipt_no, outcome, applicant_id, applicant_kind, "
+               "applicant_name, applicant_id_type, applicant_id_number, applicant_legal_rep, "
+               "applicant_phone, applicant_address, agent, bundle_code, "
                "bundle_name, station, terminal, clerk, received_on, created_at, notice) "
-               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
     case_sql = ("INSERT INTO cases(id, acceptance_id, seq, applicant_id, catalog_version_id, matter_code, "
                 "matter_name, category, matter_kind, status, station, accepted_on, statutory_days, "
                 "promised_days, extension_days, due_date, statutory_due_date, provisional, decided_on, "
@@ -399,7 +401,8 @@ def _populate(directory: Path, n_cases: int, *, log=print) -> dict:
             seq_today += 1
             receipt = f"{region}{day:%Y%m%d}{terminal}{seq_today:04d}"
             acc_id = f"{getrandbits(128):032x}"
-            rows_acc.append((acc_id, receipt, outcome, app_index + 1, "null", bundle_code, bundle_name,
+            rows_acc.append((acc_id, receipt, outcome, app_index + 1, *app[:7], "null", bundle_code,
+                             bundle_name,
                              "district", terminal, clerks[0], day_iso, created,
                              refusal if outcome == "refused" else "null"))
             for seq, m in enumerate(matters, start=1):

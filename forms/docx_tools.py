@@ -3,14 +3,15 @@
 - ``float_image``: turn an inline picture into a floating one (the seal over the
   organ's name and date).
 - ``document_text``: the visible text of the body in reading order, one line per
-  paragraph — what gets signed.
-- ``set_custom_properties`` / ``get_custom_properties``: signature metadata in
-  ``docProps/custom.xml``; they never touch the body, so the text stays the same.
-- ``image_hashes``: SHA-256 of every ``word/media/*`` part, so that a replaced seal
-  picture is noticed.
+  paragraph (what a clerk reads; the signature covers the whole package, see
+  forms.package).
+- ``set_custom_properties`` / ``get_custom_properties``: ``docProps/custom.xml``;
+  they never touch the body, so the text stays the same.
+- ``image_hashes``: SHA-256 of every ``word/media/*`` part.
 
 Nothing here merges or splits runs by hand, and nothing imports Qt or a database.
-Bytes that are not a .docx raise ``FormError("文件不是有效的 .docx 文书")``.
+Bytes that are not a .docx raise ``FormError("文件不是有效的 .docx 文书")``; every file is
+checked against forms.package's size and part limits before it is opened.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import io
-import zipfile
 from collections.abc import Iterator
 
 from docx import Document
@@ -30,6 +30,7 @@ from docx.opc.part import Part
 from lxml import etree
 
 from forms.errors import FormError
+from forms.package import INVALID_DOCX, check_archive
 
 __all__ = [
     "INVALID_DOCX",
@@ -42,8 +43,6 @@ __all__ = [
     "get_custom_properties",
     "image_hashes",
 ]
-
-INVALID_DOCX = "文件不是有效的 .docx 文书"
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
@@ -77,8 +76,7 @@ def open_docx(docx_bytes: bytes) -> DocxDocument:
     if not isinstance(docx_bytes, (bytes, bytearray, memoryview)) or not docx_bytes:
         raise FormError(INVALID_DOCX)
     data = bytes(docx_bytes)
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise FormError(INVALID_DOCX)
+    check_archive(data)     # sizes and part count before python-docx reads anything
     try:
         document = Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises many kinds for a broken package
@@ -400,9 +398,9 @@ def set_custom_properties_on(document: DocxDocument, props: dict[str, str]) -> N
 def image_hashes(docx_bytes: bytes) -> dict[str, str]:
     """SHA-256 (hex) of every media part under word/media/, keyed by its name in
     the package (``word/media/image1.png``)."""
-    open_docx(docx_bytes)  # validates
+    open_docx(docx_bytes)  # validates, within the limits
     hashes = {}
-    with zipfile.ZipFile(io.BytesIO(bytes(docx_bytes))) as archive:
+    with check_archive(bytes(docx_bytes)) as archive:
         for info in sorted(archive.infolist(), key=lambda i: i.filename):
             if info.filename.startswith("word/media/") and not info.is_dir():
                 hashes[info.filename] = hashlib.sha256(archive.read(info)).hexdigest()

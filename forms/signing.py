@@ -5,10 +5,10 @@ Callers keep the keyring secret and the encrypted key blob; this module turns
 them into signatures. No function here writes, logs or puts into an error
 message any key material.
 
-GB/T 38540-2020 (SESeal / SES_Signature) has no Python implementation, so the
-workstation uses the simpler formats below. They carry the same facts (the
-seal's owner, validity and maker's signature; the signed data's hash; an SM2
-signature over SM3) and can be mapped onto GB/T 38540 later.
+The workstation's own formats below carry the same facts as GB/T 38540-2020's
+SESeal / SES_Signature (the seal's owner, validity and maker's signature; the
+signed data's hash; an SM2 signature over SM3); forms.ses writes and reads those
+structures (ASN.1 DER) with the SM2 signatures computed here.
 
 Algorithms (``ALGORITHMS``), chosen per seal
 =============================================

@@ -225,6 +225,11 @@ _ROTATIONS = (5, -5, 10, -10, 15, -15, 90, 180, 270)
 _DECODE_MAX_SIDE = 5000         # larger pictures are scaled down first
 _UPSCALE_BELOW = 1200           # smaller pictures are also tried enlarged
 _MAX_FRAMES = 20
+DECODE_MAX_PIXELS = 40_000_000
+"""One picture (or page, or frame) read for codes: an A4 scan at 600 dpi is 34.8 Mpx.
+Checked from the header, before the pixels are decompressed."""
+DECODE_MAX_TOTAL_PIXELS = 80_000_000
+"""All frames of one multi-page picture together (each is held while it is read)."""
 _SURE_QUALITY = 2                # scan lines that must agree on a barcode
 _FLAT = 16                      # grey levels: less spread than this is a blank picture
 
@@ -249,11 +254,19 @@ def _open(image) -> list[Image.Image]:
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 im = Image.open(io.BytesIO(image))
                 frames = []
+                total = 0
                 for k, frame in enumerate(ImageSequence.Iterator(im)):
                     if k >= _MAX_FRAMES:
                         break
+                    pixels = frame.size[0] * frame.size[1]
+                    total += pixels
+                    if pixels > DECODE_MAX_PIXELS or total > DECODE_MAX_TOTAL_PIXELS:
+                        raise PrintError(f"图片过大（{frame.size[0]}×{frame.size[1]} 像素，"
+                                         f"每张最多 {DECODE_MAX_PIXELS // 1_000_000} 百万像素），已拒绝读取")
                     frame.load()
                     frames.append(frame.copy())
+        except PrintError:
+            raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise PrintError("无法识别的图片文件（像素数异常巨大）") from None
         except (OSError, SyntaxError, ValueError, EOFError, Image.UnidentifiedImageError):

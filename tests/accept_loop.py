@@ -34,9 +34,11 @@ def applicants(rng: random.Random, n: int):
     person = {"kind": "person", "name": "张伟", "phone": "13800138000",
               "id_number": make_id_number("610102", date(1980 + n % 30, 1 + n % 12, 1 + n % 28),
                                           n % 1000)}
-    enterprise = {"kind": "enterprise", "name": f"西安测试{n}商贸有限公司", "legal_rep": "李娜",
-                  "phone": "029-87654321",
-                  "credit_code": make_credit_code("610102", f"MA6{rng.randrange(10**6):06d}")}
+    # The name follows the code: a code drawn twice is the same enterprise coming back
+    # (another name under the same code is a change the clerk must confirm).
+    code = rng.randrange(10**6)
+    enterprise = {"kind": "enterprise", "name": f"西安测试{code}商贸有限公司", "legal_rep": "李娜",
+                  "phone": "029-87654321", "credit_code": make_credit_code("610102", f"MA6{code:06d}")}
     return person, enterprise
 
 

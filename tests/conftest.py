@@ -26,6 +26,7 @@ pytest_plugins = ("tests.pg",)
 DATA = Path(__file__).parent / "data"
 TODAY = date(2026, 9, 30)
 PASSWORD = "secret123"
+SEAL_SECRET = "seal-secret-for-tests"
 
 
 class MemoryKeyring(KeyringBackend):
@@ -84,11 +85,20 @@ def ws_template(tmp_path_factory) -> tuple[Path, dict]:
     its database checkpointed into one file, and the keyring entries init wrote for
     it (the 受理 seal's unlock secret, keyed by the folder's path)."""
     folder = tmp_path_factory.mktemp("template") / "data"
+    # Set up with the seal secret in the environment, as on a headless terminal: the
+    # audit key is then derived from it, so the processes some tests start on a copy
+    # of this folder (given SEAL_SECRET) find the key without this process's keyring.
+    before = os.environ.get("WORKSTATION_SEAL_SECRET")
+    os.environ["WORKSTATION_SEAL_SECRET"] = SEAL_SECRET
     w = Workstation(folder, Clock(TODAY)).open()
     try:
         _initialise(w)
     finally:
         w.close()
+        if before is None:
+            del os.environ["WORKSTATION_SEAL_SECRET"]
+        else:
+            os.environ["WORKSTATION_SEAL_SECRET"] = before
     with sqlite3.connect(folder / DB_NAME) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()

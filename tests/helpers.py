@@ -27,6 +27,15 @@ def snapshot(db_path: Path) -> dict:
     return out
 
 
+def besides_a_failed_login(before: dict, after: dict) -> bool:
+    """Whether `after` differs from `before` only by what a wrong password writes
+    (issue 16: counted for the lockout and audited), and by at most one audit entry."""
+    moved = {"audit_log", "audit_log#rows", "login_failures", "login_failures#rows", "settings#rows"}
+    same = {k: v for k, v in before.items() if k not in moved} == \
+        {k: v for k, v in after.items() if k not in moved}
+    return same and after["audit_log"] - before["audit_log"] in (0, 1)
+
+
 def raises_domain(fragment: str, func, *args, **kwargs):
     """Call func, expect a DomainError whose message contains fragment; return it."""
     import pytest

@@ -238,9 +238,10 @@ def test_an_event_kind_the_centre_does_not_know_is_stored_and_applied(tmp_path):
 def test_every_case_event_kind_moves_the_case(db_url, tmp_path):
     """The payloads of workstation/services/*.py, each kind once, on a case's whole life:
     the station accepts, the district reviews, decides (with sealed documents) and delivers."""
-    from datetime import date
 
-    from forms import certificates, signing
+    import base64
+
+    from forms import signing, x509
     from sqlalchemy import text
 
     station = Caller("001", "S01", "610102")
@@ -294,20 +295,22 @@ def test_every_case_event_kind_moves_the_case(db_url, tmp_path):
     assert data["event"] == "case.deliver" and data["document"]["kind"] == "不予行政许可决定书"
     assert data["document"]["digest"] == denial["digest"]
 
-    private, public = signing.generate_keypair("ecdsa-p256")
-    cert = certificates.make_certificate(seal_id="S-9", name="测试专用章", category="受理", organ="测试局",
-                                    algorithm="ecdsa-p256", public=public, valid_from=date(2026, 1, 1),
-                                    valid_to=date(2027, 1, 1), issuer_id="S-9",
-                                    issuer_algorithm="ecdsa-p256", issuer_private=private)
-    other_cert = dict(cert, organ="另一个局")
+    def seal_request(terminal):
+        private, _ = signing.generate_keypair("ecdsa-p256")
+        return base64.b64encode(x509.make_request(
+            algorithm="ecdsa-p256", private=private, seal_id="S-9", name="测试局受理专用章",
+            category="受理", organ="测试局", terminal=terminal, picture_sha256="00" * 32)).decode()
+
+    cert, other_cert = seal_request("004"), seal_request(other.terminal)
+    # (the station's next events would wait behind the retried approval: another terminal)
     keeper = Caller("004", "S01", "610102")
-    seal_events = [make_event(1, "seal.create", {"seal_id": "S-9", "certificate": cert}),
-                   make_event(2, "seal.create", {"seal_id": "S-9", "certificate": cert})]
+    seal_events = [make_event(1, "seal.create", {"seal_id": "S-9", "request": cert}),
+                   make_event(2, "seal.create", {"seal_id": "S-9", "request": cert})]
     assert _push(db_url, keeper, seal_events) == ["applied", "applied"]         # the same again: no-op
     # Another station's seal is neither revoked (its whole batch refused, issue 16) nor replaced.
     with pytest.raises(Refused, match="无权办理"):
         _push(db_url, other, [make_event(1, "seal.revoke", {"seal_id": "S-9", "reason": "x"})])
-    assert _push(db_url, other, [make_event(1, "seal.create", {"seal_id": "S-9", "certificate": other_cert})]) \
+    assert _push(db_url, other, [make_event(1, "seal.create", {"seal_id": "S-9", "request": other_cert})]) \
         == ["conflict"]
     hall2 = Caller("005", "district", "610102")      # (the hall's next events wait behind its approval)
     assert _push(db_url, hall2, [make_event(1, "seal.revoke", {"seal_id": "S-9", "reason": "遗失"}),
@@ -341,16 +344,16 @@ JUNK = [None, True, -1, 10 ** 30, 1.5, "", "x" * 5000, "\x00\u2028|", [], ["a"],
 def test_junk_in_any_payload_field_is_a_conflict_never_a_fault(db_url):
     """Every handled kind, every field replaced by junk: each event settles as applied,
     conflict or retry; nothing raises, nothing overflows a PostgreSQL column."""
-    from datetime import date
 
-    from forms import certificates, signing
+    import base64
+
+    from forms import signing, x509
     from sync.central.handlers import HANDLERS
 
-    private, public = signing.generate_keypair("ecdsa-p256")
-    cert = certificates.make_certificate(seal_id="S-1", name="章", category="受理", organ="局",
-                                    algorithm="ecdsa-p256", public=public, valid_from=date(2026, 1, 1),
-                                    valid_to=date(2027, 1, 1), issuer_id="S-1",
-                                    issuer_algorithm="ecdsa-p256", issuer_private=private)
+    private, _ = signing.generate_keypair("ecdsa-p256")
+    cert = base64.b64encode(x509.make_request(
+        algorithm="ecdsa-p256", private=private, seal_id="S-1", name="局受理章", category="受理",
+        organ="局", terminal="001", picture_sha256="00" * 32)).decode()
     acc = acceptance("S01")
     case_id = acc["cases"][0]["id"]
     templates = {
@@ -361,7 +364,7 @@ def test_junk_in_any_payload_field_is_a_conflict_never_a_fault(db_url):
         "case.deliver": {"case_id": case_id, "method": "pickup", "status": "delivered"},
         "document.sign": {"receipt_no": acc["receipt_no"], "kind": "受理通知书", "number": "N1",
                           "seal_id": "S-1", "digest": "ab", "signature": "cd", "case_id": case_id},
-        "seal.create": {"seal_id": "S-1", "certificate": cert},
+        "seal.create": {"seal_id": "S-1", "request": cert},
         "seal.revoke": {"seal_id": "S-1", "reason": "r"},
     }
     assert set(HANDLERS) >= set(templates)

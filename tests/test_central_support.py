@@ -234,6 +234,7 @@ class Central:
         self.proc: subprocess.Popen | None = None
         self.pid: int | None = None
         self.terminals: list[Terminal] = []
+        self.extra_args: list[str] = []     # e.g. --authority-passphrase-file
 
     def running(self) -> bool:
         if self.proc is not None:
@@ -243,7 +244,7 @@ class Central:
     def start(self) -> Central:
         self.files.mkdir(parents=True, exist_ok=True)
         argv = ["serve", "--db", self.db_url, "--port", str(self.port), "--files", str(self.files),
-                *(["--workers", str(self.workers)] if self.workers != 1 else [])]
+                *(["--workers", str(self.workers)] if self.workers != 1 else []), *self.extra_args]
         if self.exec:
             with open(self.log, "a") as log:
                 self.proc = subprocess.Popen([sys.executable, "-m", CLI, *argv], cwd=ROOT,

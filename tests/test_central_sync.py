@@ -10,12 +10,12 @@ import copy
 import json
 import threading
 import time
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 
-from forms import certificates, signing
+from forms import signing
 from forms.stamp import SealForSigning, stamp_and_sign
 
 from .decision_support import decision_seal
@@ -136,16 +136,38 @@ def test_a_catalog_change_of_one_matter_among_20000_is_one_change(pg_central, tm
     assert changes[2]["data"]["matters"] == 19_999
 
 
-def test_verify_a_real_document_qr_against_the_centres_seals(pg_central):
+def test_verify_a_real_document_qr_against_the_centres_seals(central_db_url, tmp_path, monkeypatch):
+    import base64
+    import hashlib
+
+    from forms import x509
+
+    monkeypatch.setenv("WORKSTATION_AUTHORITY_PASSPHRASE", "district-root-passphrase")
+    cli_json(central_db_url, "authority", "init", "--organ", "西安市新城区行政审批服务局")
+    # The server is forked from a zygote started earlier, so it does not see this
+    # test's environment: the passphrase goes by file, as an operator would give it.
+    passphrase = tmp_path / "passphrase"
+    passphrase.write_text("district-root-passphrase")
+    pg_central = Central(central_db_url, tmp_path / "files")
+    pg_central.extra_args = ["--authority-passphrase-file", str(passphrase)]
+    pg_central.start()
+    try:
+        _verify_qr_at_the_centre(pg_central, x509, base64, hashlib)
+    finally:
+        pg_central.stop()
+
+
+def _verify_qr_at_the_centre(pg_central, x509, base64, hashlib):
     hall = pg_central.enroll("district", "001")
     station = pg_central.enroll("S01", "002")
     private, public = signing.generate_keypair("ecdsa-p256")
-    seal_id = "S-610102-001-1"
-    cert = certificates.make_certificate(seal_id=seal_id, name="西安市新城区行政审批服务局行政审批专用章",
-                                    category="受理", organ="西安市新城区行政审批服务局",
-                                    algorithm="ecdsa-p256", public=public, valid_from=date(2026, 1, 1),
-                                    valid_to=date(2030, 12, 31), issuer_id=seal_id,
-                                    issuer_algorithm="ecdsa-p256", issuer_private=private)
+    seal_id = "0123456789abcdef"
+
+    def request(name):
+        return base64.b64encode(x509.make_request(
+            algorithm="ecdsa-p256", private=private, seal_id=seal_id, name=name, category="受理",
+            organ="西安市新城区行政审批服务局", terminal="001",
+            picture_sha256=hashlib.sha256(seal_png()).hexdigest())).decode()
     signed = stamp_and_sign("受理通知书", base_context(),
                             seal=SealForSigning(seal_id, "ecdsa-p256", private, seal_png()),
                             document_no=DOC_NO, receipt_no="610102202609300010001",
@@ -154,9 +176,10 @@ def test_verify_a_real_document_qr_against_the_centres_seals(pg_central):
     before = httpx.get(verify, params={"qr": signed.qr_payload}).json()
     assert before["valid"] is False and "未知印章" in before["reason"]
 
-    forged = dict(cert, name="伪造的印章")
-    assert hall.statuses([hall.event("seal.create", {"seal_id": "S-X", "certificate": forged})]) == ["conflict"]
-    assert hall.statuses([hall.event("seal.create", {"seal_id": seal_id, "certificate": cert})]) == ["applied"]
+    forged = request("伪造的印章")
+    assert hall.statuses([hall.event("seal.create", {"seal_id": seal_id, "request": forged})]) == ["conflict"]
+    assert hall.statuses([hall.event("seal.create", {"seal_id": seal_id, "request": request(
+        "西安市新城区行政审批服务局行政审批专用章")})]) == ["applied"]
     seen = station.pull()["changes"]
     assert [(c["kind"], c["key"], c["data"]["status"]) for c in seen] == [("seal.certificate", seal_id, "active")]
 

@@ -151,3 +151,41 @@ def test_a_reader_that_goes_away_gets_no_traceback(cli, buffered):
                          stdout=write, stderr=subprocess.PIPE, env=env, timeout=60, text=True)
     os.close(write)
     assert out.returncode == 1 and "内部错误" not in out.stderr and "Traceback" not in out.stderr, out.stderr
+
+
+# ---- issue 16, findings 4 and 8: what is printed is what is signed -----------------------------
+
+def test_verify_says_tampered_for_every_change_to_what_is_printed(files, capsys, tmp_path):
+    from . import docx_attacks as attacks
+
+    notice = Path(accept_sp(capsys, files)["documents"][0]["path"]).read_bytes()
+    seal_png = next(data for name, data in attacks.parts_of(notice).items()
+                    if name.startswith("word/media/") and len(data) > 10_000)
+    forgeries = {**{name: attack(notice) for name, attack in attacks.PRINTED.items()},
+                 "seal removed": attacks.seal_removed(notice),
+                 "crossed-out seal, original kept": attacks.seal_crossed_out(notice, seal_png),
+                 "seal hidden": attacks.seal_hidden(notice),
+                 "seal in a hidden run": attacks.seal_in_hidden_run(notice)}
+    before = snapshot(db_path(files / "data"))
+    for name, data in forgeries.items():
+        forged = tmp_path / "forged.docx"
+        forged.write_bytes(data)
+        code, stdout, err = run(capsys, "verify", forged, "--json")
+        assert code == 3 and json.loads(stdout)["valid"] is False, (name, stdout, err)
+    assert snapshot(db_path(files / "data")) == before
+
+
+def test_verify_refuses_a_zip_bomb_and_a_huge_picture_as_unreadable(files, capsys, tmp_path):
+    import time
+
+    from .test_forms_package_limits import GIB, png_of_zeros, raw_zip, zeros_deflated
+
+    bomb = tmp_path / "bomb.docx"
+    bomb.write_bytes(raw_zip([("word/document.xml", zeros_deflated(GIB), 0, GIB)]))
+    huge = tmp_path / "huge.png"
+    huge.write_bytes(png_of_zeros(5461, 8192))
+    for argv, fragment in ((("verify", bomb), "无法读取"), (("verify", "--image", huge), "图片过大")):
+        started = time.perf_counter()
+        code, stdout, err = run(capsys, *argv)
+        assert code == 2 and fragment in err and stdout == "", err
+        assert time.perf_counter() - started < 3

@@ -19,7 +19,7 @@ from workstation.config import Clock
 from workstation.services import Workstation
 from workstation.services import audit
 
-from .conftest import PASSWORD, TODAY
+from .conftest import PASSWORD, SEAL_SECRET, TODAY
 
 ROOT = Path(__file__).resolve().parent.parent
 LOOP = "tests.accept_loop"                                # tests/accept_loop.py
@@ -33,6 +33,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 
 def _spawn(data_dir: Path, *extra: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WORKSTATION_")}
+    env["WORKSTATION_SEAL_SECRET"] = SEAL_SECRET          # the audit key (conftest's template)
     return subprocess.Popen([sys.executable, "-m", LOOP, str(data_dir), "--password", PASSWORD, *extra],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)

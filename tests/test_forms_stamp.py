@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from forms import signing
-from forms.docx_tools import get_custom_properties, set_custom_properties
+from forms.package import with_container_entries
 from forms.stamp import SealForSigning, SealRecord, stamp_and_sign, verify_docx, verify_qr
 from forms.errors import FormError
 
@@ -69,12 +69,9 @@ def test_replaced_seal_picture_is_caught(keys):
 def test_forged_signature_unknown_and_revoked_seal(keys):
     seal, record = keys
     signed = issue(seal)
-    props = get_custom_properties(signed.docx)
     other_private, _ = signing.generate_keypair(seal.algorithm)
     bad = signing.sign(seal.algorithm, other_private, b"x")
-    import base64
-    props["ws_signature"] = base64.urlsafe_b64encode(bad).rstrip(b"=").decode()
-    forged = set_custom_properties(signed.docx, props)
+    forged = with_container_entries(signed.docx, {"signature": signing.b64url(bad)})
     assert "签名无效" in verify_docx(forged, lookup_of(record)).reason
     assert "未知印章" in verify_docx(signed.docx, lambda _id: None).reason
     revoked = SealRecord(*[getattr(record, f) for f in ("id", "name", "algorithm", "public_key")],

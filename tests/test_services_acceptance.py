@@ -169,8 +169,16 @@ def test_station_clerk_sees_own_station_only(ws, clerk, person, enterprise):
 
 
 def test_known_applicant_is_reused_and_updated(ws, clerk, person):
+    from workstation.services.applicants import ApplicantChanged
+
     accept(ws, clerk, Intake(["T-GT"], person, ["M01", "M02"]))
-    accept(ws, clerk, Intake(["T-GT"], person | {"phone": "13900139000"}, ["M01", "M02"]))
+    # A new phone number is a difference the clerk confirms (tests/test_applicant_records.py).
+    before = snapshot(ws.db.path)
+    with pytest.raises(ApplicantChanged, match="13800138000 → 13900139000"):
+        accept(ws, clerk, Intake(["T-GT"], person | {"phone": "13900139000"}, ["M01", "M02"]))
+    assert snapshot(ws.db.path) == before
+    accept(ws, clerk, Intake(["T-GT"], person | {"phone": "13900139000"}, ["M01", "M02"],
+                             update_applicant=True))
     from workstation.services.applicants import lookup
 
     known = lookup(ws, person["id_number"].lower())

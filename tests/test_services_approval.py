@@ -17,6 +17,7 @@ from workstation.services.documents import verify_file
 from workstation.services.errors import NotFound
 from workstation.services.seals import SealVault
 
+from .conftest import SEAL_SECRET
 from .helpers import snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,7 +97,7 @@ def test_cancel_and_resume(ws, clerk, approver, enterprise):
 
 
 def _run_and_kill_after(ws, job, lines):
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", WORKSTATION_SEAL_SECRET=SEAL_SECRET)
     proc = subprocess.Popen([sys.executable, "-m", "tests.approve_job", str(ws.data_dir), job],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     for _ in range(lines):

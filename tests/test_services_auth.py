@@ -14,7 +14,7 @@ def test_a_fresh_process_hashes_with_the_production_scrypt_parameters():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
     stored = out.stdout.strip()
-    assert stored.split("$")[:4] == ["scrypt", str(2**14), "8", "1"]
+    assert stored.split("$")[:4] == ["scrypt", str(2**17), "8", "1"]          # N ≥ 2^17 (issue 16)
     # and a hash made with them still verifies in this process, whatever its setting
     assert verify_password("secret123", stored)
     assert not verify_password("secret124", stored)

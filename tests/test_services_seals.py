@@ -1,12 +1,15 @@
 """The seal registry: keys encrypted, secrets in the keyring, use by category."""
 
+import base64
+import json
+import re
 import sqlite3
 from datetime import date
 
 import keyring
 import pytest
 
-from forms import certificates, signing
+from forms import signing, x509
 from workstation.config import Clock
 from workstation.domain.errors import DomainError
 from workstation.services import PermissionDenied
@@ -35,8 +38,14 @@ def test_init_creates_the_acceptance_seal(ws):
     assert [(s["category"], s["status"]) for s in seals] == [("受理", "active")]
     assert seals[0]["name"] == "西安市新城区行政审批服务局行政审批专用章"
     cert = seals[0]["certificate"]
-    certificates.verify_certificate(cert, _public(ws, seals[0]["id"]), on=date(2026, 9, 30))
-    assert cert["organ"] == "西安市新城区行政审批服务局" and cert["algorithm"] == "ecdsa-p256"
+    # Before enrolment the terminal is its own authority: an X.509 chain to it.
+    with sqlite3.connect(ws.db.path) as conn:
+        own = conn.execute("SELECT value FROM sync_state WHERE key = 'authority.own'").fetchone()[0]
+    info = x509.verify_seal_certificate(base64.b64decode(cert["x509"]), authority=base64.b64decode(own),
+                                        on=date(2026, 9, 30))
+    assert info.organ == "西安市新城区行政审批服务局" and info.algorithm == "ecdsa-p256"
+    assert info.public_key == _public(ws, seals[0]["id"]) and info.seal_id == seals[0]["id"]
+    assert re.fullmatch(r"[0-9a-f]{16}", seals[0]["id"])
 
 
 def _public(ws, seal_id):
@@ -118,9 +127,11 @@ def test_without_keyring_needs_the_environment_secret(ws, admin, monkeypatch):
             create_seal(ws, admin, name="测试专用章", category="社会民生", algorithm="ecdsa-p256")
         assert snapshot(ws.db.path) == before
         monkeypatch.setenv(SECRET_ENV, "env-secret-1234")
-        seal = create_seal(ws, admin, name="测试专用章", category="社会民生", algorithm="ecdsa-p256")
-        add_user(ws, admin, "min", "民审", "approver", PASSWORD, categories=("社会民生",))
-        assert SealVault().unlock(ws, login(ws, "min", PASSWORD), seal["id"]).category == "社会民生"
+        # The seal's secret could now be kept, but this terminal's own authority was made
+        # with a keyring secret that is gone: a clear refusal, nothing written.
+        with pytest.raises(DomainError, match="无法解锁本机根证书"):
+            create_seal(ws, admin, name="测试专用章", category="社会民生", algorithm="ecdsa-p256")
+        assert snapshot(ws.db.path) == before
     finally:
         keyring.set_keyring(previous)
 
@@ -131,7 +142,9 @@ def test_outbox_carries_the_certificate_not_the_key(ws, admin, business_seal):
                                "ORDER BY seq DESC LIMIT 1").fetchone()[0]
         blob = conn.execute("SELECT private_key_blob FROM seals WHERE id = ?",
                             (business_seal["id"],)).fetchone()[0]
-    assert business_seal["certificate"]["public_key"] in payload
+    assert json.loads(payload)["request"] == business_seal["certificate"]["request"]
+    request = x509.read_request(base64.b64decode(business_seal["certificate"]["request"]))
+    assert request.seal_id == business_seal["id"] and request.category == "商事登记"
     assert blob.hex() not in payload and "private" not in payload
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from forms import certificates, signing
+from forms import signing, x509
 from forms.seal_image import draw_round_seal
 from forms.stamp import SealForSigning, stamp_and_sign
 from workstation.services.sync.client import enroll, status, sync_once
@@ -77,8 +77,11 @@ class Centre:
 
 
 @pytest.fixture
-def centre(central_db_url, tmp_path):
+def centre(central_db_url, tmp_path, monkeypatch):
+    # The district's seal authority, its key unlocked by the passphrase in the environment.
+    monkeypatch.setenv("WORKSTATION_AUTHORITY_PASSPHRASE", "district-root-passphrase")
     c = Centre(central_db_url, tmp_path / "central-files")
+    c.cli("authority", "init", "--organ", "西安市新城区行政审批服务局")
     c.start()
     yield c
     c.stop()
@@ -112,11 +115,14 @@ def test_enrol_then_an_offline_day_then_sync(enrolled, centre, clerk, person):
 def test_a_lost_acknowledgement_is_resent_and_applied_once(enrolled, centre, clerk, person):
     ws = enrolled
     accept(ws, clerk, Intake(["T-GT"], dict(person), ["M01", "M02"]))
+    with sqlite3.connect(ws.db.path) as conn:
+        sent = conn.execute("SELECT payload, id FROM outbox").fetchall()
     sync_once(ws)
     # The terminal died after the centre applied the batch but before it recorded the
-    # acknowledgement: its outbox still holds the events.
+    # acknowledgement: its outbox still holds the events as they were sent.
     with sqlite3.connect(ws.db.path) as conn:
         conn.execute("UPDATE outbox SET acked_at = NULL")
+        conn.executemany("UPDATE outbox SET payload = ? WHERE id = ?", sent)
     out = sync_once(ws)
     assert out["pending"] == 0 and out["pushed"]["applied"] == 0 and out["pushed"]["duplicate"] >= 1
     assert len(centre.cases()) == 1
@@ -143,16 +149,17 @@ def test_a_decision_at_the_centre_comes_back_with_its_document(enrolled, centre,
     case_id = accept(ws, clerk, Intake(["T-GT"], dict(person), ["M01", "M02"])).cases[0]["id"]
     sync_once(ws)
     # Another terminal of the district decides the case and seals the decision.
-    private, public = signing.generate_keypair("ecdsa-p256")
-    from datetime import date
+    import base64
+    import hashlib
 
-    certificate = certificates.make_certificate(
-        seal_id="S-610102-002-9", name="西安市新城区行政审批服务局商事登记专用章", category="商事登记",
-        organ="西安市新城区行政审批服务局", algorithm="ecdsa-p256", public=public,
-        valid_from=date(2026, 1, 1), valid_to=date(2030, 12, 31), issuer_id="S-610102-002-9",
-        issuer_algorithm="ecdsa-p256", issuer_private=private)
-    seal = SealForSigning("S-610102-002-9", "ecdsa-p256", private,
-                          draw_round_seal("西安市新城区行政审批服务局", center_text="行政审批专用章"))
+    private, public = signing.generate_keypair("ecdsa-p256")
+    picture = draw_round_seal("西安市新城区行政审批服务局", center_text="行政审批专用章")
+    request = base64.b64encode(x509.make_request(
+        algorithm="ecdsa-p256", private=private, seal_id="5e415e41c0ffee09",
+        name="西安市新城区行政审批服务局商事登记专用章", category="商事登记",
+        organ="西安市新城区行政审批服务局", terminal="002",
+        picture_sha256=hashlib.sha256(picture).hexdigest())).decode()
+    seal = SealForSigning("5e415e41c0ffee09", "ecdsa-p256", private, picture)
     receipt = show(ws, clerk, case_id)["receipt_no"]
     signed = stamp_and_sign("准予行政许可决定书", {
         "organ": "西安市新城区行政审批服务局", "issue_date": "2026年9月30日", "case_no": receipt,
@@ -164,8 +171,6 @@ def test_a_decision_at_the_centre_comes_back_with_its_document(enrolled, centre,
         "contact_phone": "13800138000", "accepted_date": "2026年9月30日"},
         seal=seal, document_no="新城审许字〔2026〕第200001号", receipt_no=receipt,
         signed_at=datetime(2026, 9, 30, 15))
-    import hashlib
-
     sha = hashlib.sha256(signed.docx).hexdigest()
     token = _district_token(centre)
     headers = {"Authorization": f"Bearer {token}"}
@@ -175,7 +180,7 @@ def test_a_decision_at_the_centre_comes_back_with_its_document(enrolled, centre,
     document = {"kind": "准予行政许可决定书", "number": "新城审许字〔2026〕第200001号", "sha256": sha,
                 "seal_id": seal.id, "digest": signed.digest.hex(), "signature": signed.signature.hex(),
                 "path": "x.docx"}
-    events = [_event("seal.create", {"seal_id": seal.id, "certificate": certificate}, 1),
+    events = [_event("seal.create", {"seal_id": seal.id, "request": request}, 1),
               _event("case.approve", {"case_id": case_id, "status": "approved", "decided_on": "2026-09-30",
                                       "reason": None, "document": document}, 2)]
     answer = httpx.post(centre.url + "/api/v1/events", headers=headers,

@@ -6,11 +6,12 @@ from PyQt6.QtCore import Qt
 from workstation.config import Clock
 from workstation.services import Workstation
 from workstation.ui.acceptance.refuse_dialog import RefuseDialog
+from workstation.services.auth import LOGIN_RE
 from workstation.ui.login import LoginDialog
 from workstation.ui.setup_dialog import SetupDialog
 
 from .conftest import PASSWORD, TODAY
-from .helpers import edit_docx, snapshot
+from .helpers import edit_docx, besides_a_failed_login, snapshot
 from .qt_typing import type_text
 
 
@@ -92,7 +93,10 @@ def test_login_refuses_bad_input_with_one_message(qtbot, ws, login, password):
     assert dialog.actor is None
     assert dialog.message.text() == "用户名或密码错误"
     assert dialog.password_edit.text() == ""
-    assert snapshot(ws.db.path) == before
+    if LOGIN_RE.match(login) and password:   # a real attempt: counted and audited (issue 16), nothing else
+        assert besides_a_failed_login(before, snapshot(ws.db.path))
+    else:
+        assert snapshot(ws.db.path) == before
 
 
 def test_refuse_dialog_needs_reason_and_basis(qtbot):

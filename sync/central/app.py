@@ -30,7 +30,7 @@ from .apply import process_batch
 from .batch import parse_batch
 from .db import CentralDB
 from .files import FileStore, ascii_int, check_lengths, check_sha, default_dir, header_int
-from .models import SealRecord, StoredFile
+from .models import StoredFile
 from .openapi import describe
 from .protocol import ApiError, now, server_time
 from .terminals import Caller, authenticate, enroll
@@ -137,6 +137,15 @@ def create_app(db_url: str, *, files_dir: str | Path | None = None) -> FastAPI:
         body = parse_json(await read_body(request, SMALL_BODY, "请求"))
         answer = await run_in_threadpool(db.write, enroll, body)
         return JSONResponse({**answer, "server_time": server_time()}, status_code=201)
+
+    @app.post(f"{BASE}/checkpoints", status_code=201, openapi_extra=_json_body("CheckpointRequest"),
+              responses={201: {"model": schemas.CheckpointAnswer}, **_errors(400, 401, 403, 409, 422)})
+    async def post_checkpoint(request: Request):
+        from .checkpoints import record
+
+        who = await caller(request)
+        body = parse_json(await read_body(request, SMALL_BODY, "请求"))
+        return JSONResponse(await run_in_threadpool(db.write, record, who, body), status_code=201)
 
     # ---------------------------------------------------------------- events
 
@@ -312,17 +321,13 @@ def create_app(db_url: str, *, files_dir: str | Path | None = None) -> FastAPI:
 
     def verify(qr: str) -> dict:
         from forms.errors import FormError
-        from forms.stamp import SealRecord as Known, verify_qr
+        from forms.stamp import verify_qr
+
+        from .authority import seal_lookup
 
         with db.reading() as s:
-            def lookup(seal_id: str):
-                seal = s.get(SealRecord, seal_id)
-                if seal is None:
-                    return None
-                return Known(seal.id, seal.name, seal.algorithm, bytes(seal.public_key), seal.status,
-                             seal.valid_from, seal.valid_to)
             try:
-                return verify_qr(qr, lookup).to_json()
+                return verify_qr(qr, seal_lookup(s)).to_json()
             except FormError as exc:
                 raise ApiError(400, "not_ours", str(exc)) from None
 

@@ -7,6 +7,7 @@
     workstation-central cases --db URL [--station CODE] [--json]
     workstation-central conflicts --db URL [--json]
     workstation-central refusals --db URL [--json]
+    workstation-central checkpoints --db URL [--terminal CODE] [--json]
     workstation-central catalog publish --db URL FILE.json [--version LABEL] [--json]
     workstation-central calendar publish --db URL FILE.json [--json]
     workstation-central users publish --db URL FILE.json [--json]
@@ -96,6 +97,10 @@ def cmd_serve(args) -> int:
         raise CliError("端口应在 1 至 65535 之间")
     workers = _workers(args.workers)
     url = _db_url(args)
+    if args.authority_passphrase_file:      # the workers read it from the environment
+        from .authority import PASSPHRASE_FILE_ENV
+
+        os.environ[PASSPHRASE_FILE_ENV] = str(Path(args.authority_passphrase_file).resolve())
     if workers > 1 and is_sqlite_url(url):
         raise CliError(f"SQLite 数据库不能由 {workers} 个工作进程同时写入：多个工作进程请使用 PostgreSQL"
                        "（--db postgresql+psycopg://…），用 SQLite 试用时去掉 --workers")
@@ -247,6 +252,21 @@ def cmd_refusals(args) -> int:
     return EXIT_OK
 
 
+def cmd_checkpoints(args) -> int:
+    from .checkpoints import list_checkpoints
+
+    db = _open(args)
+    try:
+        with db.reading() as s:
+            items = list_checkpoints(s, args.terminal)
+    finally:
+        db.close()
+    lines = [f"终端 {c['terminal']}  第{c['seq']}条  {c['hash'][:16]}…  设备时间 {c['at']}  收到 {c['received_at']}"
+             for c in items]
+    _emit(args, {"count": len(items), "checkpoints": items}, "\n".join(lines) if items else "还没有审计检查点")
+    return EXIT_OK
+
+
 def cmd_catalog_publish(args) -> int:
     from workstation.domain.catalog import parse_catalog
 
@@ -295,6 +315,47 @@ def cmd_users_publish(args) -> int:
     return EXIT_OK
 
 
+def cmd_authority(args) -> int:
+    """init: create the district's seal authority once; show: print it; issue: certify the
+    requests kept while the key was locked (sync/central/authority.py)."""
+    from datetime import date
+
+    from . import authority
+    from .changes import write_changes
+
+    secret = authority.passphrase(getattr(args, "passphrase_file", None))
+    db = _open(args)
+    try:
+        if args.action == "init":
+            def init(s):
+                out = authority.init(s, organ=args.organ, algorithm=args.algorithm, secret=secret,
+                                     today=date.today())
+                changes = authority.issue_pending(s, date.today(), secret)
+                write_changes(s, changes)
+                return {**out, "issued": len(changes)}
+            data = db.write(init)
+            human = (f"已建立本区电子印章根证书：{data['name']}（{data['algorithm']}，"
+                     f"{data['valid_from']}至{data['valid_to']}）\nSHA-256 指纹：{data['sha256']}")
+        elif args.action == "issue":
+            def issue(s):
+                changes = authority.issue_pending(s, date.today(), secret)
+                write_changes(s, changes)
+                return {"issued": len(changes)}
+            data = db.write(issue)
+            human = f"已签发 {data['issued']} 枚印章的证书"
+        else:
+            with db.reading() as s:
+                root = authority.certificate(s)
+            if root is None:
+                raise CliError("本区尚未建立电子印章根证书：请运行 workstation-central authority init")
+            data = authority.describe(root)
+            human = f"{data['name']}（{data['algorithm']}）SHA-256 {data['sha256']}\n{data['certificate']}"
+    finally:
+        db.close()
+    _emit(args, data, human)
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- parser
 
 def build_parser() -> argparse.ArgumentParser:
@@ -313,6 +374,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--files", help="上传文件的存放目录（默认：SQLite 数据库旁，或当前目录下 central-files）")
     s.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+    s.add_argument("--authority-passphrase-file",
+                   help="根证书私钥保护口令文件（签发印章证书用；也可用环境变量 WORKSTATION_AUTHORITY_PASSPHRASE）")
     s.add_argument("--workers", default="1",
                    help=f"工作进程数（1 至 {MAX_WORKERS}，默认 1）；多于 1 个时须使用 PostgreSQL")
     s.set_defaults(func=cmd_serve)
@@ -335,6 +398,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_cases)
     with_db(sub.add_parser("conflicts", help="中心记录的冲突")).set_defaults(func=cmd_conflicts)
     with_db(sub.add_parser("refusals", help="整批拒收的记录（终端越权推送）")).set_defaults(func=cmd_refusals)
+    k = with_db(sub.add_parser("checkpoints", help="终端提交的审计检查点"))
+    k.add_argument("--terminal", help="只列出某个终端的检查点")
+    k.set_defaults(func=cmd_checkpoints)
 
     cat = sub.add_parser("catalog", help="事项目录").add_subparsers(dest="action", parser_class=_Parser,
                                                                  metavar="操作")
@@ -357,6 +423,21 @@ def build_parser() -> argparse.ArgumentParser:
     up = with_db(us.add_parser("publish", help="发布用户（登录名、姓名、角色、站点；不含密码）"))
     up.add_argument("file", help="用户 JSON 文件")
     up.set_defaults(func=cmd_users_publish)
+
+    au = sub.add_parser("authority", help="本区电子印章根证书").add_subparsers(
+        dest="action", parser_class=_Parser, metavar="操作")
+    au.required = True
+    passphrase_help = ("保存根证书私钥保护口令的文件（也可用环境变量 WORKSTATION_AUTHORITY_PASSPHRASE "
+                       "或 WORKSTATION_AUTHORITY_PASSPHRASE_FILE）")
+    ai = with_db(au.add_parser("init", help="建立本区电子印章根证书（只能一次）"))
+    ai.add_argument("--organ", required=True, help="本区行政审批服务局全称")
+    ai.add_argument("--algorithm", default="sm2", help="sm2|ecdsa-p256（默认 sm2）")
+    ai.add_argument("--passphrase-file", help=passphrase_help)
+    ai.set_defaults(func=cmd_authority)
+    ii = with_db(au.add_parser("issue", help="为等待中的印章申请签发证书"))
+    ii.add_argument("--passphrase-file", help=passphrase_help)
+    ii.set_defaults(func=cmd_authority)
+    with_db(au.add_parser("show", help="显示根证书（PEM）与指纹")).set_defaults(func=cmd_authority)
     return p
 
 

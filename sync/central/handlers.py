@@ -4,14 +4,11 @@ changes anything (see apply.py)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-from datetime import date
 from collections.abc import Callable
 
 from workstation.domain.errors import DomainError
 from workstation.domain.states import OPEN, CaseStatus, check_transition
-from sync.protocol import HEX64, canonical
+from sync.protocol import HEX64
 
 from .batch import (ACCEPTANCE_KINDS, MAX_CASES_PER_ACCEPTANCE, Conflict, Incoming, lookup_key,
                     payload_day, payload_str)
@@ -234,55 +231,55 @@ def apply_document(v: View, ev: Incoming) -> None:
         v.case_change(case, ev)
 
 
-def _unb64(value: str) -> bytes:
-    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-
-
 def apply_seal_create(v: View, ev: Incoming) -> None:
+    """A terminal asks for a seal certificate (PKCS #10). The centre never takes a
+    certificate from a terminal: it checks the request and issues the certificate
+    itself (sync/central/authority.py), or keeps the request until it can."""
+    from forms import x509
     from forms.errors import FormError
-    from forms.certificates import verify_certificate
+
+    from . import authority
 
     p = ev.payload
     seal_id = payload_str(p, "seal_id", 60, "印章编号")
-    cert = p.get("certificate")
-    if not isinstance(cert, dict) or cert.get("seal_id") != seal_id:
-        raise Conflict("invalid", f"事件内容有误：印章 {seal_id} 的证书缺失或与印章编号不符")
+    if "certificate" in p or not isinstance(p.get("request"), str):
+        raise Conflict("invalid", f"印章 {seal_id}：中心只接受终端的证书申请（X.509 PKCS#10），"
+                                  "不接受终端自己签发的证书")
     try:
-        public = _unb64(cert["public_key"])
-        issuer_id = cert["issuer_id"]
-        if not isinstance(issuer_id, str):
-            raise TypeError(issuer_id)
-    except (KeyError, TypeError, ValueError, binascii.Error, AttributeError):
-        raise Conflict("invalid", f"印章 {seal_id} 的证书格式无效") from None
-    if issuer_id == seal_id:
-        issuer_public = public
-    elif issuer_id in v.seals and v.seals[issuer_id]["status"] == "active":
-        issuer_public = v.seals[issuer_id]["public_key"]
-    else:
-        raise Conflict("invalid", f"印章 {seal_id} 的证书由中心未登记或已吊销的印章 {str(issuer_id)[:40]} 签发")
-    try:
-        verify_certificate(cert, issuer_public)
-    except FormError as exc:
-        raise Conflict("invalid", f"印章 {seal_id} 的证书无效：{exc}") from None
+        request = x509.read_request(authority.unb64(p["request"]))
+    except (FormError, ValueError) as exc:
+        raise Conflict("invalid", f"印章 {seal_id} 的证书申请无效：{exc}") from None
+    found = authority.issuer(v.s)
+    why = authority.check_request(request, seal_id=seal_id, terminal=v.caller.terminal,
+                                  district=v.caller.district,
+                                  organ=found.organ if found is not None else None)
+    if why:
+        raise Conflict("invalid", f"印章 {seal_id} 未予签发证书：{why}")
     existing = v.seals.get(seal_id)
     if existing is not None:
-        if canonical(existing["certificate"]) == canonical(cert):
-            return      # the same certificate again: nothing to do
-        raise Conflict("exists", f"印章编号 {seal_id} 已在中心登记了另一份证书（终端 {existing['terminal']}），"
-                                 "本次登记未予采用")
-    row = {"id": seal_id, "name": text(cert.get("name"), 100), "category": text(cert.get("category"), 20),
-           "algorithm": text(cert.get("algorithm"), 20), "public_key": public, "certificate": cert,
-           "status": "active", "valid_from": date.fromisoformat(cert["valid_from"]),
-           "valid_to": date.fromisoformat(cert["valid_to"]), "station": v.caller.station,
+        if (existing["certificate"] or {}).get("request") == p["request"]:
+            return      # the same request again: nothing to do
+        raise Conflict("exists", f"印章编号 {seal_id} 已在中心登记（终端 {existing['terminal']}），"
+                                 "本次申请未予采用")
+    on = ev.created_at.date()
+    der = authority.certify(found, request, on) if found is not None and found.private else None
+    row = {"id": seal_id, "name": text(request.name, 100), "category": request.category,
+           "algorithm": request.algorithm, "public_key": request.public_key,
+           "certificate": {"request": p["request"], "x509": authority.b64(der) if der else None},
+           "status": "active" if der else "pending", "valid_from": on,
+           "valid_to": authority._years(on, authority.SEAL_YEARS), "station": v.caller.station,
            "terminal": v.caller.terminal, "created_at": ev.created_at, "revoked_at": None,
            "revoked_reason": None}
     v.seals[seal_id] = row
     v.new_seals.add(seal_id)
-    v.changes.append({"station": None, "kind": "seal.certificate", "key": seal_id,
-                      "data": {"certificate": cert, "status": "active"}, **v.origin(ev)})
+    if der:
+        # No origin terminal: the requesting terminal must pull its own certificate too.
+        v.changes.append(authority.published(seal_id, der, "active"))
 
 
 def apply_seal_revoke(v: View, ev: Incoming) -> None:
+    from . import authority
+
     p = ev.payload
     seal_id = payload_str(p, "seal_id", 60, "印章编号")
     seal = v.seals.get(seal_id)
@@ -291,12 +288,14 @@ def apply_seal_revoke(v: View, ev: Incoming) -> None:
     v.wall(seal["station"], f"印章 {seal['name']}")
     if seal["status"] == "revoked":
         return          # already revoked (by another terminal): the wish is fulfilled
+    was = seal["status"]
     seal.update(status="revoked", revoked_at=ev.created_at, revoked_reason=text(p.get("reason"), 500))
     if seal_id not in v.new_seals:
         v.dirty_seals.add(seal_id)
-    v.changes.append({"station": None, "kind": "seal.certificate", "key": seal_id,
-                      "data": {"certificate": seal["certificate"], "status": "revoked",
-                               "reason": seal["revoked_reason"]}, **v.origin(ev)})
+    der = (seal["certificate"] or {}).get("x509")
+    if was == "active" and der:
+        v.changes.append({**authority.published(seal_id, authority.unb64(der), "revoked",
+                                                seal["revoked_reason"]), **v.origin(ev)})
 
 
 TRANSFER_KINDS = ("transfer.packed", "transfer.sent", "transfer.cancelled", "transfer.received")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, Index, Integer, LargeBinary,
-                        MetaData, String, Text)
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Date, DateTime, Index, Integer,
+                        LargeBinary, MetaData, String, Text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -38,6 +38,24 @@ class Terminal(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     enrolled_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # {"algorithm", "public_key"} the terminal signs its audit checkpoints with, given at
+    # enrolment (NULL: enrolled by a version without one; its checkpoints are refused).
+    checkpoint_key: Mapped[dict | None] = mapped_column(JSON)
+
+
+class AuditCheckpoint(Base):
+    """A terminal's audit head (sequence, hash, device time) as it signed it at a sync.
+    Only ever appended; each is further along the terminal's chain than the one before."""
+
+    __tablename__ = "audit_checkpoints"
+    __table_args__ = (Index("ix_audit_checkpoints_terminal_seq", "terminal", "seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    terminal: Mapped[str] = mapped_column(String(3))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[str] = mapped_column(String(32))                   # device time, as signed
+    signature: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class EnrollmentCode(Base):
@@ -171,6 +189,20 @@ class SealRecord(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class AuthorityRecord(Base):
+    """The district's seal authority (one row): its X.509 certificate and its private key,
+    encrypted with a passphrase the centre's operator keeps (sync/central/authority.py)."""
+
+    __tablename__ = "authority"
+    __table_args__ = (CheckConstraint("id = 1", name="one_authority"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(20))
+    organ: Mapped[str] = mapped_column(String(100))
+    certificate: Mapped[bytes] = mapped_column(LargeBinary)
+    key_blob: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class StoredFile(Base):

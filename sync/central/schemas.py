@@ -20,10 +20,32 @@ class TimeAnswer(BaseModel):
     protocol: int = 1
 
 
+class CheckpointKey(BaseModel):
+    algorithm: Literal["sm2", "ecdsa-p256"]
+    public_key: str = Field(max_length=200, description="base64url")
+
+
+class CheckpointRequest(BaseModel):
+    terminal: str | None = Field(None, min_length=3, max_length=3)
+    seq: int = Field(ge=1, description="审计记录头的序号")
+    hash: str = Field(pattern="^[0-9a-f]{64}$")
+    at: str = Field(description="设备时间 YYYY-MM-DDTHH:MM:SS")
+    signature: str = Field(max_length=200, description="base64url，覆盖 seq、hash、at 与终端编码")
+
+
+class CheckpointAnswer(BaseModel):
+    terminal: str
+    seq: int
+    hash: str
+    at: str
+    confirmed_at: str
+
+
 class EnrollRequest(BaseModel):
     code: str = Field(examples=["ABCD-EFGH-JKLM"])
     terminal: str = Field(examples=["001"], min_length=3, max_length=3)
     device: str = Field("", max_length=100)
+    checkpoint_key: CheckpointKey | None = Field(None, description="终端签署审计检查点所用的公钥")
 
 
 class EnrollAnswer(BaseModel):
@@ -118,4 +140,4 @@ class UploadAnswer(BaseModel):
     complete: bool
 
 
-REQUEST_MODELS = (EnrollRequest, EventBatch, BlockRequest)
+REQUEST_MODELS = (EnrollRequest, EventBatch, BlockRequest, CheckpointRequest)

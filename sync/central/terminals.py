@@ -107,6 +107,9 @@ def enroll(session: Session, body) -> dict:
         device = ""
     if not isinstance(device, str) or len(device) > 100:
         raise ApiError(422, "invalid", "设备说明应为不超过100个字符的文字")
+    from .checkpoints import check_key
+
+    checkpoint_key = check_key(body.get("checkpoint_key"))
     row = session.scalar(select(EnrollmentCode).where(EnrollmentCode.code_sha256 == _code_hash(code))
                          .with_for_update())
     if row is None:
@@ -135,9 +138,15 @@ def enroll(session: Session, body) -> dict:
     term.station, term.region = row.station, row.region
     term.token_sha256, term.enrolled_at, term.revoked_at = token_hash(token), at, None
     term.device = "".join(ch for ch in device if ch.isprintable())[:100]
+    term.checkpoint_key = checkpoint_key
     last_seq = session.scalar(select(func.max(Event.seq)).where(Event.terminal == terminal)) or 0
+    # The district's seal authority, which the terminal pins: from now on it accepts
+    # only seal certificates issued by it (None while the centre has none yet).
+    from .authority import b64, certificate
+
+    root = certificate(session)
     return {"token": token, "station": row.station, "terminal": terminal, "region": row.region,
-            "last_seq": last_seq}
+            "last_seq": last_seq, "authority": b64(root) if root else None}
 
 
 def revoke_terminal(session: Session, terminal: str) -> bool:

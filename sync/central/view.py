@@ -105,9 +105,6 @@ class View:
                 self.documents[(doc["acceptance_id"], doc["number"])] = doc
         seal_ids = {k for ev in events if ev.kind.startswith("seal.")
                     and (k := lookup_key(ev.payload.get("seal_id"), 60))}
-        seal_ids |= {k for ev in events if ev.kind == "seal.create"
-                     and isinstance(ev.payload.get("certificate"), dict)
-                     and (k := lookup_key(ev.payload["certificate"].get("issuer_id"), 60))}
         for chunk in chunks(sorted(seal_ids)):
             for seal in plain_rows(s, select(SealRecord.__table__).where(one_of(s, SealRecord.id, chunk))
                               .order_by(SealRecord.id).with_for_update()):

@@ -4,7 +4,8 @@ One module per command group, each with its ``register(sub, command)``; what the
 share (the parser class, the acting user, printing, exit codes) is in ``common``.
 
 Exit codes: 0 success; 2 bad input or a refused action (a Chinese message on
-stderr, nothing changed); 1 an unexpected fault.
+stderr, nothing changed); 1 an unexpected fault; 4 partly done (common.EXIT_PARTLY:
+committed, a later step failed, stderr says what is pending).
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ from datetime import date
 
 from ..domain.errors import DomainError
 from .common import (
-    EXIT_OK, CliError, acting_user, codes, open_workstation, print_result, read_json_file,
+    EXIT_OK, EXIT_PARTLY, CliError, acting_user, codes, open_workstation, partly_done, print_result,
+    read_json_file,
 )
 
 
@@ -40,7 +41,8 @@ def _intake(args):
     return Intake(matters=args.matter, applicant=read_json_file(args.applicant, "申请人"),
                   received=codes(args.received),
                   promises=_promises(getattr(args, "promise", None)),
-                  defects=_pairs(getattr(args, "defect", None), "--defect"))
+                  defects=_pairs(getattr(args, "defect", None), "--defect"),
+                  update_applicant=args.update_applicant)
 
 
 def _result_text(result) -> str:
@@ -72,6 +74,16 @@ def _with_documents(ws, actor, result) -> dict:
         data["documents_warning"] = f"文书尚未签章：{exc}"
         print(f"注意：{data['documents_warning']}", file=sys.stderr)
         return data
+    except Exception as exc:  # noqa: BLE001 - after the commit: the number must not be lost
+        # The disk filled, the folder turned read-only…: the acceptance stands, its
+        # documents are still to be made; say both, with the number (exit 4).
+        kinds = "、".join(dict.fromkeys(d["kind"] for d in data["documents"])) or "文书"
+        data["documents_pending"] = True
+        data["partly_done"] = True
+        data["documents_warning"] = (f"受理编号 {result.receipt_no} 已登记；{kinds}尚未生成，请稍后用 "
+                                     f"workstation documents issue {result.receipt_no} 补出")
+        partly_done(data["documents_warning"], exc)
+        return data
     for d in data["documents"]:
         if d["number"] in issued:
             d["path"] = issued[d["number"]]["path"]
@@ -80,15 +92,23 @@ def _with_documents(ws, actor, result) -> dict:
 
 
 def _outcome(args, register) -> int:
+    from ..services.applicants import ApplicantChanged
+
     intake = _intake(args)
     with open_workstation(args) as ws:
         actor = acting_user(ws, args)
-        result = register(ws, actor, intake)
+        try:
+            result = register(ws, actor, intake)
+        except ApplicantChanged as exc:
+            listed = "\n".join(f"  {c.label}：{c.old or '（空）'} → {c.new or '（空）'}" for c in exc.changes)
+            raise CliError(f"该证件号码的申请人已有登记，本次申请人文件与登记不同：\n{listed}\n"
+                           "核对无误后加 --update-applicant 更新申请人信息（以前的案件不受影响）；"
+                           "未作任何改动") from None
         data = _with_documents(ws, actor, result)
     text = _result_text(result) + "".join(f"\n  已签章：{d['path']}" for d in data["documents"]
                                           if d.get("path"))
     print_result(args, data, text)
-    return EXIT_OK
+    return EXIT_PARTLY if data.get("partly_done") else EXIT_OK
 
 
 def cmd_accept(args) -> int:
@@ -116,6 +136,8 @@ def register(sub, command) -> None:
         c.add_argument("--matter", action="append", required=True, help="事项编码或一件事编码，可重复")
         c.add_argument("--applicant", required=True, help="申请人 JSON 文件")
         c.add_argument("--received", help="已收材料编码，逗号分隔；多事项时可写 事项:材料")
+        c.add_argument("--update-applicant", action="store_true",
+                       help="老申请人信息有变化时，确认更新其登记信息（以前的案件仍保留当时的信息）")
 
     c = command("accept", cmd_accept, "受理（带 --promise 即容缺受理）")
     intake_args(c)

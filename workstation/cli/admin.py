@@ -13,10 +13,15 @@ def cmd_audit_verify(args) -> int:
 
     with open_workstation(args) as ws, ws.reading() as s:
         report = audit.verify(s)
+    if report.ok and not report.keyed:
+        print("注意：审计日志未加密钥（本机没有系统钥匙串，也未设置 WORKSTATION_SEAL_SECRET），"
+              "能拿到数据目录的人可以重算整条哈希链", file=sys.stderr)
     if args.json:
         print_json(report.to_json())
     elif report.ok:
-        print(f"审计日志完整：共{report.entries}条，逐条哈希衔接无误")
+        print(f"审计日志完整：共{report.entries}条，逐条哈希衔接无误"
+              + ("，记录头校验码相符" if report.keyed else "")
+              + (f"，与中心确认的检查点（第{report.checkpoint}条）一致" if report.checkpoint else ""))
     else:
         print(f"审计日志被篡改：{report.problem}", file=sys.stderr)
     return EXIT_OK if report.ok else 3

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import sys
 
-from .common import EXIT_BAD_INPUT, EXIT_OK, CliError, acting_user, open_workstation, print_result
+from ..domain.errors import DomainError
+from .common import (
+    EXIT_BAD_INPUT, EXIT_OK, EXIT_PARTLY, CliError, acting_user, open_workstation, partly_done, print_result,
+)
 
 
 def cmd_approve(args) -> int:
@@ -36,6 +39,12 @@ def cmd_approve(args) -> int:
             print(f"\n已中断：已完成的案件保持已决定；继续请运行 workstation approve --resume {job}",
                   file=sys.stderr)
             return EXIT_BAD_INPUT
+        except DomainError:
+            raise                     # refused as a whole (no such job…): nothing was done
+        except Exception as exc:  # noqa: BLE001 - each decided case is committed: say how to go on
+            partly_done(f"批量任务 {job} 已部分完成，已决定的案件保持已决定；其余待处理，"
+                        f"请排除故障后运行 workstation approve --resume {job}", exc)
+            return EXIT_PARTLY
     failed = "".join(f"\n  未处理 {f['case_id']}：{f['message']}" for f in out["failed"])
     print_result(args, out, f"批量准予：{out['done']}/{out['total']} 件已决定并签章（任务 {job}）{failed}")
     return EXIT_OK

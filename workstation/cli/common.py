@@ -4,12 +4,14 @@ the inputs a command names, printing (``--json``) and the exit codes.
 Exit codes: 0 success; 2 bad input or a refused action (a Chinese message on
 stderr, nothing changed); 1 an unexpected fault. A few commands add 3 for a
 verdict (an invalid document, a tampered audit log, damaged pages, codes that
-are not ours).
+are not ours). 4: partly done: what was committed stays (a receipt number was
+issued), something after the commit failed and stderr says what is still pending.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import json
 import os
@@ -22,6 +24,7 @@ from ..domain.errors import DomainError
 
 
 EXIT_OK, EXIT_FAULT, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_PARTLY = 4
 MAX_APPLICANT_FILE = 1024 * 1024
 
 
@@ -68,6 +71,28 @@ def acting_user(ws, args, *, needed: bool = True):
             raise CliError("未提供密码：请设置环境变量 WORKSTATION_PASSWORD")
         password = getpass.getpass(f"{name} 的密码：")
     return login(ws, name, password)
+
+
+def failure_reason(exc: BaseException) -> str:
+    """Why a step after the commit failed, in words a clerk can act on."""
+    if isinstance(exc, OSError):
+        if exc.errno == errno.ENOSPC:
+            return "磁盘已满，请清理磁盘空间"
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            return "数据目录不可写，请联系管理员"
+        return f"读写文件出错：{exc.strerror or type(exc).__name__}"
+    return str(exc)[:200] or type(exc).__name__
+
+
+def partly_done(message: str, exc: BaseException) -> None:
+    """Say on stderr what was committed and what is still pending after a failure
+    that came after the commit (exit EXIT_PARTLY, not a fault that hides the number).
+    Only a failure that is not a disk's or a rule's gets its traceback too."""
+    import traceback
+
+    print(f"注意：{message}（原因：{failure_reason(exc)}）", file=sys.stderr)
+    if not isinstance(exc, (OSError, DomainError)):
+        traceback.print_exception(exc, file=sys.stderr)
 
 
 def read_json_file(path: str, what: str):

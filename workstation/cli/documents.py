@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from .common import EXIT_OK, CliError, Parser, acting_user, open_workstation, print_json, print_result
+from ..domain.errors import DomainError
+from .common import (
+    EXIT_OK, EXIT_PARTLY, CliError, Parser, acting_user, open_workstation, partly_done, print_json,
+    print_result,
+)
 
 
 def cmd_documents_issue(args) -> int:
@@ -12,7 +16,15 @@ def cmd_documents_issue(args) -> int:
     from ..services.seals import SealVault
 
     with open_workstation(args) as ws:
-        issued = issue_pending(ws, acting_user(ws, args), args.receipt, SealVault())
+        actor = acting_user(ws, args)
+        try:
+            issued = issue_pending(ws, actor, args.receipt, SealVault())
+        except (DomainError, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - documents issued before the failure stay issued
+            partly_done(f"受理编号 {args.receipt[:40]} 的文书未能全部生成，已生成的保持有效；"
+                        f"排除故障后请再运行 workstation documents issue {args.receipt[:40]}", exc)
+            return EXIT_PARTLY
     print_result(args, {"receipt_no": args.receipt, "issued": issued},
            "\n".join(f"已签章：{d['kind']} {d['number']} → {d['path']}" for d in issued) or "没有待签章的文书")
     return EXIT_OK

@@ -36,7 +36,8 @@ def cmd_init(args) -> int:
               "receipt_pattern": args.receipt_pattern, "docno_pattern": args.docno_pattern,
               "complaint_phone": args.complaint_phone}
     with Workstation(args.data_dir) as ws:
-        out = init(ws, values)
+        # Needed only when the terminal already has users (the service says so).
+        out = init(ws, values, actor=acting_user(ws, args, needed=False))
     s = out["settings"]
     seal = (f"\n已创建受理印章 {out['seal']['id']}（{out['seal']['name']}）" if out["seal"] else
             "\n未创建受理印章：本机没有可用的系统钥匙串，请设置 WORKSTATION_SEAL_SECRET 后运行 "

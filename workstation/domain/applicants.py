@@ -134,3 +134,45 @@ def parse_applicant(data, today: date | None = None) -> ApplicantInput:
                          field="address")
     agent = parse_agent(agent_data, today)
     return ApplicantInput(kind, name, id_type, number, legal_rep, phone, address, agent, legal_rep_id)
+
+
+# What a returning applicant may change about themselves, in the form's order. The
+# identity (kind, ID type and number) is what finds them, so it never "changes".
+CHANGEABLE = ("name", "legal_rep", "legal_rep_id", "phone", "address")
+FIELD_LABELS = {"name": "名称", "legal_rep": "法定代表人", "legal_rep_id": "法定代表人身份证号",
+                "phone": "联系电话", "address": "住所/地址"}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of a returning applicant that differs from what is on record."""
+
+    field: str
+    label: str
+    old: str
+    new: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"field": self.field, "label": self.label, "old": self.old, "new": self.new}
+
+
+def merge_known(known: ApplicantInput, typed: ApplicantInput) -> ApplicantInput:
+    """The applicant as recorded today: what they tell us wins, a blank field keeps
+    what we knew; a new legal representative named without an ID number clears the
+    old one's. The agent is today's (an agent acts for one visit)."""
+    legal_rep_id = typed.legal_rep_id or (known.legal_rep_id
+                                          if typed.legal_rep in ("", known.legal_rep) else "")
+    return ApplicantInput(known.kind, typed.name, known.id_type, known.id_number,
+                          typed.legal_rep or known.legal_rep, typed.phone or known.phone,
+                          typed.address or known.address, typed.agent, legal_rep_id)
+
+
+def differences(known: ApplicantInput, merged: ApplicantInput) -> list[Change]:
+    """Field by field, what today's record would change in the one on file."""
+    out = []
+    for name in CHANGEABLE:
+        old, new = getattr(known, name), getattr(merged, name)
+        if old != new:
+            label = "姓名" if name == "name" and known.kind == "person" else FIELD_LABELS[name]
+            out.append(Change(name, label, old, new))
+    return out

@@ -43,6 +43,9 @@ class Intake:
     received: list[str] = field(default_factory=list)
     promises: dict[str, date] = field(default_factory=dict)   # 容缺: material → promised date
     defects: dict[str, str] = field(default_factory=dict)     # 一次性告知: material → what is wrong
+    # A returning applicant whose details differ: the clerk has seen the difference
+    # and confirms updating the applicant's current record (earlier cases keep theirs).
+    update_applicant: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,12 +165,17 @@ def _write(ctx: _Session, actor: Actor, applicant_in: ApplicantInput, applicant:
     station = actor.station or settings.station
     receipt_no = next_receipt_no(s, settings, today)
     acceptance_id = uuid.uuid4().hex
-    agent = applicant_in.to_json().get("agent")
+    record = applicant.record                # the applicant as recorded today
+    agent = record.to_json().get("agent")
     cur.execute(
-        "INSERT INTO acceptances (id, receipt_no, outcome, applicant_id, agent, bundle_code, "
+        "INSERT INTO acceptances (id, receipt_no, outcome, applicant_id, applicant_kind, "
+        "applicant_name, applicant_id_type, applicant_id_number, applicant_legal_rep, "
+        "applicant_legal_rep_id, applicant_phone, applicant_address, agent, bundle_code, "
         "bundle_name, station, terminal, clerk, received_on, created_at, notice) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (acceptance_id, receipt_no, outcome, applicant.id, raw.js(agent),
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (acceptance_id, receipt_no, outcome, applicant.id, record.kind, record.name,
+         record.id_type, record.id_number, record.legal_rep, record.legal_rep_id, record.phone,
+         record.address, raw.js(agent),
          bundle[0] if bundle else None, bundle[1] if bundle else None, station, settings.terminal,
          actor.login, raw.day(today), raw.ts(now), raw.js(notice)))
     cases, material_rows = [], []
@@ -213,14 +221,18 @@ def _write(ctx: _Session, actor: Actor, applicant_in: ApplicantInput, applicant:
         [(acceptance_id, d.get("case_id"), d["kind"], d["number"], raw.day(today)) for d in documents])
     case_json = [_case_json(c) for c, _, _ in cases]
     audit.record(s, actor.login, settings.terminal, now, f"acceptance.{outcome}", receipt_no,
-                 {"applicant": applicant_in.id_number, "matters": [m.code for m in matters],
+                 {"applicant": applicant.id, "matters": [m.code for m in matters],
                   "cases": [c["id"] for c in case_json],
                   "documents": [d["number"] for d in documents], "approve_now": approve_now})
+    if applicant.changes:
+        # The clerk confirmed the update; which fields, not their values, for the log.
+        audit.record(s, actor.login, settings.terminal, now, "applicant.update", str(applicant.id),
+                     {"receipt_no": receipt_no, "fields": [c.field for c in applicant.changes]})
     outbox.append(s, f"acceptance.{outcome}", {
         "acceptance_id": acceptance_id, "receipt_no": receipt_no, "outcome": outcome,
         "station": station, "terminal": settings.terminal, "clerk": actor.login,
         "received_on": today.isoformat(), "catalog_version": ctx.catalog.version,
-        "applicant": applicant_in.to_json(), "bundle": bundle[0] if bundle else None,
+        "applicant": record.to_json(), "bundle": bundle[0] if bundle else None,
         "notice": notice, "cases": case_json, "documents": documents,
         "materials": {c["id"]: [{"code": line.material.code, "state": line.state,
                                  "promise_date": line.promise_date, "note": line.note} for line in plan[1]]
@@ -249,7 +261,8 @@ def accept(ws: Workstation, actor: Actor, intake: Intake, *, approve_now: bool =
         check_codes(intake.promises, matters, "容缺材料")
         if intake.defects:
             raise DomainError("受理时不应有需补正的材料；有缺陷请一次性告知", "defect")
-        stored = find_or_create(s, applicant, ctx.now)   # rolled back with the rest on error
+        # Rolled back with the rest on error; refused when the details differ unconfirmed.
+        stored = find_or_create(s, applicant, ctx.now, update=intake.update_applicant)
         plans = [accept_lines(m, matters, set(intake.received), dict(intake.promises),
                               today=ctx.today, promised_due=ctx.promised_due(m),
                               ineligible_reason=stored.ineligible_reason) for m in matters]
@@ -275,8 +288,8 @@ def notify(ws: Workstation, actor: Actor, intake: Intake) -> Registered:
                  for m in matters]
         check_notice([line for group in lines for line in group])
         plans = [("notified", group) for group in lines]
-        return _write(ctx, actor, applicant, find_or_create(s, applicant, ctx.now), matters, bundle,
-                      "notified", plans, None)
+        stored = find_or_create(s, applicant, ctx.now, update=intake.update_applicant)
+        return _write(ctx, actor, applicant, stored, matters, bundle, "notified", plans, None)
 
 
 def refuse(ws: Workstation, actor: Actor, intake: Intake, *, reason: str, basis: str,
@@ -295,5 +308,5 @@ def refuse(ws: Workstation, actor: Actor, intake: Intake, *, reason: str, basis:
         received = set(intake.received)
         plans = [("refused", notice_lines(m, matters, received, {})) for m in matters]
         notice = {"reason": reason, "basis": basis, "competent_organ": organ or None}
-        return _write(ctx, actor, applicant, find_or_create(s, applicant, ctx.now), matters, bundle,
-                      "refused", plans, notice)
+        stored = find_or_create(s, applicant, ctx.now, update=intake.update_applicant)
+        return _write(ctx, actor, applicant, stored, matters, bundle, "refused", plans, notice)

@@ -1,4 +1,7 @@
-"""Applicants: found again by ID number or credit code and reused across visits."""
+"""Applicants: found again by ID number or credit code and reused across visits.
+
+The applicants row is the current record; each acceptance keeps its own copy of
+the applicant as recorded that day (acceptances.applicant_*)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..domain.applicants import ApplicantInput
+from ..domain.applicants import ApplicantInput, Change, differences, merge_known
 from ..domain.errors import DomainError
 from ..domain.identity import looks_like_credit_code, parse_credit_code, parse_id_card
 from ..domain.text import clean_text
@@ -19,43 +22,91 @@ from .auth import Actor, require
 from .context import Workstation
 from .errors import NotFound
 from .results import ApplicantJson
-from .search_index import index_name
+from .search_index import add_name, index_name
 
 
 @dataclass(frozen=True)
 class StoredApplicant:
+    """The applicant's row, and what this acceptance records of them (its snapshot)."""
+
     id: int
     ineligible_reason: str | None
+    record: ApplicantInput
+    changes: tuple[Change, ...] = ()
 
 
-def find_or_create(session: Session, data: ApplicantInput, now: datetime) -> StoredApplicant:
-    """The stored applicant with this identity, brought up to date, or a new one.
+class ApplicantChanged(DomainError):
+    """A returning applicant's details differ from the record: the clerk must see the
+    difference and confirm the update first. Nothing was written."""
 
-    Runs at every acceptance, so it goes through the driver's cursor (store.raw)."""
-    cur = raw.cursor(session)
-    row = cur.execute("SELECT id, name, legal_rep, legal_rep_id, phone, address, ineligible_reason "
-                      "FROM applicants "
-                      "WHERE id_type = ? AND id_number = ?", (data.id_type, data.id_number)).fetchone()
+    def __init__(self, changes: list[Change]):
+        listed = "；".join(f"{c.label}：{c.old or '（空）'} → {c.new or '（空）'}" for c in changes)
+        super().__init__(f"该证件号码的申请人已有登记，本次填写的信息与登记不同（{listed}）。"
+                         "请核对后确认更新申请人信息；更新不改动以前的案件", changes[0].field)
+        self.changes = changes
+
+
+_COLUMNS = "id, kind, name, id_type, id_number, legal_rep, phone, address, legal_rep_id, ineligible_reason"
+
+
+def _known(row) -> ApplicantInput:
+    _, kind, name, id_type, id_number, legal_rep, phone, address, legal_rep_id, _ = row
+    return ApplicantInput(kind, name, id_type, id_number, legal_rep, phone, address, None, legal_rep_id)
+
+
+def _insert(session: Session, data: ApplicantInput, now: datetime) -> StoredApplicant:
     stamp = raw.ts(now)
+    applicant_id = raw.cursor(session).execute(
+        "INSERT INTO applicants (kind, name, id_type, id_number, legal_rep, legal_rep_id, phone, "
+        "address, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (data.kind, data.name, data.id_type, data.id_number, data.legal_rep, data.legal_rep_id,
+         data.phone, data.address, stamp, stamp)).fetchone()[0]
+    index_name(session, applicant_id, data.name, new=True)
+    return StoredApplicant(applicant_id, None, data)
+
+
+def _row(session: Session, data: ApplicantInput):
+    return raw.cursor(session).execute(
+        f"SELECT {_COLUMNS} FROM applicants WHERE id_type = ? AND id_number = ?",
+        (data.id_type, data.id_number)).fetchone()
+
+
+def find_or_create(session: Session, data: ApplicantInput, now: datetime, *,
+                   update: bool = False) -> StoredApplicant:
+    """The stored applicant with this identity, or a new one, for an acceptance today.
+
+    A returning applicant whose details differ is refused with ApplicantChanged unless
+    the clerk confirmed the update (`update`); the update changes the current record
+    only, never what earlier acceptances recorded. The old name stays searchable.
+    Runs at every acceptance, so it goes through the driver's cursor (store.raw)."""
+    row = _row(session, data)
     if row is None:
-        applicant_id = cur.execute(
-            "INSERT INTO applicants (kind, name, id_type, id_number, legal_rep, legal_rep_id, phone, "
-            "address, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (data.kind, data.name, data.id_type, data.id_number, data.legal_rep, data.legal_rep_id,
-             data.phone, data.address, stamp, stamp)).fetchone()[0]
-        index_name(session, applicant_id, data.name, new=True)
-        return StoredApplicant(applicant_id, None)
-    applicant_id, name, legal_rep, legal_rep_id, phone, address, reason = row
-    # What the applicant tells us today wins; a blank field keeps what we knew.
-    # A new legal representative named without an ID number clears the old one's.
-    rep_id = data.legal_rep_id or (legal_rep_id if data.legal_rep in ("", legal_rep) else "")
-    cur.execute("UPDATE applicants SET name = ?, legal_rep = ?, legal_rep_id = ?, phone = ?, "
-                "address = ?, updated_at = ? WHERE id = ?",
-                (data.name, data.legal_rep or legal_rep, rep_id, data.phone or phone,
-                 data.address or address, stamp, applicant_id))
-    if name != data.name:
-        index_name(session, applicant_id, data.name)
-    return StoredApplicant(applicant_id, reason)
+        return _insert(session, data, now)
+    known = _known(row)
+    merged = merge_known(known, data)
+    changes = differences(known, merged)
+    if changes and not update:
+        raise ApplicantChanged(changes)
+    if changes:
+        raw.cursor(session).execute(
+            "UPDATE applicants SET name = ?, legal_rep = ?, legal_rep_id = ?, phone = ?, address = ?, "
+            "updated_at = ? WHERE id = ?", (merged.name, merged.legal_rep, merged.legal_rep_id,
+                                             merged.phone, merged.address, raw.ts(now), row[0]))
+        if merged.name != known.name:
+            add_name(session, row[0], merged.name)
+    return StoredApplicant(row[0], row[-1], merged, tuple(changes))
+
+
+def find_for_pulled(session: Session, data: ApplicantInput, now: datetime) -> StoredApplicant:
+    """The applicant of an acceptance made on another terminal: its record is what that
+    terminal sent; the current record here is left as it is (a clerk here confirms an
+    update when the applicant comes here), but the name it was recorded under is found."""
+    row = _row(session, data)
+    if row is None:
+        return _insert(session, data, now)
+    if data.name != row[2]:
+        add_name(session, row[0], data.name)
+    return StoredApplicant(row[0], row[-1], data)
 
 
 def applicant_json(row: Applicant) -> ApplicantJson:
@@ -104,6 +155,8 @@ def set_ineligible(ws: Workstation, actor: Actor, number: str, reason: str | Non
         row.ineligible_reason = reason
         now = ws.clock.now()
         row.updated_at = now
-        audit.record(s, actor.login, settings.terminal, now, "applicant.flag", row.id_number,
+        # The applicant's internal id, never the ID number: the log is append-only and
+        # could never forget it.
+        audit.record(s, actor.login, settings.terminal, now, "applicant.flag", str(row.id),
                      {"reason": reason})
         return applicant_json(row)

@@ -18,7 +18,7 @@ from ..store.models import Acceptance, Applicant, Case, Delivery, Document
 from .auth import Actor
 from .context import Workstation
 from .errors import NotFound
-from .results import AcceptanceDetail, CaseRowJson, DeliveryJson
+from .results import AcceptanceDetail, ApplicantRecord, CaseRowJson, DeliveryJson
 from .search_index import applicant_ids_by_name, normalise
 
 MAX_LIMIT = 1000
@@ -55,11 +55,12 @@ class CaseRow:
 
 
 def case_row_query():
-    return (select(Case.id, Acceptance.receipt_no, Applicant.name, Applicant.id_number,
-                   Case.matter_name, Case.category, Case.status, Acceptance.received_on,
-                   Case.due_date, Case.provisional, Acceptance.clerk, Acceptance.station)
-            .join(Acceptance, Case.acceptance_id == Acceptance.id)
-            .join(Applicant, Case.applicant_id == Applicant.id))
+    # The applicant as the acceptance recorded them, not as they are called today.
+    return (select(Case.id, Acceptance.receipt_no, Acceptance.applicant_name,
+                   Acceptance.applicant_id_number, Case.matter_name, Case.category, Case.status,
+                   Acceptance.received_on, Case.due_date, Case.provisional, Acceptance.clerk,
+                   Acceptance.station)
+            .join(Acceptance, Case.acceptance_id == Acceptance.id))
 
 
 def visible_to(query, actor: Actor):
@@ -116,10 +117,15 @@ def search(ws: Workstation, actor: Actor, text: str, *, status: str | None = Non
             ids = applicant_ids_by_name(s, query, limit=_limit(limit))
             q = base.where(Case.applicant_id.in_(ids))
         else:
-            # One character: names that start with it (an index range, not a scan).
-            ids = s.scalars(select(Applicant.id).where(Applicant.name >= query,
-                                                       Applicant.name < query + "\U0010ffff")
-                            .order_by(Applicant.id.desc()).limit(_limit(limit))).all()
+            # One character: names that start with it (an index range, not a scan),
+            # today's or as an acceptance recorded it.
+            ids = list(s.scalars(select(Applicant.id).where(Applicant.name >= query,
+                                                            Applicant.name < query + "\U0010ffff")
+                                 .order_by(Applicant.id.desc()).limit(_limit(limit))))
+            ids += s.scalars(select(Acceptance.applicant_id).distinct()
+                             .where(Acceptance.applicant_name >= query,
+                                    Acceptance.applicant_name < query + "\U0010ffff")
+                             .limit(_limit(limit))).all()
             q = base.where(Case.applicant_id.in_(ids))
         q = q.order_by(Acceptance.created_at.desc(), Case.seq).limit(_limit(limit))
         return [CaseRow(*r) for r in s.execute(q)]
@@ -127,8 +133,7 @@ def search(ws: Workstation, actor: Actor, text: str, *, status: str | None = Non
 
 def _find_acceptance(s: Session, key: str) -> Acceptance | None:
     opts = (selectinload(Acceptance.cases).selectinload(Case.materials),
-            selectinload(Acceptance.cases).selectinload(Case.suspensions),
-            selectinload(Acceptance.applicant))
+            selectinload(Acceptance.cases).selectinload(Case.suspensions))
     acc = s.scalar(select(Acceptance).where(Acceptance.receipt_no == key).options(*opts))
     if acc is None:
         acc_id = s.scalar(select(Case.acceptance_id).where(Case.id == key.lower()))
@@ -137,6 +142,13 @@ def _find_acceptance(s: Session, key: str) -> Acceptance | None:
         if acc_id is not None:
             acc = s.scalar(select(Acceptance).where(Acceptance.id == acc_id).options(*opts))
     return acc
+
+
+def recorded_applicant(acc: Acceptance) -> ApplicantRecord:
+    """The applicant as this acceptance recorded them (a later visit never changes it)."""
+    return {"kind": acc.applicant_kind, "name": acc.applicant_name, "id_type": acc.applicant_id_type,
+            "id_number": acc.applicant_id_number, "legal_rep": acc.applicant_legal_rep,
+            "phone": acc.applicant_phone, "address": acc.applicant_address}
 
 
 def _delivery(d: Delivery | None) -> DeliveryJson | None:
@@ -159,16 +171,13 @@ def show(ws: Workstation, actor: Actor, key: str) -> AcceptanceDetail:
                          .order_by(Document.id)).all()
         deliveries = {d.case_id: d for d in s.scalars(
             select(Delivery).where(Delivery.case_id.in_([c.id for c in acc.cases])))}
-        a = acc.applicant
         return {
             "receipt_no": acc.receipt_no, "acceptance_id": acc.id, "outcome": acc.outcome,
             "received_on": acc.received_on.isoformat(), "clerk": acc.clerk,
             "created_at": acc.created_at.isoformat(timespec="minutes"),
             "terminal": acc.terminal, "station": acc.station,
             "bundle": {"code": acc.bundle_code, "name": acc.bundle_name} if acc.bundle_code else None,
-            "applicant": {"kind": a.kind, "name": a.name, "id_type": a.id_type,
-                          "id_number": a.id_number, "legal_rep": a.legal_rep, "phone": a.phone,
-                          "address": a.address},
+            "applicant": recorded_applicant(acc),
             "agent": acc.agent, "notice": acc.notice,
             "documents": [{"kind": d.kind, "number": d.number, "case_id": d.case_id,
                            "issued_on": d.issued_on.isoformat()} for d in docs],

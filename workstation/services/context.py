@@ -26,7 +26,12 @@ class Workstation:
         self._catalogs: dict[int, object] = {}
 
     def open(self) -> Workstation:
+        from .audit import ensure_keyed
+
         self.db.open()
+        # An unkeyed audit log (older version, or set up without keyring or seal secret)
+        # is verified and sealed by a keyed entry as soon as a key source is here.
+        ensure_keyed(self)
         return self
 
     def close(self) -> None:

@@ -31,7 +31,7 @@ from ..domain.delivery import (
 from ..domain.errors import DomainError
 from ..domain.mail import MailAddress, format_address, parse_waybill
 from ..domain.states import CaseStatus, check_transition
-from ..store.models import Acceptance, Applicant, Case, Delivery, Document
+from ..store.models import Acceptance, Case, Delivery, Document
 from . import audit
 from .auth import Actor, require
 from .context import Workstation
@@ -86,10 +86,9 @@ def output_queue(ws: Workstation, actor: Actor, *, include_mailed: bool = True,
     """Decided cases not yet handed over, oldest decision first; with the mailed
     ones still in transit (to be marked delivered)."""
     require(actor, "deliver")
-    q = (select(Case.id, Acceptance.receipt_no, Applicant.name, Case.matter_name, Case.status,
-                Case.decided_on, Delivery.method, Delivery.status, Delivery.waybill)
+    q = (select(Case.id, Acceptance.receipt_no, Acceptance.applicant_name, Case.matter_name,
+                Case.status, Case.decided_on, Delivery.method, Delivery.status, Delivery.waybill)
          .join(Acceptance, Case.acceptance_id == Acceptance.id)
-         .join(Applicant, Case.applicant_id == Applicant.id)
          .outerjoin(Delivery, Delivery.case_id == Case.id))
     wanted = list(READY) + ([CaseStatus.AWAITING_DELIVERY.value] if include_mailed else [])
     q = q.where(Case.status.in_(wanted))

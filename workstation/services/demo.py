@@ -284,6 +284,13 @@ def _counter_clerk(ws: Workstation) -> Actor:
     raise DomainError("没有可用的综合窗口受理员账号，无法生成演示案件")
 
 
+def _set_up(ws: Workstation) -> bool:
+    """Whether the folder already belongs to a terminal: its settings or any user."""
+    with ws.reading() as s:
+        has_users = bool(s.scalar(select(func.count()).select_from(User)))
+    return has_users or ws.is_initialised()
+
+
 def _acceptance_count(ws: Workstation) -> int:
     with ws.reading() as s:
         return s.scalar(select(func.count()).select_from(Acceptance)) or 0
@@ -494,18 +501,22 @@ def _user_lines(created: list[str], kept: list[str]) -> list[str]:
 def build_demo(ws: Workstation, cases: int = 300, if_empty: bool = False) -> DemoResult:
     """Fill the workstation with `cases` applications over the last ~60 days.
 
-    Initialises the terminal (新城区, terminal 001) if needed and adds the demo users
-    that are missing, all with the password ``demo1234``. With ``if_empty`` a
-    database that already holds any acceptance is left alone.
+    Initialises the terminal (新城区, terminal 001) and adds the demo users, all with
+    the password ``demo1234``, on a fresh data folder only: a folder already set up
+    (settings or users) is refused, or with ``if_empty`` left alone.
     """
     if not isinstance(cases, int) or isinstance(cases, bool) or not 0 <= cases <= MAX_CASES:
         raise DomainError(f"演示案件数应为0至{MAX_CASES}之间的整数")
-    if if_empty:
+    # The demo adds an admin whose password is printed for all to read: only ever on a
+    # data folder nobody uses yet, never beside a real terminal's users.
+    if _set_up(ws):
         existing = _acceptance_count(ws)
-        if existing:
-            return {"message": f"数据目录 {ws.data_dir} 中已有{existing}件受理记录，未生成演示数据，"
-                               "未作任何改动。", "skipped": True, "existing": existing,
+        if if_empty:
+            return {"message": f"数据目录 {ws.data_dir} 已初始化（已有{existing}件受理记录），"
+                               "未生成演示数据，未作任何改动。", "skipped": True, "existing": existing,
                     "data_dir": str(ws.data_dir)}
+        raise DomainError(f"数据目录 {ws.data_dir} 已初始化并在使用中（已有{existing}件受理记录）："
+                          "演示数据只能生成在新的空数据目录中（如 --data-dir 演示数据），未作任何改动")
     original = ws.clock
     today = original.today()
     rng = random.Random(SEED)

@@ -23,7 +23,7 @@ from .sync import outbox
 from ..domain.catalog import Matter
 from ..domain.errors import DomainError
 from ..store.models import Acceptance, Case, Document, Seal, User
-from . import audit, catalog as catalog_service
+from . import audit, authority, catalog as catalog_service
 from .auth import Actor
 from .context import Workstation
 from .errors import LibraryError, NotFound, library_errors
@@ -39,13 +39,15 @@ def documents_dir(ws: Workstation) -> Path:
 
 
 def _applicant_block(acc: Acceptance) -> dict:
-    a = acc.applicant
+    # The applicant as the acceptance recorded them: a document issued or re-issued
+    # later says what the sealed notice of that day said.
     agent = acc.agent or {}
-    contact = agent.get("name") or (a.legal_rep if a.kind == "enterprise" else a.name)
-    return {"applicant_name": a.name, "applicant_id_no": a.id_number,
-            "applicant_address": a.address or "（申请人未提供）",
-            "legal_representative": a.legal_rep, "contact_name": contact,
-            "contact_phone": agent.get("phone") or a.phone or "（未提供）"}
+    contact = agent.get("name") or (acc.applicant_legal_rep if acc.applicant_kind == "enterprise"
+                                    else acc.applicant_name)
+    return {"applicant_name": acc.applicant_name, "applicant_id_no": acc.applicant_id_number,
+            "applicant_address": acc.applicant_address or "（申请人未提供）",
+            "legal_representative": acc.applicant_legal_rep, "contact_name": contact,
+            "contact_phone": agent.get("phone") or acc.applicant_phone or "（未提供）"}
 
 
 def _matters(s, acc: Acceptance, data_dir: str) -> list[Matter]:
@@ -101,8 +103,7 @@ def build_context(s, acc: Acceptance, kind: str, settings: Settings, clerk_name:
 
 def _acceptance(s, key: str) -> Acceptance:
     acc = s.scalar(select(Acceptance).where(Acceptance.receipt_no == key).options(
-        selectinload(Acceptance.cases).selectinload(Case.materials),
-        selectinload(Acceptance.applicant)))
+        selectinload(Acceptance.cases).selectinload(Case.materials)))
     if acc is None:
         raise NotFound(f"找不到受理编号为“{key[:40]}”的案件")
     return acc
@@ -226,8 +227,9 @@ def _lookup(ws: Workstation):
             seal = s.get(Seal, seal_id)
             if seal is None:
                 return None
-            return SealRecord(seal.id, seal.name, seal.algorithm, seal.public_key, seal.status,
-                              seal.valid_from, seal.valid_to)
+            # Only a chain to the pinned authority (or this terminal's own before
+            # enrolment) is believed; forms.trust says why not.
+            return authority.record_of(s, seal)
     return lookup
 
 
@@ -251,8 +253,8 @@ def verify_image(ws: Workstation, path: str | Path) -> Verdict:
     data = read_input(path, max_bytes=VERIFY_FILE_MAX)
     try:
         texts = [code["data"] for code in decode_codes(data)]
-    except LibraryError:
-        raise DomainError(f"{Path(path).name} 不是可识别的图片") from None
+    except LibraryError as exc:
+        raise DomainError(f"{Path(path).name} 不是可识别的图片：{exc}") from None
     if not texts:
         raise DomainError("图片中没有找到二维码或条码")
     ours = [t for t in texts if t.strip().startswith("WS1|")]

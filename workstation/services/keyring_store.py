@@ -1,16 +1,23 @@
 """Secrets kept in the OS keyring, one entry per data folder and name (a seal's
-unlock secret, the terminal's sync token). Never on disk in the clear."""
+unlock secret, the terminal's sync token, the audit key). Never on disk in the clear."""
 
 from __future__ import annotations
 
-from .context import Workstation
+from pathlib import Path
+from typing import Protocol
 
 
-def _user(ws: Workstation, name: str) -> str:
-    return f"{ws.data_dir.resolve()}|{name}"
+class _HasFolder(Protocol):
+    data_dir: Path
 
 
-def get(service: str, ws: Workstation, name: str) -> str | None:
+def _user(where: _HasFolder | Path, name: str) -> str:
+    folder = where if isinstance(where, Path) else where.data_dir
+    return f"{folder.resolve()}|{name}"
+
+
+def get(service: str, ws: _HasFolder | Path, name: str) -> str | None:
+    """``ws`` is the workstation or its data folder (the audit log knows only its session's file)."""
     import keyring
     from keyring.errors import KeyringError
 
@@ -20,7 +27,7 @@ def get(service: str, ws: Workstation, name: str) -> str | None:
         return None
 
 
-def put(service: str, ws: Workstation, name: str, secret: str) -> bool:
+def put(service: str, ws: _HasFolder | Path, name: str, secret: str) -> bool:
     """Store and read back; False when no keyring is usable here."""
     import keyring
     from keyring.errors import KeyringError
@@ -32,7 +39,7 @@ def put(service: str, ws: Workstation, name: str, secret: str) -> bool:
     return get(service, ws, name) == secret
 
 
-def delete(service: str, ws: Workstation, name: str) -> None:
+def delete(service: str, ws: _HasFolder | Path, name: str) -> None:
     import keyring
     from keyring.errors import KeyringError, PasswordDeleteError
 

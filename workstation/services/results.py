@@ -357,6 +357,8 @@ class AuditReportJson(TypedDict):
     entries: int
     problem: str | None
     seq: int | None
+    keyed: bool                 # the chain is keyed (HMAC under the audit key)
+    checkpoint: int | None      # the last sequence the centre confirmed, if any
 
 
 # The demo's summary: "from" is a keyword, hence the functional form.

@@ -11,19 +11,20 @@ audited or written in clear.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
+import secrets
 from dataclasses import dataclass
-from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from forms import certificates, signing
+from forms import signing, x509
 from .sync import outbox
 
 from ..domain.errors import DomainError
 from ..domain.text import clean_text
 from ..store.models import Seal
-from . import audit, keyring_store
+from . import audit, authority, keyring_store
 from .auth import Actor, require
 from .context import Workstation
 from .errors import LibraryError, NotFound, PermissionDenied, library_errors
@@ -95,20 +96,28 @@ def create_in(s, ws: Workstation, by: str, *, name: str, category: str, algorith
         raise DomainError(f"签名算法应为：{'、'.join(signing.ALGORITHMS)}", "algorithm")
     image = check_seal_png(image_png) if image_png is not None else drawn_seal(name, category)
     settings = ws.settings(s)
-    number = (s.scalar(select(func.count()).select_from(Seal)) or 0) + 1
-    seal_id = f"S-{settings.region}-{settings.terminal}-{number}"
+    # Random ids: nobody can guess (and take first at the centre) the id a seal will get.
+    seal_id = secrets.token_hex(8)
     secret = os.environ.get(SECRET_ENV) or signing.new_secret()
     if not _keyring_set(ws, seal_id, secret) and not os.environ.get(SECRET_ENV):
         raise DomainError(f"本机没有可用的系统钥匙串，无法保管印章密钥的解锁口令；"
                           f"请设置环境变量 {SECRET_ENV}（至少8位）后重试")
     private, public = signing.generate_keypair(algorithm)
     today = ws.clock.today()
-    valid_to = today.replace(year=today.year + VALID_YEARS) if not (today.month == 2 and today.day == 29) \
-        else date(today.year + VALID_YEARS, 2, 28)
-    certificate = certificates.make_certificate(
-        seal_id=seal_id, name=name, category=category, organ=settings.authority,
-        algorithm=algorithm, public=public, valid_from=today, valid_to=valid_to,
-        issuer_id=seal_id, issuer_algorithm=algorithm, issuer_private=private)
+    valid_to = authority.years_after(today, VALID_YEARS)
+    with library_errors():
+        request = x509.make_request(algorithm=algorithm, private=private, seal_id=seal_id, name=name,
+                                    category=category, organ=settings.authority,
+                                    terminal=settings.terminal,
+                                    picture_sha256=hashlib.sha256(image).hexdigest())
+    # Before enrolment this terminal's own authority certifies the seal at once; after
+    # it, the centre does (the request goes with the outbox) and until then the
+    # seal's documents verify as provisional, on this terminal only.
+    issued = None
+    if authority.pinned(s) is None:
+        issued = authority.issue_own(s, ws, settings.authority, request, today, valid_to)
+    certificate = {"x509": authority.b64(issued) if issued else None,
+                   "request": authority.b64(request)}
     now = ws.clock.now()
     seal = Seal(id=seal_id, name=name, category=category, algorithm=algorithm, public_key=public,
                 private_key_blob=signing.encrypt_private_key(private, secret),
@@ -119,8 +128,8 @@ def create_in(s, ws: Workstation, by: str, *, name: str, category: str, algorith
     s.flush()
     audit.record(s, by, settings.terminal, now, "seal.create", seal_id,
                  {"name": name, "category": category, "algorithm": algorithm})
-    # The centre and other terminals need the certificate (public) to verify; never the key.
-    outbox.append(s, "seal.create", {"seal_id": seal_id, "certificate": certificate},
+    # The centre certifies the request (public key and what the seal is); never the key.
+    outbox.append(s, "seal.create", {"seal_id": seal_id, "request": certificate["request"]},
                   user=by, terminal=settings.terminal, at=now)
     return seal_json(seal)
 

@@ -46,6 +46,13 @@ def _url_with_receipt(value: str, label: str) -> str:
     return value
 
 
+def _lock_minutes(value: str) -> str:
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 1440:
+        raise DomainError("锁定时长应为1至1440之间的整数（分钟）")
+    return str(int(text))
+
+
 @dataclass(frozen=True)
 class Option:
     key: str
@@ -86,6 +93,8 @@ OPTIONS: dict[str, Option] = {o.key: o for o in [
            lambda v: str(materials_rules.check_max_mb(v))),
     Option("material_validity_days", "材料默认有效期（天）", "365",
            lambda v: str(materials_rules.check_validity_days(v))),
+    # services/auth.py: after five wrong passwords in a row a login waits this long.
+    Option("login_lock_minutes", "连续输错密码后锁定时长（分钟）", "15", _lock_minutes),
 ]}
 
 

@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 from ..domain.catalog import parse_catalog
 from ..domain.errors import DomainError
 from ..store.models import Acceptance, CatalogVersion, Seal, Setting, User
-from . import audit, settings as settings_module
-from .auth import create_user
+from . import audit, authority as own_authority, settings as settings_module
+from .auth import Actor, create_user, require
+from .errors import PermissionDenied
 from .seals import create_in, secret_available
 from .settings import Settings
 from .catalog import DEFAULT_CATALOG, read_file, store_version
@@ -16,16 +17,27 @@ from .context import Workstation
 from .results import CatalogImported, Initialised, SealJson
 
 
-def init(ws: Workstation, values: dict[str, str], *, admin: dict | None = None) -> Initialised:
+def init(ws: Workstation, values: dict[str, str], *, admin: dict | None = None,
+         actor: Actor | None = None) -> Initialised:
     """Write the settings (validated) and import the bundled catalog if none is there.
 
     With `admin` ({"login", "name", "password"}) the first admin is created in the
     same transaction. Running it again changes the given settings; the terminal code of a terminal
-    that has already issued numbers cannot change, since its numbers embed it.
+    that has already issued numbers cannot change, since its numbers embed it. Once the
+    terminal has users, running it again needs an admin (`actor`): the organ, station and
+    number patterns are what every document says, not something anyone at the keyboard
+    may rewrite.
     """
     clean = settings_module.checked({k: v for k, v in values.items() if v is not None})
     with ws.transaction() as s:
         existing = {k: v for k, v in s.execute(select(Setting.key, Setting.value))}
+        set_up = "terminal" in existing and bool(s.scalar(select(func.count()).select_from(User)))
+        if set_up:
+            if actor is None:
+                raise PermissionDenied("本终端已初始化并有用户：重新初始化需要管理员登录"
+                                       "（--user 管理员登录名，密码放在环境变量 WORKSTATION_PASSWORD 中），"
+                                       "未作任何改动")
+            require(actor, "settings")
         missing = [o.title for o in settings_module.OPTIONS.values()
                    if o.default is None and o.key not in clean and o.key not in existing]
         if missing:
@@ -45,13 +57,16 @@ def init(ws: Workstation, values: dict[str, str], *, admin: dict | None = None) 
             row = store_version(s, catalog, data, "(初始化)", now)
             imported = {"version_id": row.id, "label": catalog.version,
                         "matters": len(catalog.matters), "bundles": len(catalog.bundles)}
-        audit.record(s, "(初始化)", terminal, now, "settings.init", terminal, clean)
+        audit.record(s, actor.login if set_up and actor else "(初始化)", terminal, now,
+                     "settings.init", terminal, clean)
         # A fresh terminal issues receipts at once: it gets its 受理 seal now, when a
         # keyring (or WORKSTATION_SEAL_SECRET) can keep the secret that unlocks it.
         seal: SealJson | None = None
         if not s.scalar(select(func.count()).select_from(Seal).where(Seal.category == "受理")):
             if secret_available(ws):
                 authority = Settings.load(s).authority
+                # The terminal is its own seal authority until it enrols (services/authority.py).
+                own_authority.ensure_own(s, ws, authority)
                 seal = create_in(s, ws, "(初始化)", name=f"{authority}行政审批专用章"[:60],
                                  category="受理", algorithm="ecdsa-p256")
         if admin is not None:

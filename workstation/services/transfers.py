@@ -48,7 +48,7 @@ from ..domain.transfer import (
     slip_qr_payload,
     slip_station,
 )
-from ..store.models import (Acceptance, Applicant, Case, CaseMaterial, MaterialTransfer,
+from ..store.models import (Acceptance, Case, CaseMaterial, MaterialTransfer,
                             MaterialTransferItem, User)
 from . import audit
 from .auth import Actor, require
@@ -136,9 +136,8 @@ def _case_query(*, with_paper: bool = False):
             .where(MaterialTransferItem.state.in_(LIVE_ITEM_STATES)).subquery())
     q = (select(Case.id, Acceptance.receipt_no, Case.station, Case.status,
                 func.coalesce(paper.c.n, 0), func.coalesce(paper.c.copies, 0), live.c.number,
-                Case.matter_name, Applicant.name, Case.accepted_on)
+                Case.matter_name, Acceptance.applicant_name, Case.accepted_on)
          .join(Acceptance, Case.acceptance_id == Acceptance.id)
-         .join(Applicant, Case.applicant_id == Applicant.id)
          .outerjoin(paper, paper.c.case_id == Case.id)
          .outerjoin(live, live.c.case_id == Case.id))
     if with_paper:
@@ -231,9 +230,9 @@ def _names(s: Session, logins) -> dict[str, str]:
 
 def _detail(s: Session, t: MaterialTransfer) -> TransferDetail:
     rows = s.execute(
-        select(MaterialTransferItem, Case.matter_name, Applicant.name)
+        select(MaterialTransferItem, Case.matter_name, Acceptance.applicant_name)
         .join(Case, Case.id == MaterialTransferItem.case_id)
-        .join(Applicant, Applicant.id == Case.applicant_id)
+        .join(Acceptance, Acceptance.id == Case.acceptance_id)
         .where(MaterialTransferItem.transfer_id == t.id)
         .order_by(MaterialTransferItem.seq)).all()
     names = _names(s, (t.created_by, t.sent_by, t.received_by))

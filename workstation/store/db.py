@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..shared.files import make_private
 from ..shared.sqlite import sqlite_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -19,9 +20,13 @@ DB_NAME = "workstation.sqlite3"
 
 
 def known_revisions() -> list[str]:
-    """Migration files are named after their revision (0001_initial_schema.py is
-    revision 0001) and numbered in order; a test holds Alembic to the same list."""
-    return sorted(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+    """Migration files are numbered in order and each names its revision
+    (`revision = '0001'`); a test holds Alembic to the same list."""
+    import re
+
+    files = sorted((MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+    found = [re.search(r"^revision = ['\"]([^'\"]+)['\"]", p.read_text(encoding="utf-8"), re.M) for p in files]
+    return [m.group(1) if m else p.name.split("_", 1)[0] for m, p in zip(found, files)]
 
 
 def head_revision() -> str:
@@ -66,6 +71,9 @@ class Database:
             self.data_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"无法创建数据目录 {self.data_dir}：{exc.strerror}") from None
+        # Applicants' records, documents and keys: readable by this user only.
+        make_private(self.data_dir, tuple(self.path.with_name(self.path.name + tail)
+                                          for tail in ("", "-wal", "-shm", "-journal")))
         if self.path.exists():
             self._check_readable()
         self.engine = make_engine(self.path)

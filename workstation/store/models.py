@@ -78,6 +78,16 @@ class Acceptance(Base):
     receipt_no: Mapped[str] = mapped_column(String(40), unique=True)
     outcome: Mapped[str] = mapped_column(String(20))
     applicant_id: Mapped[int] = mapped_column(ForeignKey("applicants.id"), index=True)
+    # The applicant as recorded that day (finding 10 of issue 16): a later visit that
+    # updates the applicant's current record never changes what this case says.
+    applicant_kind: Mapped[str] = mapped_column(String(12), server_default="")
+    applicant_name: Mapped[str] = mapped_column(String(100), index=True, server_default="")
+    applicant_id_type: Mapped[str] = mapped_column(String(20), server_default="")
+    applicant_id_number: Mapped[str] = mapped_column(String(30), server_default="")
+    applicant_legal_rep: Mapped[str] = mapped_column(String(50), server_default="")
+    applicant_legal_rep_id: Mapped[str] = mapped_column(String(30), server_default="")
+    applicant_phone: Mapped[str] = mapped_column(String(20), server_default="")
+    applicant_address: Mapped[str] = mapped_column(String(200), server_default="")
     agent: Mapped[dict | None] = mapped_column(JSON)
     bundle_code: Mapped[str | None] = mapped_column(String(40))
     bundle_name: Mapped[str | None] = mapped_column(String(100))
@@ -391,3 +401,14 @@ class ElectronicMaterial(Base):
     checked_by: Mapped[str | None] = mapped_column(String(64))
     checked_at: Mapped[datetime | None] = mapped_column(DateTime)
     check_note: Mapped[str] = mapped_column(String(500), default="")
+
+
+class LoginFailure(Base):
+    """Wrong passwords in a row for one login name, and until when it is locked
+    (services/auth.py); the row goes at the next successful login."""
+
+    __tablename__ = "login_failures"
+    login: Mapped[str] = mapped_column(String(32), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failed_at: Mapped[datetime] = mapped_column(DateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)

@@ -21,17 +21,17 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from sync.protocol import CHANGES_DEFAULT, MAX_EVENTS
+from sync.protocol import CHANGES_DEFAULT, MAX_EVENTS, canonical
 from workstation.domain.errors import DomainError
 from workstation.domain.states import CaseStatus, check_transition
-from workstation.services import audit, keyring_store
+from workstation.services import audit, authority, keyring_store
 from workstation.services.auth import Actor, require
 from workstation.services.context import Workstation
 from workstation.services.results import Enrolled, SyncRound, SyncStatus
 from workstation.store import raw
-from workstation.store.models import Case, Conflict, OutboxEvent, Seal, SyncState, User
+from workstation.store.models import Case, Conflict, OutboxEvent, SyncState, User
 
-from . import incoming, leases
+from . import checkpoint, incoming, leases, outbox
 from .http import Central, Offline, Refused, check_server_url
 
 KEYRING_SERVICE = "workstation-sync"
@@ -99,16 +99,27 @@ def enroll(ws: Workstation, actor: Actor, server: str, code: str) -> Enrolled:
         raise DomainError("本机没有可用的系统钥匙串，无法保存终端令牌（令牌绝不写入磁盘）："
                           "请在已登录的桌面会话中登记，登记码仍然有效")
     keyring_store.delete(KEYRING_SERVICE, ws, "probe")
+    from .checkpoint import public_key
+
+    request = {"code": code.strip(), "terminal": settings.terminal, "device": platform.node()[:100]}
+    key = public_key(ws)            # the key the centre checks this terminal's audit checkpoints with
+    if key is not None:
+        request["checkpoint_key"] = key
     with Central(server) as central:
-        answer = central.json("POST", "/enroll", expect=(201,), json={
-            "code": code.strip(), "terminal": settings.terminal, "device": platform.node()[:100]})
+        answer = central.json("POST", "/enroll", expect=(201,), json=request)
     secret, station = answer.get("token"), answer.get("station")
     if not isinstance(secret, str) or len(secret) < 16 or not isinstance(station, str) or not station:
         raise Offline("中心服务器返回的登记结果无法识别")
     if not keyring_store.put(KEYRING_SERVICE, ws, "token", secret):
         raise DomainError("系统钥匙串拒绝保存终端令牌，请重新生成登记码后再试")
+    root = answer.get("authority")
+    try:
+        root_der = authority.unb64(root) if root is not None else None
+    except ValueError:
+        raise Offline("中心服务器返回的电子印章根证书无法识别") from None
     with ws.transaction() as s:
         _put(s, server=server, station=station)
+        pinned_name = authority.pin(s, root_der) if root_der is not None else None
         from workstation.services.settings import write
 
         write(s, {"station": station})
@@ -122,7 +133,8 @@ def enroll(ws: Workstation, actor: Actor, server: str, code: str) -> Enrolled:
             moved = s.execute(update(User).where(User.station == settings.station)
                               .values(station=station)).rowcount  # type: ignore[attr-defined]
         audit.record(s, actor.login, settings.terminal, ws.clock.now(), "sync.enroll", server,
-                     {"station": station, **({"users_moved": moved} if moved else {})})
+                     {"station": station, **({"users_moved": moved} if moved else {}),
+                      **({"authority": pinned_name} if pinned_name else {})})
     return {"server": server, "station": station, "terminal": settings.terminal}
 
 
@@ -195,8 +207,10 @@ def _acknowledge(ws: Workstation, events: list[dict], results: list[dict]) -> No
             status = r.get("status")
             if status not in ("applied", "duplicate", "conflict"):
                 continue
-            cur.execute("UPDATE outbox SET acked_at = ? WHERE id = ? AND acked_at IS NULL",
-                        (raw.ts(now), r["id"]))
+            # Acknowledged: the payload shrinks to its references in the same step
+            # (outbox.reduced); the content hash keeps what was sent provable.
+            cur.execute("UPDATE outbox SET acked_at = ?, payload = ? WHERE id = ? AND acked_at IS NULL",
+                        (raw.ts(now), canonical(outbox.reduced(by_id[r["id"]]["payload"])), r["id"]))
             if status == "conflict":
                 e = by_id[r["id"]]
                 s.add(Conflict(source="push", event_id=e["id"], kind=e["kind"],
@@ -346,31 +360,6 @@ def _download_pages(ws, central: Central, changes: list[dict]) -> None:
         write_page(ws.data_dir, data, mime)
 
 
-def _apply_seal(ws, s, change: dict) -> str:
-    from forms.signing import unb64url  # the certificate's own encoding
-
-    cert = (change.get("data") or {}).get("certificate") or {}
-    status = (change.get("data") or {}).get("status", "active")
-    row = s.get(Seal, change["key"])
-    if row is not None:
-        before = row.status
-        row.status = status if status in ("active", "revoked") else row.status
-        if row.status != before:
-            _audit_pulled(ws, s, "seal.synced", row.id, change, {"from": before, "to": row.status})
-        return "applied"
-    try:
-        s.add(Seal(id=change["key"], name=cert["name"], category=cert["category"],
-                   algorithm=cert["algorithm"], public_key=unb64url(cert["public_key"]),
-                   private_key_blob=None, certificate=cert, image_png=b"",
-                   valid_from=datetime.fromisoformat(cert["valid_from"]).date(),
-                   valid_to=datetime.fromisoformat(cert["valid_to"]).date(),
-                   status=status, created_at=ws.clock.now(), created_by="(中心)"))
-    except (KeyError, ValueError, TypeError):
-        return "skipped"
-    _audit_pulled(ws, s, "seal.synced", change["key"], change, {"to": status})
-    return "applied"
-
-
 def _audit_pulled(ws, s, action: str, target: str, change: dict, detail: dict) -> None:
     """Every pulled change applied is audited in the pull's transaction: what it
     changed and who, on which terminal, made it (the change's origin)."""
@@ -442,7 +431,10 @@ def pull(ws: Workstation, central: Central) -> dict[str, int]:
                     if kind == "case":
                         outcome = _apply_case(ws, s, files, change, unpushed)
                     elif kind == "seal.certificate":
-                        outcome = _apply_seal(ws, s, change)
+                        outcome = authority.apply_certificate(ws, s, change)
+                        if outcome == "applied":
+                            _audit_pulled(ws, s, "seal.synced", change["key"], change,
+                                          {"to": (change.get("data") or {}).get("status")})
                     elif kind == "calendar.year":
                         outcome = incoming.apply_calendar(ws, s, change)
                     elif kind == "user":
@@ -475,6 +467,9 @@ def sync_once(ws: Workstation) -> SyncRound:
             pushed = push(ws, central)
             pulled = pull(ws, central)
             numbers = leases.lease_ahead(ws, central)     # 文号 blocks, ahead of need
+            refused = checkpoint.send(ws, central)        # the audit head, signed, after the pull's entries
+            if refused:
+                numbers["errors"].append(refused)
     except (Offline, Refused) as exc:
         with ws.transaction() as s:
             _put(s, last_error=str(exc), last_attempt=started.isoformat(timespec="seconds"),

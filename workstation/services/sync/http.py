@@ -19,9 +19,13 @@ from tenacity import (
 
 from sync.protocol import BASE
 from workstation.domain.errors import DomainError
+from workstation.shared.files import loads_json
 
 TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 ATTEMPTS = 3
+# The largest JSON answer taken from the centre (a page of changes is far smaller);
+# nested no deeper than workstation.shared.files.MAX_JSON_DEPTH.
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
 
 
 class Offline(DomainError):
@@ -61,7 +65,25 @@ def check_server_url(url) -> str:
             or not (parsed.port is None or 0 < parsed.port < 65536):
         raise DomainError("中心服务器地址写法有误：应为 https://主机名[:端口]，如 https://zwfw.example.gov.cn:8443",
                           "server")
+    if parsed.scheme == "http" and not is_loopback(parsed.host):
+        # The token, applicants' records and signed documents would cross the network
+        # readable and changeable by anyone on the way: plain http only to this machine.
+        raise DomainError(f"中心服务器地址 {url[:80]} 用的是不加密的 http://：终端令牌和申请人信息会以明文"
+                          "经过网络。请改用 https://（仅本机测试可用 http://127.0.0.1 或 http://localhost）",
+                          "server")
     return url
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: a connection that never leaves this machine."""
+    import ipaddress
+
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class Central:
@@ -109,9 +131,11 @@ class Central:
 
     def json(self, method: str, path: str, *, expect=(200,), **kwargs) -> dict:
         response = self.request(method, path, expect=expect, **kwargs)
+        if len(response.content) > MAX_ANSWER_BYTES:
+            raise Offline("中心服务器返回的内容过大，未予处理，稍后自动重试")
         try:
-            data = response.json()
-        except ValueError:
+            data = loads_json(response.content, what="中心服务器的答复")
+        except DomainError:
             raise Offline("中心服务器返回的内容无法识别，稍后自动重试") from None
         if not isinstance(data, dict):
             raise Offline("中心服务器返回的内容无法识别，稍后自动重试")

@@ -24,7 +24,7 @@ from workstation.domain.workdays import parse_schedule, schedule_to_json
 from workstation.services import audit
 from workstation.services import calendar as calendar_service
 from workstation.services import catalog as catalog_service
-from workstation.services.applicants import find_or_create
+from workstation.services.applicants import find_for_pulled
 from workstation.services.auth import ROLES
 from workstation.store.models import (Acceptance, Case, CaseMaterial, CatalogVersion, Document,
                                       HolidayYear, Seal, User)
@@ -109,7 +109,8 @@ def import_acceptance(ws, s, change: dict) -> int:
             raise Unusable(f"本机事项目录中没有事项 {_text(item.get('matter_code'), 40)}"
                            f"（{_text(item.get('matter_name'), 100)}），请先同步或导入事项目录") from None
         planned.append((seq, item, matter))
-    applicant = find_or_create(s, applicant_in, now)
+    applicant = find_for_pulled(s, applicant_in, now)
+    record = applicant.record
     bundle_code = _text(payload.get("bundle"), 40) or None
     bundle_name = None
     if bundle_code:
@@ -119,7 +120,11 @@ def import_acceptance(ws, s, change: dict) -> int:
             bundle_name = None
     agent = payload.get("applicant", {}).get("agent") if isinstance(payload.get("applicant"), dict) else None
     s.add(Acceptance(id=acc_id, receipt_no=receipt, outcome=_text(payload.get("outcome"), 20) or "accepted",
-                     applicant_id=applicant.id, agent=agent if isinstance(agent, dict) else None,
+                     applicant_id=applicant.id, applicant_kind=record.kind, applicant_name=record.name,
+                     applicant_id_type=record.id_type, applicant_id_number=record.id_number,
+                     applicant_legal_rep=record.legal_rep, applicant_legal_rep_id=record.legal_rep_id,
+                     applicant_phone=record.phone, applicant_address=record.address,
+                     agent=agent if isinstance(agent, dict) else None,
                      bundle_code=bundle_code, bundle_name=bundle_name, station=station,
                      terminal=_text(payload.get("terminal"), 3) or "?",
                      clerk=_text(payload.get("clerk"), 64) or "?", received_on=received_on,

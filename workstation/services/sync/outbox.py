@@ -31,6 +31,28 @@ def append(session: Session, kind: str, payload: Mapping[str, object], *, user: 
     return event_id
 
 
+# What an acknowledged event keeps of its payload: the references that tie it to the
+# centre's answer and to this terminal's rows. The applicant's record, ID numbers,
+# names, addresses, certificates and materials were the centre's to receive; once
+# it has, they no longer sit in a second copy here (the case rows keep what the
+# terminal needs).
+KEPT_AFTER_ACK = ("case_id", "receipt_no", "status", "seal_id", "number", "sha256", "kind", "job")
+
+
+def reduced(payload: Mapping[str, object]) -> dict[str, object]:
+    """An acknowledged event's payload: KEPT_AFTER_ACK's plain values, the ids of the
+    cases it named, and a mark that the rest was removed at acknowledgement."""
+    out: dict[str, object] = {k: payload[k] for k in KEPT_AFTER_ACK
+                              if isinstance(payload.get(k), (str, int, bool))}
+    cases, ids = payload.get("cases"), payload.get("case_ids")
+    if isinstance(cases, list):
+        out["case_ids"] = [c["id"] for c in cases if isinstance(c, dict) and isinstance(c.get("id"), str)]
+    elif isinstance(ids, list):
+        out["case_ids"] = [c for c in ids if isinstance(c, str)]
+    out["reduced"] = True
+    return out
+
+
 def pending_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(OutboxEvent)
                           .where(OutboxEvent.acked_at.is_(None))) or 0

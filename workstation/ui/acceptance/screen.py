@@ -9,7 +9,7 @@ from ...domain.catalog import Bundle, Catalog, Matter
 from ...domain.errors import DomainError
 from ...domain.states import CaseStatus
 from ...services import acceptance as acceptance_service
-from ...services.applicants import lookup
+from ...services.applicants import ApplicantChanged, lookup
 from ...services.catalog import current_catalog
 from ..qt import (QAbstractItemView, QCheckBox, QGroupBox, QHBoxLayout, QHeaderView, QKeySequence,
                   QLabel, QLineEdit, QListView, QPushButton, QShortcut, QSplitter, Qt, QTextBrowser,
@@ -248,7 +248,31 @@ class AcceptanceScreen(QWidget):
             values = dialog.values()
             call = lambda: acceptance_service.refuse(ws, actor, intake, **values)
         self._set_busy(True)
-        self.tasks.run(call, self._registered_here, self._failed, parent=self)
+        self.tasks.run(call, self._registered_here, lambda exc: self._submit_failed(exc, intake, call),
+                       parent=self)
+
+    def _submit_failed(self, exc: BaseException, intake, call) -> None:
+        """A returning applicant whose details differ: show old → new and let the clerk
+        confirm (Enter: the same outcome again, updating the record) or go back (Esc)."""
+        if not isinstance(exc, ApplicantChanged) or intake.update_applicant:
+            self._failed(exc)
+            return
+        from .applicant_change import ApplicantChangeDialog
+
+        self._set_busy(False)
+        dialog = ApplicantChangeDialog(exc.changes, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._confirm_update(intake, call))
+        dialog.rejected.connect(lambda: self._failed(DomainError(
+            "未登记：申请人信息与已有登记不同，请核对修改后重新提交", exc.field)))
+        self.change_dialog = dialog
+        dialog.open()
+
+    def _confirm_update(self, intake, call) -> None:
+        intake.update_applicant = True
+        self._set_busy(True)
+        self.tasks.run(call, self._registered_here, lambda exc: self._submit_failed(exc, intake, call),
+                       parent=self)
 
     def _registered_here(self, result) -> None:
         self._registered(result)
