@@ -122,7 +122,7 @@ def test_invalid_transition_is_a_conflict_and_changes_nothing(central):
     acc = acceptance("S01")
     case_id = acc["cases"][0]["id"]
     seal = decision_seal()
-    assert t.statuses([t.event("seal.create", seal.create_payload()), t.event("acceptance.accepted", acc),
+    assert t.statuses([t.event("seal.create", seal.create_payload(t.code)), t.event("acceptance.accepted", acc),
                        t.decide("case.approve", case_id, acc["receipt_no"], seal)]) == ["applied"] * 3
     result = t.results([t.event(*case_event("case.deny", case_id))])[0]
     assert result["status"] == "conflict"
@@ -153,7 +153,7 @@ def test_another_stations_case_is_refused_whole(central):
         [("002", "station"), ("002", "station")]
     # … but the district hall reviews and decides every station's cases (委托受理).
     seal = decision_seal()
-    assert hall.statuses([hall.event("seal.create", seal.create_payload()),
+    assert hall.statuses([hall.event("seal.create", seal.create_payload(hall.code)),
                           hall.event(*case_event("case.review", case_id)),
                           hall.decide("case.approve", case_id, acc["receipt_no"], seal)]) == ["applied"] * 3
     assert cli_json(central.db_url, "cases")["cases"][0]["status"] == "approved"
@@ -303,7 +303,7 @@ def test_changes_follow_station_visibility(central):
     assert c.statuses([c.event("acceptance.accepted", acc2)]) == ["applied"]
     case = acc1["cases"][0]["id"]
     seal = decision_seal()
-    assert hall.statuses([hall.event("seal.create", seal.create_payload())]) == ["applied"]
+    assert hall.statuses([hall.event("seal.create", seal.create_payload(hall.code))]) == ["applied"]
     review = hall.event(*case_event("case.review", case))
     approve = hall.decide("case.approve", case, acc1["receipt_no"], seal)
     assert hall.statuses([review, approve]) == ["applied", "applied"]

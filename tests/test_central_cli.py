@@ -24,7 +24,7 @@ from sync.central.numbers import block_from, reserved
 from sync.central.scope import Refused
 from sync.central.terminals import Caller
 
-from .decision_support import decision_seal, signed_decision, store
+from .decision_support import ORGAN, decision_seal, init_authority, signed_decision, store
 from .pg import pg_url  # noqa: F401
 from .test_central_support import (ROOT, acceptance, case_event, central_db_url, cli,  # noqa: F401
                                    cli_json, make_event, pg_server, run_main)
@@ -80,9 +80,11 @@ def test_terminal_add_cases_and_conflicts_commands(central_db_url, tmp_path):
     case_id = acc["cases"][0]["id"]
     assert _push(db_url, clerk, [make_event(1, "acceptance.accepted", acc)]) == ["applied"]
     # The district decides (issue 16): with its sealed document; a second decision is a conflict.
+    init_authority(db_url)          # the centre certifies the hall's seal request at once
     seal = decision_seal()
     document = _decision_file(db_url, tmp_path / "files", seal, "case.approve", acc["receipt_no"])
-    events = [make_event(1, "seal.create", seal.create_payload()), make_event(2, *case_event("case.review", case_id)),
+    events = [make_event(1, "seal.create", seal.create_payload(hall.terminal)),
+              make_event(2, *case_event("case.review", case_id)),
               make_event(3, *case_event("case.approve", case_id, document=document)),
               make_event(4, *case_event("case.deny", case_id))]
     assert _push(db_url, hall, events, tmp_path / "files") == ["applied", "applied", "applied", "conflict"]
@@ -249,6 +251,7 @@ def test_every_case_event_kind_moves_the_case(db_url, tmp_path):
     other = Caller("003", "S02", "610102")
     acc = acceptance("S01", 3)
     a, b, c = (x["id"] for x in acc["cases"])
+    init_authority(db_url)
     seal, files = decision_seal(), tmp_path / "files"
     approval = _decision_file(db_url, files, seal, "case.approve", acc["receipt_no"])
     denial = _decision_file(db_url, files, seal, "case.deny", acc["receipt_no"], "新城审不许字〔2026〕第00002号")
@@ -257,7 +260,7 @@ def test_every_case_event_kind_moves_the_case(db_url, tmp_path):
     ev = lambda kind, payload: make_event(next(seq), kind, payload)   # noqa: E731
     dues = {"due_date": "2026-11-30", "statutory_due_date": "2026-12-15"}
     life = [
-        ev("seal.create", seal.create_payload()),
+        ev("seal.create", seal.create_payload(hall.terminal)),
         ev("case.review", {"case_id": a, "status": "reviewing", "due_date": "2026-10-15",
                            "statutory_due_date": "2026-10-28"}),
         ev("case.suspend", {"case_id": a, "status": "suspended", "reason": "专家评审", "from": "2026-10-02",
@@ -298,8 +301,8 @@ def test_every_case_event_kind_moves_the_case(db_url, tmp_path):
     def seal_request(terminal):
         private, _ = signing.generate_keypair("ecdsa-p256")
         return base64.b64encode(x509.make_request(
-            algorithm="ecdsa-p256", private=private, seal_id="S-9", name="测试局受理专用章",
-            category="受理", organ="测试局", terminal=terminal, picture_sha256="00" * 32)).decode()
+            algorithm="ecdsa-p256", private=private, seal_id="S-9", name=f"{ORGAN}受理专用章",
+            category="受理", organ=ORGAN, terminal=terminal, picture_sha256="00" * 32)).decode()
 
     cert, other_cert = seal_request("004"), seal_request(other.terminal)
     # (the station's next events would wait behind the retried approval: another terminal)

@@ -226,8 +226,13 @@ class Central:
     """The central server as a real process on a free loopback port: forked from
     the zygote, or (``exec=True``) started as ``python -m sync.central.cli serve``."""
 
-    def __init__(self, db_url: str, files: Path, *, exec: bool = False, workers: int = 1):
+    def __init__(self, db_url: str, files: Path, *, exec: bool = False, workers: int = 1,
+                 authority: bool = True):
+        """``authority``: the district's seal authority is made at the first start and
+        the server unlocks it (the passphrase by file), so seal requests are certified
+        at once and decisions can verify; False for a centre without one."""
         self.db_url, self.files, self.exec, self.workers = db_url, files, exec, workers
+        self.authority = authority
         self.log = files.parent / "central-server.log"
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}/api/v1"
@@ -243,6 +248,13 @@ class Central:
 
     def start(self) -> Central:
         self.files.mkdir(parents=True, exist_ok=True)
+        if self.authority and "--authority-passphrase-file" not in self.extra_args:
+            from .decision_support import PASSPHRASE
+
+            secret = self.files.parent / "authority-passphrase"
+            secret.write_text(PASSPHRASE)
+            self.extra_args.append("--authority-passphrase-file")
+            self.extra_args.append(str(secret))
         argv = ["serve", "--db", self.db_url, "--port", str(self.port), "--files", str(self.files),
                 *(["--workers", str(self.workers)] if self.workers != 1 else []), *self.extra_args]
         if self.exec:
@@ -257,6 +269,10 @@ class Central:
                 raise AssertionError(f"central server ended: {self.log.read_text()}")
             try:
                 if httpx.get(f"{self.base}/time", timeout=1).status_code == 200:
+                    if self.authority:
+                        from .decision_support import init_authority
+
+                        init_authority(self.db_url)
                     return self
             except httpx.TransportError:
                 pass

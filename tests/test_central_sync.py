@@ -51,7 +51,7 @@ def test_two_terminals_deciding_one_case_at_once(pg_central):
     two = pg_central.enroll("district", "002")
     accs = [acceptance("S01") for _ in range(30)]
     seal = decision_seal()
-    assert set(one.statuses([one.event("seal.create", seal.create_payload())]
+    assert set(one.statuses([one.event("seal.create", seal.create_payload(one.code))]
                             + [one.event("acceptance.accepted", a) for a in accs])) == {"applied"}
     # Each decision with its own sealed document (issue 16), uploaded before the race.
     approvals = [one.decide("case.approve", a["cases"][0]["id"], a["receipt_no"], seal) for a in accs]

@@ -37,7 +37,7 @@ def test_a_station_token_cannot_decide_and_nothing_of_its_batch_is_stored(centra
     # Nor with a document, nor decided on the spot, nor a decision document signed, nor a review.
     station.seq = 0
     attempts = [
-        [station.event("seal.create", seal.create_payload()), station.decide("case.approve", case_id,
+        [station.event("seal.create", seal.create_payload(station.code)), station.decide("case.approve", case_id,
                                                                              acc["receipt_no"], seal)],
         [station.event("acceptance.accepted", acceptance("S01", status="approved"))],
         [station.event("document.sign", {"receipt_no": acc["receipt_no"], "kind": "准予行政许可决定书",
@@ -81,8 +81,8 @@ def test_a_decision_is_applied_only_with_its_sealed_verifying_document(central, 
     acc = acceptance("S01", 2)
     one, two = (c["id"] for c in acc["cases"])
     seal, counter = decision_seal("商事登记"), decision_seal("受理")
-    assert hall.statuses([hall.event("seal.create", seal.create_payload()),
-                          hall.event("seal.create", counter.create_payload()),
+    assert hall.statuses([hall.event("seal.create", seal.create_payload(hall.code)),
+                          hall.event("seal.create", counter.create_payload(hall.code)),
                           hall.event("acceptance.accepted", acc)]) == ["applied"] * 3
 
     def attempt(document, user="chen") -> str:

@@ -220,7 +220,7 @@ def test_an_action_refused_by_the_centre_becomes_a_conflict(enrolled, centre, cl
     client = httpx.Client(base_url=centre.url + "/api/v1", headers={"Authorization": f"Bearer {token}"})
     data, document = signed_decision(seal, "case.deny", show(ws, clerk, case_id)["receipt_no"])
     upload(client, data)
-    events = [_event("seal.create", seal.create_payload(), 1),
+    events = [_event("seal.create", seal.create_payload("002"), 1),
               _event("case.deny", {"case_id": case_id, "status": "denied", "decided_on": "2026-09-30",
                                    "reason": "现场核查不符", "document": document}, 2)]
     answer = client.post("/events", json={"terminal": "002", "events": events})

@@ -3,11 +3,11 @@
 ``check_decision_document`` is the one place the centre decides whether a
 ``case.approve`` / ``case.deny`` carries a decision it can stand behind: the
 document is named (kind, number, file hash, seal), its file is here, the file's
-signature verifies with forms' verifier against the seal as the centre knows it,
-the document is this case's (receipt number, number, kind) and the seal is a
-decision seal of the case's category. The pki slice replaces the seal records with
-X.509 certificates chained to the district's authority: it tightens this function
-(the lookup of the seal and the chain), nothing else.
+signature verifies with forms' verifier against the seal as the public check sees
+it (its X.509 certificate, issued by this centre's authority and not revoked; the
+seal picture drawn on the page is the one the certificate binds), the document is
+this case's (receipt number, number, kind) and the certificate names a decision
+category (never the counter's 受理) fitting the case's matter.
 
 The acting user: terminals do not report their users to the centre (users travel
 centre → terminal only, ``users publish``), so the user named can only be checked
@@ -24,27 +24,45 @@ from sqlalchemy.orm import Session
 
 from sync.protocol import HEX64, MAX_FILE_BYTES
 
+from .authority import DECISION_CATEGORIES as DECISION_SEAL_CATEGORIES
 from .batch import Conflict
 from .models import CatalogMatter, PublishedUser, SealRecord
 
 DECISION_DOCUMENT = {"case.approve": "准予行政许可决定书", "case.deny": "不予行政许可决定书"}
 # The seals a decision may carry: a category's 专用章, never the counter's 受理 seal.
-DECISION_CATEGORIES = frozenset({"商事登记", "投资建设", "社会民生"})
+DECISION_CATEGORIES = frozenset(DECISION_SEAL_CATEGORIES)
 
 
 def _seal(session: Session, known: dict[str, dict], seal_id: str):
-    from forms.stamp import SealRecord as Known
+    """forms.stamp's SealRecord for ``seal_id`` as the public check builds it (forms.trust:
+    the certificate the centre stored, chained to its authority; revoked or still
+    pending → a record with its problem), and the category its certificate states."""
+    from forms import x509
+    from forms.errors import FormError
+    from forms.trust import seal_record
+
+    from . import authority
 
     row = known.get(seal_id)
     if row is None:
         seal = session.get(SealRecord, seal_id)
         if seal is None:
             return None, None
-        row = {"id": seal.id, "name": seal.name, "algorithm": seal.algorithm,
-               "public_key": seal.public_key, "status": seal.status, "valid_from": seal.valid_from,
-               "valid_to": seal.valid_to, "category": seal.category}
-    return Known(row["id"], row["name"], row["algorithm"], bytes(row["public_key"]), row["status"],
-                 row["valid_from"], row["valid_to"]), row["category"]
+        row = {"id": seal.id, "name": seal.name, "status": seal.status, "certificate": seal.certificate}
+    stored = row.get("certificate")
+    try:
+        der = authority.unb64(stored.get("x509")) if isinstance(stored, dict) and stored.get("x509") else None
+    except ValueError:
+        der = None
+    record = seal_record(row["id"], certificate=der, authority=authority.certificate(session),
+                         status=row["status"], name=row["name"])
+    if record.problem or der is None:
+        return record, None
+    try:
+        category = x509.read_certificate(der).category
+    except FormError:
+        return record, None
+    return record, category
 
 
 def _check_user(session: Session, login: str, case: dict) -> None:
