@@ -137,6 +137,75 @@ def test_a_decision_is_applied_only_with_its_sealed_verifying_document(central, 
     assert held == {one: "approved", two: "denied"}
 
 
+def _plant_certificate(central, seal_id: str, certificate: dict, status: str) -> None:
+    """What a tampered or older centre database might hold for a seal."""
+    from sync.central.db import CentralDB
+    from sync.central.models import SealRecord
+
+    db = CentralDB(central.db_url).open()
+    try:
+        def plant(s):
+            row = s.get(SealRecord, seal_id)
+            row.certificate, row.status = certificate, status
+        db.write(plant)
+    finally:
+        db.close()
+
+
+def test_a_decision_seal_counts_only_through_the_centres_x509_chain(central):
+    """The decision's seal is judged as the public check judges it: its certificate
+    issued by this centre's authority, not revoked, and the picture on the page the one
+    the certificate binds. Before, the centre trusted the seal row's key and status."""
+    import base64
+    import dataclasses
+    from datetime import date
+
+    from forms import signing, x509
+
+    from .test_forms_templates import seal_png
+
+    hall = central.enroll("district", "001")
+    acc = acceptance("S01", 2)
+    one, two = (c["id"] for c in acc["cases"])
+    forged, pictured, revoked, waiting, good = (decision_seal() for _ in range(5))
+    assert hall.statuses([hall.event("seal.create", s.create_payload(hall.code))
+                          for s in (forged, pictured, revoked, waiting, good)]
+                         + [hall.event("acceptance.accepted", acc)]) == ["applied"] * 6
+
+    def attempt(seal, seal_for_signing=None) -> str:
+        signer = dataclasses.replace(seal, seal=seal_for_signing) if seal_for_signing else seal
+        data, doc = signed_decision(signer, "case.approve", acc["receipt_no"])
+        upload(hall.client, data)
+        result = hall.results([hall.event(*case_event("case.approve", one, document=doc), user="chen")])[0]
+        assert result["status"] == "conflict", result
+        return result["message"]
+
+    # A certificate for the same request, from another authority of the same name.
+    other_key, _ = signing.generate_keypair("ecdsa-p256")
+    other_root = x509.make_authority(algorithm="ecdsa-p256", private=other_key, organ="西安市新城区行政审批服务局",
+                                     valid_from=date(2026, 1, 1), valid_to=date(2046, 1, 1))
+    request = forged.request(hall.code)
+    foreign = x509.issue(x509.read_request(base64.b64decode(request)), authority=other_root,
+                         authority_private=other_key, valid_from=date(2026, 1, 1), valid_to=date(2031, 1, 1))
+    _plant_certificate(central, forged.id, {"request": request, "x509": base64.b64encode(foreign).decode()},
+                       "active")
+    assert "不是由本机认可的电子印章根证书" in attempt(forged)
+    # The seal's own key, but another picture drawn on the page than its certificate binds.
+    blue = dataclasses.replace(pictured.seal, image_png=seal_png((0, 0, 220, 255)))
+    assert "印章证书登记的图片不符" in attempt(pictured, blue)
+    # Revoked at the centre.
+    assert hall.statuses([hall.event("seal.revoke", {"seal_id": revoked.id, "reason": "遗失"})]) == ["applied"]
+    assert "已吊销" in attempt(revoked)
+    # A request the centre has not certified (kept while its authority was locked).
+    _plant_certificate(central, waiting.id, {"request": waiting.request(hall.code)}, "pending")
+    assert "尚未由中心签发" in attempt(waiting)
+    assert {c["id"]: c for c in cli_json(central.db_url, "cases")["cases"]}[one]["status"] == "accepted"
+    # The seal the authority certified, with its own picture.
+    assert hall.statuses([hall.decide("case.approve", one, acc["receipt_no"], good),
+                          hall.decide("case.deny", two, acc["receipt_no"], good, reason="不符")]) \
+        == ["applied", "applied"]
+
+
 def test_a_station_cannot_reach_another_stations_file_by_naming_its_hash(central):
     s01 = central.enroll("S01", "001")
     s02 = central.enroll("S02", "002")
