@@ -124,3 +124,23 @@ def test_what_schemathesis_found_is_answered_as_described(centre):
         qr = "WS1|新城审许字〔2026〕第00001号|61010220261009001|" + "A" * 43 + "|S-X|" + "A" * 86
         r = client.get(f"{BASE}/verify", params={"qr": qr})
         assert r.status_code == 200 and r.json()["valid"] is False
+
+
+def test_an_audit_checkpoint_is_read_as_described(centre):
+    """After the merge with the audit slice, schemathesis found /checkpoints answering
+    422 to requests its description allowed: ``seq`` written 8446.0 (an integer to JSON
+    Schema) and a described ``at`` that was not constrained at all. Now the description
+    states the ASCII form and the centre reads 7.0 as 7; digits of other scripts
+    (which Python's ``\\d`` took) are refused."""
+    app, tokens = centre
+    auth = {"Authorization": f"Bearer {tokens['district']}"}
+    body = {"seq": 7.0, "hash": "ab" * 32, "at": "2026-10-09T10:00:00", "signature": "AA"}
+    with TestClient(app) as client:
+        doc = client.get(f"{BASE}/openapi.json").json()
+        r = client.post(f"{BASE}/checkpoints", json=body, headers=auth)
+        # Read and checked up to the key this terminal did not register at enrolment.
+        assert r.status_code == 409 and r.json()["error"] == "no_checkpoint_key", r.text
+        r = client.post(f"{BASE}/checkpoints", json={**body, "at": "２０２６-10-09T10:00:00"}, headers=auth)
+        assert r.status_code == 422 and "at" in r.json()["message"], r.text
+    schema = doc["components"]["schemas"]["CheckpointRequest"]["properties"]
+    assert schema["at"]["pattern"].startswith("^[0-9]{4}") and schema["seq"]["maximum"] == 2 ** 62

@@ -17,11 +17,13 @@ from sqlalchemy.orm import Session
 from forms import signing
 
 from .models import AuditCheckpoint, Terminal
+from .numbers import _whole
 from .protocol import ApiError, now
 from .terminals import Caller
 
 HASH_RE = re.compile(r"[0-9a-f]{64}")
-AT_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
+# ASCII digits only (Python's \d also takes other scripts' digits).
+AT_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}")
 SIGNED = "workstation-audit-checkpoint"
 
 
@@ -49,7 +51,8 @@ def check_key(value) -> dict | None:
 def _parse(body) -> tuple[int, str, str, bytes]:
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", "请求体应为 JSON 对象")
-    seq, digest, at, signature = body.get("seq"), body.get("hash"), body.get("at"), body.get("signature")
+    # seq as JSON Schema's integer: 7 or 7.0 (the OpenAPI description says integer).
+    seq, digest, at, signature = _whole(body.get("seq")), body.get("hash"), body.get("at"), body.get("signature")
     if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= 2**62:
         raise ApiError(422, "invalid", "检查点的 seq 应为正整数")
     if not isinstance(digest, str) or not HASH_RE.fullmatch(digest):

@@ -27,9 +27,10 @@ class CheckpointKey(BaseModel):
 
 class CheckpointRequest(BaseModel):
     terminal: str | None = Field(None, min_length=3, max_length=3)
-    seq: int = Field(ge=1, description="审计记录头的序号")
+    seq: int = Field(ge=1, le=2**62, description="审计记录头的序号")
     hash: str = Field(pattern="^[0-9a-f]{64}$")
-    at: str = Field(description="设备时间 YYYY-MM-DDTHH:MM:SS")
+    at: str = Field(pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$",
+                    description="设备时间 YYYY-MM-DDTHH:MM:SS")
     signature: str = Field(max_length=200, description="base64url，覆盖 seq、hash、at 与终端编码")
 
 
