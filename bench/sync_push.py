@@ -98,21 +98,55 @@ def preload_files(pg: PgServer, db: str, day: Day, files_dir: Path | None = None
         cur.execute("ANALYZE files")
 
 
+_made: dict = {}
+
+
+def _certified(seal) -> dict:
+    """The district's authority and the seal's certificate it issued for the district
+    terminal's request (tests/decision_support.py): made once per run, so every side
+    holds the same rows."""
+    if seal.id not in _made:
+        from datetime import date
+
+        from forms import signing, x509
+        from tests.decision_support import ORGAN, PASSPHRASE
+
+        if "authority" not in _made:
+            private, _ = signing.generate_keypair("ecdsa-p256")
+            _made["authority"] = (x509.make_authority(algorithm="ecdsa-p256", private=private, organ=ORGAN,
+                                                      valid_from=date(2026, 1, 1), valid_to=date(2046, 1, 1)),
+                                  private, signing.encrypt_private_key(private, PASSPHRASE),
+                                  datetime.now(CST).replace(tzinfo=None))
+        root, private = _made["authority"][:2]
+        request = seal.request(TERMINAL)
+        info = x509.read_request(base64.b64decode(request))
+        valid_from, valid_to = date(2026, 1, 1), date(2031, 1, 1)
+        der = x509.issue(info, authority=root, authority_private=private, valid_from=valid_from,
+                         valid_to=valid_to)
+        _made[seal.id] = {"info": info, "certificate": {"request": request, "x509": base64.b64encode(der).decode()},
+                          "valid_from": valid_from, "valid_to": valid_to}
+    return _made[seal.id]
+
+
 def preload_seal(pg: PgServer, db: str, seal) -> None:
-    """The decision seal, registered at the centre before the clock starts (as the
-    district's ``seal.create`` would have), on both sides."""
+    """The district's seal authority and the decision seal it certified, at the centre
+    before the clock starts (as ``authority init`` and the district's ``seal.create``
+    would have left them), on both sides."""
     import psycopg
     from psycopg.types.json import Jsonb
 
-    cert = seal.certificate
-    public = base64.urlsafe_b64decode(cert["public_key"] + "=" * (-len(cert["public_key"]) % 4))
+    made = _certified(seal)
+    info = made["info"]
+    root, _, blob, created = _made["authority"]
     at = datetime.now(CST).replace(tzinfo=None)
     with psycopg.connect(pg.dsn(db)) as conn:
+        conn.execute("INSERT INTO authority (id, algorithm, organ, certificate, key_blob, created_at)"
+                     " VALUES (1, %s, %s, %s, %s, %s)", ("ecdsa-p256", info.organ, root, blob, created))
         conn.execute("INSERT INTO seals (id, name, category, algorithm, public_key, certificate, status, valid_from,"
                      " valid_to, station, terminal, created_at) VALUES (%s, %s, %s, %s, %s, %s, 'active', %s, %s,"
                      " %s, %s, %s)",
-                     (seal.id, cert["name"], cert["category"], cert["algorithm"], public,
-                      Jsonb(cert), cert["valid_from"], cert["valid_to"], STATION, TERMINAL, at))
+                     (seal.id, info.name, info.category, info.algorithm, info.public_key,
+                      Jsonb(made["certificate"]), made["valid_from"], made["valid_to"], STATION, TERMINAL, at))
 
 
 def push_real(pg: PgServer, template: str, day: Day, tag: str, work: Path, seal) -> tuple[float, dict]:
