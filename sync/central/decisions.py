@@ -17,6 +17,7 @@ must be one of them, active, an approver.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import exists, select
@@ -33,14 +34,28 @@ DECISION_DOCUMENT = {"case.approve": "准予行政许可决定书", "case.deny":
 DECISION_CATEGORIES = frozenset(DECISION_SEAL_CATEGORIES)
 
 
-def _seal(session: Session, known: dict[str, dict], seal_id: str):
-    """forms.stamp's SealRecord for ``seal_id`` as the public check builds it (forms.trust:
-    the certificate the centre stored, chained to its authority; revoked or still
-    pending → a record with its problem), and the category its certificate states."""
+@lru_cache(maxsize=256)
+def _judged(seal_id: str, der: bytes | None, root: bytes | None, status: str, name: str):
+    """The record and category for one stored certificate: a pure function of its
+    arguments, kept because the chain check (pyasn1) costs about twice the document's
+    own verification and a day's decisions mostly carry the same few seals."""
     from forms import x509
     from forms.errors import FormError
     from forms.trust import seal_record
 
+    record = seal_record(seal_id, certificate=der, authority=root, status=status, name=name)
+    if record.problem or der is None:
+        return record, None
+    try:
+        return record, x509.read_certificate(der).category
+    except FormError:
+        return record, None
+
+
+def _seal(session: Session, known: dict[str, dict], seal_id: str):
+    """forms.stamp's SealRecord for ``seal_id`` as the public check builds it (forms.trust:
+    the certificate the centre stored, chained to its authority; revoked or still
+    pending → a record with its problem), and the category its certificate states."""
     from . import authority
 
     row = known.get(seal_id)
@@ -54,15 +69,7 @@ def _seal(session: Session, known: dict[str, dict], seal_id: str):
         der = authority.unb64(stored.get("x509")) if isinstance(stored, dict) and stored.get("x509") else None
     except ValueError:
         der = None
-    record = seal_record(row["id"], certificate=der, authority=authority.certificate(session),
-                         status=row["status"], name=row["name"])
-    if record.problem or der is None:
-        return record, None
-    try:
-        category = x509.read_certificate(der).category
-    except FormError:
-        return record, None
-    return record, category
+    return _judged(row["id"], der, authority.certificate(session), row["status"], row["name"])
 
 
 def _check_user(session: Session, login: str, case: dict) -> None:
