@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import io
 import logging
 import os
 import subprocess
@@ -43,7 +45,8 @@ from workstation.services.approval import decide
 from workstation.services.auth import login
 from workstation.services.delivery import mail, mark_delivered, pickup
 from workstation.services.seals import SealVault, create_seal
-from workstation.services.sync.client import enroll, sync_once
+from workstation.cli import main as cli_main
+from workstation.services.sync.client import sync_once
 
 from .conftest import ENTERPRISE, KEYRING, PASSWORD, PERSON, TODAY, _initialise
 from .material_samples import colour_page
@@ -231,8 +234,22 @@ def day(request, tmp_path, central_db_url, monkeypatch):
         mail(ws, clerk, case_id, make_s10(12345678), parse_mail_address(ADDRESS))
         mark_delivered(ws, clerk, case_id)
 
+        # Enrolment, a sync and a look around from the command line, as an operator does
+        # it; what the commands print is kept in the log too.
         code = centre.cli("terminal", "add", "--station", "district", "--terminal", "001")["code"]
-        enroll(ws, admin, centre.url, code)
+        monkeypatch.setenv("WORKSTATION_DATA_DIR", str(folder))
+        monkeypatch.setenv("WORKSTATION_PASSWORD", PASSWORD)
+        for argv in (["enroll", "--server", centre.url, "--code", code, "--user", "admin"],
+                     ["sync", "--user", "admin", "--json"], ["sync", "status", "--user", "admin", "--json"],
+                     ["settings", "list", "--user", "admin", "--json"], ["seal", "list", "--user", "admin", "--json"],
+                     ["audit", "verify", "--user", "admin"]):
+            out, err = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                exit_code = cli_main(argv)
+            with (log_dir / "terminal-cli.log").open("a", encoding="utf-8") as cli_log:
+                # the command's name only: its arguments are the test's, not the program's output
+                cli_log.write(f"$ workstation {argv[0]}\n{out.getvalue()}{err.getvalue()}")
+            assert exit_code == 0, (argv, err.getvalue())
         first = sync_once(ws)
         assert first["last_error"] is None, first
         second = sync_once(ws)
