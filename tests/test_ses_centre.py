@@ -12,7 +12,7 @@ from forms import ses, ses_seals, signing, x509
 from workstation.services import authority
 from workstation.services.acceptance import Intake, accept
 from workstation.services.documents import issue_pending, verify_file
-from workstation.services.seals import SealVault, create_seal, list_seals
+from workstation.services.seals import SealVault, create_seal, list_seals, revoke_seal
 from workstation.services.sync.client import sync_once
 
 from .helpers import snapshot
@@ -28,6 +28,8 @@ def test_centre_makes_the_sesel_and_the_terminal_signs_with_it(
         centre, ws, admin, clerk, enterprise, tmp_path, ws_template):
     district = ws
     _enrol(district, centre, "district", "001")
+    for seal in list_seals(district):      # init's ECDSA 受理 seal: not the one to seal with
+        revoke_seal(district, admin, seal["id"], "换用 SM2 印章")
     made = create_seal(district, admin, name=f"{ORGAN}行政审批专用章", category="受理",
                        algorithm="sm2")
     assert made["certificate"]["x509"] is None and "ses" not in made["certificate"]   # awaited

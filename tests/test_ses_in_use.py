@@ -17,7 +17,7 @@ from forms.errors import FormError
 from workstation.services import authority
 from workstation.services.acceptance import Intake, accept
 from workstation.services.documents import issue_pending, verify_file
-from workstation.services.seals import SealVault, create_seal, list_seals
+from workstation.services.seals import SealVault, create_seal, list_seals, revoke_seal
 
 from . import ses_support as x
 from .cli_support import accept_sp, ok_json, run
@@ -31,6 +31,11 @@ def entries(docx: bytes) -> dict[str, str]:
 
 
 def sm2_acceptance_seal(ws, admin) -> dict:
+    """A new SM2 受理 seal, the one the counter then seals with: init's ECDSA one is
+    revoked (created_at has whole seconds, so "the newest" could otherwise be a tie)."""
+    for seal in list_seals(ws):
+        if seal["category"] == "受理" and seal["algorithm"] == "ecdsa-p256" and seal["status"] == "active":
+            revoke_seal(ws, admin, seal["id"], "换用 SM2 印章")
     return create_seal(ws, admin, name=f"{ORGAN}行政审批专用章", category="受理", algorithm="sm2")
 
 
@@ -48,13 +53,13 @@ def test_own_authority_is_sm2_and_makes_the_seals_sesel(ws, admin):
     with ws.reading() as s:
         own = authority.trusted(s)
     assert x509.read_authority(own).algorithm == "sm2"
+    ecdsa = [s for s in list_seals(ws) if s["algorithm"] == "ecdsa-p256"][0]
     made = sm2_acceptance_seal(ws, admin)
     cert = base64.b64decode(made["certificate"]["x509"])
     data = ses_seals.check_for_certificate(base64.b64decode(made["certificate"]["ses"]),
                                            certificate=cert, authority=own)
     assert data.maker_cert == own and data.signer_certs == (cert,) and data.es_id == made["id"]
     # an ECDSA seal is certified by the same SM2 authority, with no SESeal
-    ecdsa = [s for s in list_seals(ws) if s["algorithm"] == "ecdsa-p256"][0]
     assert ecdsa["certificate"]["x509"] and "ses" not in ecdsa["certificate"]
     assert x509.verify_seal_certificate(base64.b64decode(ecdsa["certificate"]["x509"]),
                                         authority=own).seal_id == ecdsa["id"]
@@ -115,12 +120,15 @@ def test_sesel_of_another_certificate_is_refused(ws, admin):
 # ---- the command line ---------------------------------------------------------------------------
 
 def test_cli_verify_reports_ses_and_a_swapped_sesel_is_exit_3(files, capsys, tmp_path):
+    init_seal = ok_json(capsys, "seal", "list")["seals"][0]
+    assert init_seal["algorithm"] == "ecdsa-p256"
+    ok_json(capsys, "seal", "revoke", init_seal["id"], "--reason", "换用 SM2 印章", "--user", "admin")
     made = ok_json(capsys, "seal", "create", "--user", "admin", "--name", f"{ORGAN}行政审批专用章",
                    "--category", "受理", "--algorithm", "sm2")
     out = accept_sp(capsys, files)
     path = next(d["path"] for d in out["documents"] if d["kind"] == "受理通知书")
     verdict = ok_json(capsys, "verify", path, "--json")
-    assert verdict["valid"] and verdict["ses"] is True and verdict["seal_id"] == made["id"]
+    assert verdict["valid"] and verdict["ses"] is True and verdict["seal_id"] == made["id"], (made, verdict)
     docx = Path(path).read_bytes()
     # Another SESeal of the same authority (another SM2 seal) put in the container.
     other = ok_json(capsys, "seal", "create", "--user", "admin", "--name", f"{ORGAN}行政审批专用章",
