@@ -16,6 +16,7 @@ from workstation.services.seals import SealVault, create_seal, list_seals, revok
 from workstation.services.sync.client import sync_once
 
 from .helpers import snapshot
+from .test_central_support import Central, cli_json
 from .pg import central_db_url, pg_server  # noqa: F401  (fixtures)
 from .test_pki_chain import ORGAN, _enrol, _second_ws, centre  # noqa: F401  (centre: a fixture)
 
@@ -103,3 +104,57 @@ def test_forged_or_foreign_sesel_is_refused_by_apply_certificate(centre, ws, adm
                            "ses": base64.b64encode(real).decode()}}
         assert authority.apply_certificate(ws, s, change) == "applied"
     assert _seal_row(ws, made["id"])["certificate"]["ses"] == base64.b64encode(real).decode()
+
+
+def test_a_pending_request_keeps_the_picture_until_the_authority_issues(
+        central_db_url, tmp_path, ws, admin, monkeypatch):
+    """The centre's key locked when the request comes: the picture waits with the request,
+    and `authority issue` makes the SESeal with the certificate."""
+    monkeypatch.delenv("WORKSTATION_AUTHORITY_PASSPHRASE", raising=False)
+    secret = tmp_path / "authority-passphrase"
+    secret.write_text("district-root-passphrase\n")
+    cli_json(central_db_url, "authority", "init", "--organ", ORGAN, "--algorithm", "sm2",
+             "--passphrase-file", str(secret))
+    server = Central(central_db_url, tmp_path / "files")          # no passphrase: locked
+    server.start()
+    try:
+        _enrol(ws, server, "district", "001")
+        made = create_seal(ws, admin, name=f"{ORGAN}投资建设专用章", category="投资建设",
+                           algorithm="sm2")
+        sync_once(ws)
+        status, kept = server.sql("SELECT status, certificate FROM seals WHERE id = :id",
+                                  id=made["id"])[0]
+        assert status == "pending" and "ses" not in kept
+        picture = base64.b64decode(kept["picture"])
+        assert cli_json(central_db_url, "authority", "issue", "--passphrase-file",
+                        str(secret))["issued"] >= 1
+        status, kept = server.sql("SELECT status, certificate FROM seals WHERE id = :id",
+                                  id=made["id"])[0]
+        assert status == "active" and "picture" not in kept and kept["ses"]
+        sync_once(ws)
+        row = _seal_row(ws, made["id"])
+        with ws.reading() as s:
+            pinned = authority.pinned(s)
+        data = ses_seals.check_for_certificate(
+            base64.b64decode(row["certificate"]["ses"]),
+            certificate=base64.b64decode(row["certificate"]["x509"]), authority=pinned)
+        assert data.picture == picture and data.es_id == made["id"]
+    finally:
+        server.stop()
+
+
+def test_a_picture_that_is_not_the_requested_one_is_refused(centre):
+    """A terminal cannot have the district's authority put another picture in a seal."""
+    station = centre.enroll("district", "003")
+    private, _ = signing.generate_keypair("sm2")
+    request = x509.make_request(algorithm="sm2", private=private, seal_id="a1b2c3d4e5f60718",
+                                name=f"{ORGAN}行政审批专用章", category="受理", organ=ORGAN,
+                                terminal="003", picture_sha256="00" * 32)
+    for picture, why in ((base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"x" * 50).decode(), "摘要不符"),
+                         (base64.b64encode(b"GIF89a").decode(), "PNG"),
+                         ("%%%", "base64")):
+        out = station.results([station.event("seal.create", {
+            "seal_id": "a1b2c3d4e5f60718", "request": base64.b64encode(request).decode(),
+            "picture": picture})])
+        assert out[0]["status"] == "conflict" and why in out[0]["message"], out
+    assert centre.sql("SELECT count(*) FROM seals WHERE id = 'a1b2c3d4e5f60718'")[0][0] == 0
