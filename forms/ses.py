@@ -88,19 +88,20 @@ Choices of this module
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, UTC
 
 from pyasn1.codec.der import decoder as der_decoder
 from pyasn1.codec.der import encoder as der_encoder
-from pyasn1.type import univ, useful
+from pyasn1.type import char, univ, useful
 from pyasn1_modules import rfc5280
 
 from forms import sm2
 from forms.errors import FormError
 from forms.ses_asn1 import (CertDigestList, CertInfoList, SESeal, SESSealInfo, SESSignature,
-                            SM2Signature, TBSSign)
+                            SM2Signature)
 from forms.signing import derive_public_key, is_bytes, sign, verify
 
 __all__ = [
@@ -265,8 +266,15 @@ def certificate_sm2_public_key(cert_der: object) -> bytes:
     id-ecPublicKey on the SM2 curve. FormError for anything else."""
     if not is_bytes(cert_der) or not 0 < len(cert_der) <= MAX_CERT_SIZE:
         raise FormError("证书格式错误")
+    return _certificate_sm2_public_key(bytes(cert_der))
+
+
+@functools.lru_cache(maxsize=64)
+def _certificate_sm2_public_key(cert_der: bytes) -> bytes:
+    # Cached by value: the same few certificates (a seal's, its authority's) are read
+    # for every document signed or verified, and pyasn1 takes ~10 ms for one.
     try:
-        cert, rest = der_decoder.decode(bytes(cert_der), asn1Spec=rfc5280.Certificate())
+        cert, rest = der_decoder.decode(cert_der, asn1Spec=rfc5280.Certificate())
         if rest:
             raise ValueError("trailing bytes")
         spki = cert["tbsCertificate"]["subjectPublicKeyInfo"]
@@ -405,14 +413,39 @@ def verify_seal(seal: SealData) -> None:
 
 # --------------------------------------------------------------------------- SES_Signature
 
+def _tlv(tag: int, content: bytes) -> bytes:
+    """One DER value: the tag byte, the definite length, the content."""
+    size = len(content)
+    if size < 0x80:
+        return bytes([tag, size]) + content
+    length = size.to_bytes((size.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(length)]) + length + content
+
+
+_SEQUENCE = 0x30
+
+
+@functools.lru_cache(maxsize=16)
+def _signing_seal(seal_der: bytes) -> SealData:
+    """The seal decoded once per seal (a seal's DER holds its picture, ~100 KB: decoding
+    it is most of what signing cost); by value, so any change is a new entry."""
+    return decode_seal(seal_der)
+
+
 def make_signature(*, seal_der: bytes, data_hash: bytes, property_info: str,
                    signer_cert: bytes, signer_private: bytes, signed_at: datetime) -> bytes:
     """The DER of a version 4 SES_Signature over ``data_hash`` (the 32-byte SM3 digest
     of the signed data) with the seal ``seal_der``, signed by the signer (SM2/SM3).
 
     The seal is decoded strictly first; the signer's certificate must be one the
-    seal lists and must hold the key of ``signer_private``."""
-    seal = decode_seal(seal_der)
+    seal lists and must hold the key of ``signer_private``.
+
+    The seal goes into TBS_Sign as the very DER it was decoded from (strict DER, so
+    it is its own canonical encoding) and the two SEQUENCEs are put together around
+    it, instead of decoding and re-encoding the picture on every document."""
+    if not is_bytes(seal_der):
+        raise FormError(_BAD_SEAL)
+    seal = _signing_seal(bytes(seal_der))
     digest = _bytes(data_hash, "原文杂凑值", "data_hash", DIGEST_SIZE)
     if len(digest) != DIGEST_SIZE:
         raise FormError(f"原文杂凑值必须是 {DIGEST_SIZE} 字节（SM3）", field="data_hash")
@@ -423,20 +456,16 @@ def make_signature(*, seal_der: bytes, data_hash: bytes, property_info: str,
     if certificate_sm2_public_key(cert) != _public_key_of(signer_private):
         raise FormError("签章者证书与签章者私钥不匹配", field="signer_cert")
 
-    tbs = TBSSign()
-    tbs["version"] = VERSION
-    tbs["eseal"] = der_decoder.decode(seal.der, asn1Spec=SESeal())[0]
-    tbs["timeInfo"] = _time(signed_at, "签章时间", "signed_at")
-    tbs["dataHash"] = _bits(digest)
-    tbs["propertyInfo"] = property_info
-    tbs_der = der_encoder.encode(tbs)
-
-    out = SESSignature()
-    out["toSign"] = tbs
-    out["cert"] = cert
-    out["signatureAlgID"] = univ.ObjectIdentifier(OID_SM2_SM3)
-    out["signature"] = _bits(_der_signature(sign("sm2", signer_private, tbs_der)))
-    return der_encoder.encode(out)
+    tbs_der = _tlv(_SEQUENCE, b"".join((
+        der_encoder.encode(univ.Integer(VERSION)), seal.der,
+        der_encoder.encode(_time(signed_at, "签章时间", "signed_at")),
+        der_encoder.encode(_bits(digest)),
+        der_encoder.encode(char.IA5String(property_info)))))
+    signature = _der_signature(sign("sm2", signer_private, tbs_der))
+    return _tlv(_SEQUENCE, b"".join((
+        tbs_der, der_encoder.encode(univ.OctetString(cert)),
+        der_encoder.encode(univ.ObjectIdentifier(OID_SM2_SM3)),
+        der_encoder.encode(_bits(signature)))))
 
 
 def decode_signature(der: object) -> SignatureData:

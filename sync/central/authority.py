@@ -14,6 +14,12 @@ may hold) and issues the certificate at once when it can unlock the key, otherwi
 it keeps the request and issues it when the authority is created or unlocked
 (``authority issue``). Issued and revoked certificates reach every terminal as
 ``seal.certificate`` changes.
+
+As the seal maker (制章者) of GB/T 38540 the authority also makes each SM2 seal's
+``SESeal`` when it issues its certificate (forms.ses_seals; an SM2 authority only):
+the terminal sends the seal picture with the request, the centre keeps it with the
+request while the certificate is pending, and publishes the SESeal with the
+certificate (``data.ses``), kept in the seal's ``certificate["ses"]``.
 """
 
 from __future__ import annotations
@@ -159,6 +165,42 @@ def certify(issuer_: Issuer, request: x509.SealCertificate, on: date) -> bytes:
                       valid_from=on, valid_to=_years(on, SEAL_YEARS))
 
 
+PICTURE_MAX = 5 * 1024 * 1024          # forms.seal_image.SEAL_FILE_MAX
+_PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def check_picture(value: object, request: x509.SealCertificate) -> str | None:
+    """Why the seal picture a terminal sent (base64 PNG) cannot go into the seal's
+    SESeal, or None: it must be a PNG within the size limit whose SHA-256 the request
+    (signed by the seal's key) names."""
+    try:
+        picture = unb64(value)
+    except ValueError:
+        return "印章图片不是有效的 base64 数据"
+    if not 0 < len(picture) <= PICTURE_MAX or not picture.startswith(_PNG):
+        return "印章图片应为不超过 5 MB 的 PNG 图片"
+    if hashlib.sha256(picture).hexdigest() != request.picture_sha256:
+        return "印章图片与证书申请中登记的图片摘要不符"
+    return None
+
+
+def make_ses(issuer_: Issuer, certificate: bytes, picture_b64: str | None,
+             created: datetime) -> str | None:
+    """The seal's GB/T 38540 SESeal (base64 DER), made by the district authority as the
+    seal maker, when the seal and the authority are SM2 and the picture was sent."""
+    from forms import ses_seals
+
+    if picture_b64 is None or issuer_.private is None:
+        return None
+    try:
+        made = ses_seals.make_for_certificate(certificate=certificate, authority=issuer_.certificate,
+                                              authority_private=issuer_.private,
+                                              picture_png=unb64(picture_b64), created=created)
+    except (FormError, ValueError):
+        return None     # checked when the request came (check_picture); the certificate stands
+    return b64(made) if made is not None else None
+
+
 def issue_pending(session: Session, today: date, secret: str | None = None) -> list[dict]:
     """Certify the requests kept while the authority was missing or locked; the changes
     that publish them."""
@@ -179,17 +221,22 @@ def issue_pending(session: Session, today: date, secret: str | None = None) -> l
             seal.status, seal.revoked_reason = "refused", why
             continue
         der = certify(found, request, today)
-        seal.certificate = {"request": seal.certificate["request"], "x509": b64(der)}
+        ses = make_ses(found, der, seal.certificate.get("picture"), datetime.now())
+        seal.certificate = {"request": seal.certificate["request"], "x509": b64(der),
+                            **({"ses": ses} if ses else {})}
         seal.status, seal.valid_from, seal.valid_to = "active", today, _years(today, SEAL_YEARS)
-        changes.append(published(seal.id, der, "active"))
+        changes.append(published(seal.id, der, "active", ses=ses))
     session.flush()
     return changes
 
 
-def published(seal_id: str, der: bytes, status: str, reason: str | None = None) -> dict:
+def published(seal_id: str, der: bytes, status: str, reason: str | None = None, *,
+              ses: str | None = None) -> dict:
     data = {"x509": b64(der), "status": status}
     if reason:
         data["reason"] = reason
+    if ses:
+        data["ses"] = ses            # the seal's SESeal (base64 DER), made with the certificate
     return {"station": None, "kind": "seal.certificate", "key": seal_id, "data": data}
 
 

@@ -255,6 +255,11 @@ def apply_seal_create(v: View, ev: Incoming) -> None:
                                   organ=found.organ if found is not None else None)
     if why:
         raise Conflict("invalid", f"印章 {seal_id} 未予签发证书：{why}")
+    picture = p.get("picture")
+    if picture is not None:
+        why = authority.check_picture(picture, request)
+        if why:
+            raise Conflict("invalid", f"印章 {seal_id} 未予签发证书：{why}")
     existing = v.seals.get(seal_id)
     if existing is not None:
         if (existing["certificate"] or {}).get("request") == p["request"]:
@@ -263,9 +268,13 @@ def apply_seal_create(v: View, ev: Incoming) -> None:
                                  "本次申请未予采用")
     on = ev.created_at.date()
     der = authority.certify(found, request, on) if found is not None and found.private else None
+    # An SM2 seal's SESeal with its certificate; the picture kept until then if pending.
+    ses = authority.make_ses(found, der, picture, ev.created_at) if found is not None and der else None
+    kept = {"ses": ses} if ses else {"picture": picture} if picture is not None and not der else {}
     row = {"id": seal_id, "name": text(request.name, 100), "category": request.category,
            "algorithm": request.algorithm, "public_key": request.public_key,
-           "certificate": {"request": p["request"], "x509": authority.b64(der) if der else None},
+           "certificate": {"request": p["request"], "x509": authority.b64(der) if der else None,
+                           **kept},
            "status": "active" if der else "pending", "valid_from": on,
            "valid_to": authority._years(on, authority.SEAL_YEARS), "station": v.caller.station,
            "terminal": v.caller.terminal, "created_at": ev.created_at, "revoked_at": None,
@@ -274,7 +283,7 @@ def apply_seal_create(v: View, ev: Incoming) -> None:
     v.new_seals.add(seal_id)
     if der:
         # No origin terminal: the requesting terminal must pull its own certificate too.
-        v.changes.append(authority.published(seal_id, der, "active"))
+        v.changes.append(authority.published(seal_id, der, "active", ses=ses))
 
 
 def apply_seal_revoke(v: View, ev: Incoming) -> None:

@@ -11,7 +11,6 @@ issued), something after the commit failed and stderr says what is still pending
 from __future__ import annotations
 
 import argparse
-import errno
 import getpass
 import json
 import os
@@ -73,22 +72,13 @@ def acting_user(ws, args, *, needed: bool = True):
     return login(ws, name, password)
 
 
-def failure_reason(exc: BaseException) -> str:
-    """Why a step after the commit failed, in words a clerk can act on."""
-    if isinstance(exc, OSError):
-        if exc.errno == errno.ENOSPC:
-            return "磁盘已满，请清理磁盘空间"
-        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-            return "数据目录不可写，请联系管理员"
-        return f"读写文件出错：{exc.strerror or type(exc).__name__}"
-    return str(exc)[:200] or type(exc).__name__
-
-
 def partly_done(message: str, exc: BaseException) -> None:
     """Say on stderr what was committed and what is still pending after a failure
     that came after the commit (exit EXIT_PARTLY, not a fault that hides the number).
     Only a failure that is not a disk's or a rule's gets its traceback too."""
     import traceback
+
+    from ..services.errors import failure_reason
 
     print(f"注意：{message}（原因：{failure_reason(exc)}）", file=sys.stderr)
     if not isinstance(exc, (OSError, DomainError)):

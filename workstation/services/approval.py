@@ -32,7 +32,7 @@ from .documents import file_ref, sign_in
 from .errors import NotFound, PermissionDenied
 from .numbers import next_document_no
 from .results import Decided, JobSummary
-from .seals import SealVault, usable_seal_id
+from .seals import SealVault, for_signing, usable_seal_id
 
 DECIDABLE = (CaseStatus.ACCEPTED.value, CaseStatus.REVIEWING.value)
 KINDS = {"approve": "准予行政许可决定书", "deny": "不予行政许可决定书"}
@@ -56,7 +56,7 @@ def _seal_for(ws: Workstation, actor: Actor, vault: SealVault, category: str) ->
     if seal_id is None:
         raise DomainError(f"本机没有有效的“{category}”印章（其他终端的印章只能用于验证），请管理员创建")
     unlocked = vault.get(seal_id) or vault.unlock(ws, actor, seal_id)
-    return SealForSigning(unlocked.id, unlocked.algorithm, unlocked.private_key, unlocked.image_png)
+    return for_signing(ws, unlocked)
 
 
 def _decide_in(s, ws: Workstation, actor: Actor, case_id: str, decision: str, reason: str | None,

@@ -12,17 +12,27 @@ the own authority is never used again.
 
 Kept in ``sync_state``: ``authority.own`` (DER, base64), ``authority.own.key``
 (the encrypted key blob, base64) and ``authority.pinned`` (DER, base64).
+
+The own authority is SM2 (SM2-with-SM3), whatever the seals are: it is the seal
+maker (制章者) of GB/T 38540, and only an SM2 maker can make an SM2 seal's
+``SESeal`` (forms.ses_seals), which it does when it certifies one; it certifies
+ECDSA seals just as well (an X.509 chain may mix algorithms), and it is made
+offline at ``init`` like before. A terminal set up before this kept its ECDSA
+authority: its SM2 seals get no SESeal until the centre (an SM2 district
+authority) certifies them. A seal's SESeal is kept beside its certificate, in
+``Seal.certificate["ses"]`` (DER, base64), checked (``check_for_certificate``)
+before it is stored, whether made here or pulled from the centre.
 """
 
 from __future__ import annotations
 
 import base64
 import os
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 
-from forms import signing, x509
+from forms import signing, ses_seals, x509
 from forms.errors import FormError
 from forms.stamp import SealRecord
 from forms.trust import seal_record
@@ -37,6 +47,7 @@ KEYRING_SERVICE = "workstation-seal"           # the seals' service: the same pr
 KEY_NAME = "authority"
 SECRET_ENV = "WORKSTATION_SEAL_SECRET"
 OWN_YEARS = 20
+OWN_ALGORITHM = "sm2"
 
 
 def b64(data: bytes) -> str:
@@ -87,9 +98,9 @@ def ensure_own(s, ws: Workstation, organ: str) -> bytes:
     if not keyring_store.put(KEYRING_SERVICE, ws, KEY_NAME, secret) and not os.environ.get(SECRET_ENV):
         raise DomainError(f"本机没有可用的系统钥匙串，无法保管本机根证书私钥的解锁口令；"
                           f"请设置环境变量 {SECRET_ENV}（至少8位）后重试")
-    private, _ = signing.generate_keypair("ecdsa-p256")
+    private, _ = signing.generate_keypair(OWN_ALGORITHM)
     today = ws.clock.today()
-    der = x509.make_authority(algorithm="ecdsa-p256", private=private, organ=organ,
+    der = x509.make_authority(algorithm=OWN_ALGORITHM, private=private, organ=organ,
                               valid_from=today, valid_to=years_after(today, OWN_YEARS))
     _put(s, OWN, der)
     _put(s, OWN_KEY, signing.encrypt_private_key(private, secret))
@@ -97,8 +108,9 @@ def ensure_own(s, ws: Workstation, organ: str) -> bytes:
 
 
 def issue_own(s, ws: Workstation, organ: str, request: bytes, valid_from: date,
-              valid_to: date) -> bytes:
-    """The own authority's certificate for this terminal's seal request (before enrolment)."""
+              valid_to: date, *, picture_png: bytes, now: datetime) -> tuple[bytes, bytes | None]:
+    """The own authority's certificate for this terminal's seal request (before
+    enrolment), and the seal's SESeal when both are SM2 (else None)."""
     der = ensure_own(s, ws, organ)
     blob = _get(s, OWN_KEY)
     secret = keyring_store.get(KEYRING_SERVICE, ws, KEY_NAME) or os.environ.get(SECRET_ENV)
@@ -110,10 +122,16 @@ def issue_own(s, ws: Workstation, organ: str, request: bytes, valid_from: date,
         raise DomainError("无法解锁本机根证书的私钥（口令不对，或系统钥匙串中的口令已丢失），"
                           "不能签发印章证书") from None
     try:
-        return x509.issue(x509.read_request(request), authority=der, authority_private=private,
-                          valid_from=valid_from, valid_to=valid_to)
+        issued = x509.issue(x509.read_request(request), authority=der, authority_private=private,
+                            valid_from=valid_from, valid_to=valid_to)
+        made = ses_seals.make_for_certificate(certificate=issued, authority=der,
+                                              authority_private=private, picture_png=picture_png,
+                                              created=now)
+        if made is not None:
+            ses_seals.check_for_certificate(made, certificate=issued, authority=der)
     except FormError as exc:
         raise DomainError(str(exc)) from None
+    return issued, made
 
 
 def pin(s, der: bytes) -> str:
@@ -126,8 +144,9 @@ def pin(s, der: bytes) -> str:
     _put(s, PINNED, der)
     for seal in s.scalars(select(Seal).where(Seal.private_key_blob.is_not(None))):
         cert = dict(seal.certificate or {})
-        if cert.get("x509"):
+        if cert.get("x509") or cert.get("ses"):
             cert["x509"] = None
+            cert.pop("ses", None)          # made by the own authority: no longer trusted
             seal.certificate = cert
     return name
 
@@ -146,23 +165,52 @@ def apply_certificate(ws: Workstation, s, change: dict) -> str:
         return "skipped"
     if info.seal_id != change.get("key"):
         return "skipped"
+    # The seal's GB/T 38540 SESeal, made by the centre's authority: stored only if it
+    # verifies, was made by the pinned authority and names exactly this certificate;
+    # a change carrying a forged one is refused whole.
+    ses_der = None
+    if data.get("ses") is not None:
+        try:
+            ses_der = unb64(data.get("ses"))
+            ses_seals.check_for_certificate(ses_der, certificate=der, authority=root)
+        except (ValueError, FormError):
+            return "skipped"
     status = "revoked" if data.get("status") == "revoked" else "active"
     row = s.get(Seal, info.seal_id)
     assert info.valid_from is not None and info.valid_to is not None
     if row is not None:
         if bytes(row.public_key) != info.public_key:
             return "skipped"            # not the key this terminal holds for that id
-        row.certificate = {**(row.certificate or {}), "x509": b64(der)}
+        cert = dict(row.certificate or {})
+        if cert.get("x509") != b64(der):
+            cert.pop("ses", None)       # an SESeal names one certificate: not a new one
+        if ses_der is not None:
+            cert["ses"] = b64(ses_der)
+        row.certificate = {**cert, "x509": b64(der)}
         row.valid_from, row.valid_to = info.valid_from, info.valid_to
         if status == "revoked":
             row.status = "revoked"
         return "applied"
     s.add(Seal(id=info.seal_id, name=info.name, category=info.category, algorithm=info.algorithm,
                public_key=info.public_key, private_key_blob=None,
-               certificate={"x509": b64(der), "request": None}, image_png=b"",
+               certificate={"x509": b64(der), "request": None,
+                            **({"ses": b64(ses_der)} if ses_der is not None else {})},
+               image_png=b"",
                valid_from=info.valid_from, valid_to=info.valid_to, status=status,
                created_at=ws.clock.now(), created_by="(中心)"))
     return "applied"
+
+
+def ses_of(seal: Seal) -> tuple[bytes | None, bytes | None]:
+    """(SESeal DER, the seal's X.509 certificate DER) to sign the GB/T 38540 way with,
+    or (None, None) when the seal has no SESeal for its current certificate."""
+    cert = seal.certificate if isinstance(seal.certificate, dict) else {}
+    if not cert.get("ses") or not cert.get("x509"):
+        return None, None
+    try:
+        return unb64(cert["ses"]), unb64(cert["x509"])
+    except ValueError:
+        return None, None
 
 
 def record_of(s, seal: Seal) -> SealRecord:

@@ -180,7 +180,9 @@ def show(ws: Workstation, actor: Actor, key: str) -> AcceptanceDetail:
             "applicant": recorded_applicant(acc),
             "agent": acc.agent, "notice": acc.notice,
             "documents": [{"kind": d.kind, "number": d.number, "case_id": d.case_id,
-                           "issued_on": d.issued_on.isoformat()} for d in docs],
+                           "issued_on": d.issued_on.isoformat(),
+                           # numbered at the commit, its file made after: False until made
+                           "issued": d.path is not None} for d in docs],
             "cases": [{
                 "id": c.id, "matter_code": c.matter_code, "matter_name": c.matter_name,
                 "category": c.category, "kind": c.matter_kind, "status": c.status,

@@ -28,7 +28,7 @@ from .auth import Actor
 from .context import Workstation
 from .errors import LibraryError, NotFound, library_errors
 from .results import FileRef, IssuedDocument, SignedDocument
-from .seals import SealVault, usable_seal_id
+from .seals import SealVault, for_signing, usable_seal_id
 from .settings import Settings
 
 FORM_LABELS = {"原件": "原件", "复印件": "复印件", "原件及复印件": "原件及复印件", "电子件": "电子件"}
@@ -205,7 +205,7 @@ def acceptance_seal(ws: Workstation, actor: Actor, vault: SealVault) -> SealForS
     the counter and the output window seal with it."""
     seal_id = _acceptance_seal_id(ws)
     unlocked = vault.get(seal_id) or vault.unlock(ws, actor, seal_id)
-    return SealForSigning(unlocked.id, unlocked.algorithm, unlocked.private_key, unlocked.image_png)
+    return for_signing(ws, unlocked)
 
 
 def file_ref(document: SignedDocument) -> FileRef:

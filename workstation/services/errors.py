@@ -13,6 +13,7 @@ tests above the services see DomainError only, as before: same messages, same
 exit code 2, same highlighted field.
 """
 
+import errno
 from contextlib import contextmanager
 from collections.abc import Iterator
 
@@ -29,6 +30,20 @@ def library_errors() -> Iterator[None]:
         yield
     except LibraryError as exc:
         raise DomainError(exc.message, exc.field) from exc
+
+
+def failure_reason(exc: BaseException) -> str:
+    """Why a step after a commit failed, in words a clerk can act on (the CLI's exit 4
+    and the window's "partly done" message both say it)."""
+    if isinstance(exc, DomainError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        if exc.errno == errno.ENOSPC:
+            return "磁盘已满，请清理磁盘空间"
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            return "数据目录不可写，请联系管理员"
+        return f"读写文件出错：{exc.strerror or type(exc).__name__}"
+    return str(exc)[:200] or type(exc).__name__
 
 
 class ServiceError(DomainError):

@@ -151,6 +151,7 @@ class DocumentRow(TypedDict):
     number: str
     case_id: str | None
     issued_on: str
+    issued: bool            # its file made (False: numbered at the commit, still to be made)
 
 
 class SuspensionJson(TypedDict):

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from forms import signing, x509
+from forms.stamp import SealForSigning
 from .sync import outbox
 
 from ..domain.errors import DomainError
@@ -113,12 +114,15 @@ def create_in(s, ws: Workstation, by: str, *, name: str, category: str, algorith
     # Before enrolment this terminal's own authority certifies the seal at once; after
     # it, the centre does (the request goes with the outbox) and until then the
     # seal's documents verify as provisional, on this terminal only.
-    issued = None
+    issued = ses_seal = None
+    now = ws.clock.now()
     if authority.pinned(s) is None:
-        issued = authority.issue_own(s, ws, settings.authority, request, today, valid_to)
+        issued, ses_seal = authority.issue_own(s, ws, settings.authority, request, today, valid_to,
+                                               picture_png=image, now=now)
     certificate = {"x509": authority.b64(issued) if issued else None,
                    "request": authority.b64(request)}
-    now = ws.clock.now()
+    if ses_seal is not None:
+        certificate["ses"] = authority.b64(ses_seal)
     seal = Seal(id=seal_id, name=name, category=category, algorithm=algorithm, public_key=public,
                 private_key_blob=signing.encrypt_private_key(private, secret),
                 certificate=certificate, image_png=image, valid_from=today, valid_to=valid_to,
@@ -129,8 +133,12 @@ def create_in(s, ws: Workstation, by: str, *, name: str, category: str, algorith
     audit.record(s, by, settings.terminal, now, "seal.create", seal_id,
                  {"name": name, "category": category, "algorithm": algorithm})
     # The centre certifies the request (public key and what the seal is); never the key.
-    outbox.append(s, "seal.create", {"seal_id": seal_id, "request": certificate["request"]},
-                  user=by, terminal=settings.terminal, at=now)
+    # An SM2 seal's picture goes too: the district authority, as the seal maker, puts it
+    # in the seal's GB/T 38540 SESeal (the request binds its hash).
+    payload = {"seal_id": seal_id, "request": certificate["request"]}
+    if algorithm == "sm2":
+        payload["picture"] = authority.b64(image)
+    outbox.append(s, "seal.create", payload, user=by, terminal=settings.terminal, at=now)
     return seal_json(seal)
 
 
@@ -171,6 +179,20 @@ def usable_seal_id(session, category: str) -> str | None:
     return session.scalar(select(Seal.id).where(Seal.category == category, Seal.status == "active",
                                                 Seal.private_key_blob.is_not(None))
                           .order_by(Seal.created_at.desc()).limit(1))
+
+
+def for_signing(ws: Workstation, unlocked: UnlockedSeal) -> SealForSigning:
+    """The unlocked seal as forms.stamp signs with it. An SM2 seal whose certificate came
+    with its GB/T 38540 SESeal (made by the authority, authority.py) also gets an
+    SES_Signature in each document; read from the registry at each signing, so a
+    certificate pulled after the seal was unlocked is used at once."""
+    ses_seal = ses_cert = None
+    if unlocked.algorithm == "sm2":
+        with ws.reading() as s:
+            seal = s.get(Seal, unlocked.id)
+            ses_seal, ses_cert = authority.ses_of(seal) if seal is not None else (None, None)
+    return SealForSigning(unlocked.id, unlocked.algorithm, unlocked.private_key,
+                          unlocked.image_png, ses_seal=ses_seal, ses_cert=ses_cert)
 
 
 def may_use(actor: Actor, category: str) -> bool:

@@ -288,9 +288,17 @@ class MainWindow(QMainWindow):
         viewer.show()
 
     def _show_case(self, data: dict) -> None:
-        self.last_case_dialog = CaseDialog(data, self, open_materials=self.open_materials)
+        self.last_case_dialog = CaseDialog(data, self, open_materials=self.open_materials,
+                                           issue_documents=self.issue_documents)
         self.last_case_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.last_case_dialog.show()
+
+    def issue_documents(self, receipt_no: str, done, failed) -> None:
+        """补出文书 from a case: the documents numbered at the commit but not yet made."""
+        from ..services.documents import issue_pending
+
+        ws, actor, vault = self.ws, self.actor, self.vault
+        self.tasks.run(lambda: issue_pending(ws, actor, receipt_no, vault), done, failed, parent=self)
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)

@@ -469,8 +469,22 @@ class AcceptanceScreen(QWidget):
                                lambda _name: self.issue_documents(receipt_no),
                                lambda e: self._documents_failed(e, receipt_no), parent=self)
                 return
-        text = str(exc) if isinstance(exc, DomainError) else f"内部错误：{exc}"
-        self.show_error(f"已受理，但文书尚未签章：{text}。可稍后用“workstation documents issue {receipt_no}”补签。")
+        self._documents_pending(exc, receipt_no)
+
+    def _documents_pending(self, exc: BaseException, receipt_no: str) -> None:
+        """The acceptance is committed and its number issued; only its documents are
+        missing (a full disk, a read-only folder, no seal). Say so, with the number,
+        what is pending and where to finish it: never as an internal error."""
+        from ...services.errors import failure_reason
+
+        documents = self.result.documents if getattr(self.result, "receipt_no", None) == receipt_no else []
+        kinds = "、".join(dict.fromkeys(d["kind"] for d in documents)) or "文书"
+        self.show_error(f"受理编号 {receipt_no} 已登记，但{kinds}尚未生成（原因：{failure_reason(exc)}）。"
+                        f"处理后在“案件”（Ctrl+2）中打开受理编号 {receipt_no}，按 F5 补出文书。")
+        if self._result_lines and documents:
+            lines = [*self._result_lines, f"<span style='color:#b00020'>⚠ 尚未生成：{kinds}"
+                                          f"（在“案件”中打开本受理编号按 F5 补出）</span>"]
+            self.result_view.setHtml("<br>".join(lines))
 
     def _failed(self, exc: BaseException) -> None:
         self._set_busy(False)

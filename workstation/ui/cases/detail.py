@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from html import escape
 
-from ..qt import QDialog, QDialogButtonBox, QKeySequence, QPushButton, QShortcut, QTextBrowser, QVBoxLayout
+from ..messages import say
+from ..qt import (QDialog, QDialogButtonBox, QKeySequence, QLabel, QPushButton, QShortcut, QTextBrowser,
+                  QVBoxLayout)
 
 
 def render(data: dict) -> str:
@@ -37,18 +39,26 @@ def render(data: dict) -> str:
             parts.append(f"<tr><td>{e(m['name'])}</td><td>{m['form']}</td><td>{m['copies']}</td>"
                          f"<td>{m['state_label']}</td><td>{e(note or '')}</td></tr>")
         parts.append("</table>")
+    pending = "　<b style='color:#b00020'>尚未生成（F5 补出）</b>"
     parts.append("<h3>文书</h3><ul>" + "".join(
-        f"<li>{e(d['kind'])}：{e(d['number'])}</li>" for d in data["documents"]) + "</ul>")
+        f"<li>{e(d['kind'])}：{e(d['number'])}{'' if d.get('issued', True) else pending}</li>"
+        for d in data["documents"]) + "</ul>")
     return "".join(parts)
 
 
 class CaseDialog(QDialog):
     """Attributes:
         material_buttons: one 电子材料 button per case (Ctrl+M opens the first).
+        issue_button: 补出文书 (F5), when some of the acceptance's documents were
+            numbered but their files not made (the disk filled after the commit…).
+        message: what 补出文书 did, or why it could not.
     """
 
-    def __init__(self, data: dict, parent=None, open_materials=None):
+    def __init__(self, data: dict, parent=None, open_materials=None, issue_documents=None):
+        """issue_documents(receipt_no, done, failed) makes the pending documents off
+        the window's thread and calls done(issued) or failed(exc)."""
         super().__init__(parent)
+        self.data, self.issue_documents = data, issue_documents
         self.setWindowTitle(f"案件 {data['receipt_no']}")
         self.resize(760, 640)
         self.view = QTextBrowser(objectName="case_view")
@@ -67,6 +77,37 @@ class CaseDialog(QDialog):
             if data["cases"]:
                 first = data["cases"][0]["id"]
                 QShortcut(QKeySequence("Ctrl+M"), self, activated=lambda: open_materials(first))
+        self.message = QLabel("", objectName="case_message")
+        self.message.setWordWrap(True)
+        self.issue_button = None
+        if issue_documents is not None and not all(d.get("issued", True) for d in data["documents"]):
+            self.issue_button = QPushButton("补出文书 F5", objectName="issue_documents")
+            self.issue_button.clicked.connect(self.issue_pending)
+            buttons.addButton(self.issue_button, QDialogButtonBox.ButtonRole.ActionRole)
+            QShortcut(QKeySequence("F5"), self, activated=self.issue_pending)
         layout = QVBoxLayout(self)
         layout.addWidget(self.view)
+        layout.addWidget(self.message)
         layout.addWidget(buttons)
+
+    def issue_pending(self) -> None:
+        if self.issue_button is None or not self.issue_button.isEnabled():
+            return
+        self.issue_button.setEnabled(False)
+        say(self.message, "正在补出文书…")
+        self.issue_documents(self.data["receipt_no"], self._issued, self._not_issued)
+
+    def _issued(self, issued: list[dict]) -> None:
+        made = {d["number"] for d in issued}
+        for d in self.data["documents"]:
+            if d["number"] in made:
+                d["issued"] = True
+        self.view.setHtml(render(self.data))
+        kinds = "、".join(f"{d['kind']} {d['number']}" for d in issued)
+        say(self.message, f"已补出并盖章签名：{kinds}" if issued else "文书已生成，无需补出")
+
+    def _not_issued(self, exc: BaseException) -> None:
+        from ...services.errors import failure_reason
+
+        self.issue_button.setEnabled(True)
+        say(self.message, f"文书仍未生成（原因：{failure_reason(exc)}）。处理后再按 F5 补出。", error=True)
