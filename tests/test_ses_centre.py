@@ -115,7 +115,7 @@ def test_a_pending_request_keeps_the_picture_until_the_authority_issues(
     secret.write_text("district-root-passphrase\n")
     cli_json(central_db_url, "authority", "init", "--organ", ORGAN, "--algorithm", "sm2",
              "--passphrase-file", str(secret))
-    server = Central(central_db_url, tmp_path / "files")          # no passphrase: locked
+    server = Central(central_db_url, tmp_path / "files", authority=False)   # no passphrase: locked
     server.start()
     try:
         _enrol(ws, server, "district", "001")
