@@ -359,17 +359,26 @@ def test_the_clerk_sees_the_lock_in_chinese_at_the_command_line(cli, capsys, mon
 
 
 def test_the_login_dialog_shows_the_lock(qtbot, ws):
+    from PyQt6.QtCore import Qt
+
     from workstation.ui.login import LoginDialog
 
     dialog = LoginDialog(ws)
     qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
     for _ in range(5):
-        dialog.login_edit.setText("clerk")
-        dialog.password_edit.setText("wrong-password")
-        dialog.try_login()
+        qtbot.keyClicks(dialog.login_edit, "clerk")
+        qtbot.keyClick(dialog.login_edit, Qt.Key.Key_Return)
+        qtbot.keyClicks(dialog.password_edit, "wrong-password")
+        qtbot.keyClick(dialog.password_edit, Qt.Key.Key_Return)
+        dialog.login_edit.clear()
     assert dialog.actor is None
     text = dialog.message.text()
     assert "已被锁定" in text and "再试" in text, text
+    # The whole wrapped message is shown, not clipped to the one line laid out first.
+    label = dialog.message
+    assert label.height() >= label.heightForWidth(label.width()), (label.height(), label.width())
 
 
 # ---- the data folder is 0700 and its files 0600 (finding 7) -------------------------------------

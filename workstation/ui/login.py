@@ -81,8 +81,15 @@ class LoginDialog(QDialog):
         except ServiceError:
             pass
 
+    def _say(self, text: str) -> None:
+        # A wrapped message (a lock says until when, and what to do) needs more
+        # lines than the dialog was laid out for: grow it so no line is clipped.
+        self.message.setText(text)
+        self.layout().activate()
+        self.adjustSize()
+
     def _failed(self, message: str) -> None:
-        self.message.setText(message)
+        self._say(message)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
 
     def try_login(self) -> None:
@@ -95,7 +102,7 @@ class LoginDialog(QDialog):
                 if self.result() == QDialog.DialogCode.Rejected and self.ws is None:
                     return
         if self.ws is None:
-            self.message.setText(self.startup.error if self.startup else "数据尚未打开")
+            self._say(self.startup.error if self.startup else "数据尚未打开")
             return
         from ..services.auth import login
         from ..services.errors import ServiceError
@@ -103,7 +110,7 @@ class LoginDialog(QDialog):
         try:
             self.actor = login(self.ws, self.login_edit.text().strip(), self.password_edit.text())
         except ServiceError as exc:
-            self.message.setText(str(exc))
+            self._say(str(exc))
             self.password_edit.clear()
             self.password_edit.setFocus()
             return
