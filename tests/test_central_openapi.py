@@ -103,6 +103,11 @@ def test_the_description_states_security_headers_and_status_codes(centre):
     assert set(head["responses"]) >= {"200", "206", "400", "401", "404"}
     assert {p["name"] for p in ops[("GET", "/changes")]["parameters"]} == {"since", "limit"}
     assert {p["name"] for p in ops[("GET", "/verify")]["parameters"]} == {"qr"}
+    # The public check's answer is described field for field as forms' verdict gives it.
+    from forms.stamp import Verdict
+
+    answer = doc["components"]["schemas"]["VerifyAnswer"]["properties"]
+    assert set(answer) == set(Verdict(True, "").to_json())
 
 
 def test_what_schemathesis_found_is_answered_as_described(centre):

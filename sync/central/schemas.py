@@ -132,6 +132,13 @@ class VerifyAnswer(BaseModel):
     seal: str
     signed_at: str | None
     digest: str
+    # Issue 16: the authority the seal's chain ends at, whether the seal still awaits
+    # its certificate (never true at the centre), the drawn seal picture's hash and
+    # whether a GB/T 38540 signature was checked (a QR check: never).
+    seal_image_sha256: str | None = None
+    authority: str | None = None
+    provisional: bool = False
+    ses: bool = False
 
 
 class UploadAnswer(BaseModel):
