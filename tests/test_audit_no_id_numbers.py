@@ -17,7 +17,7 @@ from workstation.services.delivery import mail, mark_delivered, pickup
 from workstation.services.seals import SealVault
 
 REP_ID = make_id_number("610103", date(1975, 1, 2), 45)
-# An ID number ending in a digit: applicants._by_number takes one ending in X for a credit code.
+# Another person, to show every ID number of the day is kept out of the log.
 OTHER_ID = make_id_number("610102", date(1980, 1, 1), 5)
 ADDRESS = {"name": "李娜", "phone": "13912345678", "address": "陕西省西安市新城区东五路8号",
            "postcode": "710004"}

@@ -229,3 +229,19 @@ def test_station_clerk_cases_belong_to_their_station(ws, clerk, person):
     assert show(ws, station, result.receipt_no)["station"] == "S01"
     # The district clerk sees every station's cases.
     assert [r.receipt_no for r in list_cases(ws, clerk)] == [result.receipt_no]
+
+
+def test_a_person_whose_id_number_ends_in_x_can_be_flagged(ws, clerk, admin, person):
+    """About one person in eleven has an ID number ending in the check letter X, which
+    also has a credit code's shape: flagging them must find the person."""
+    from workstation.domain.identity import make_id_number
+    from workstation.services.applicants import set_ineligible
+
+    x_person = dict(person, id_number=make_id_number("610102", date(1980, 1, 1), 4))
+    assert x_person["id_number"].endswith("X")
+    accept(ws, clerk, Intake(["T-SP"], x_person, ["M01", "M02", "M03", "M04"]))
+    flagged = set_ineligible(ws, admin, x_person["id_number"].lower(), "失信被执行人")
+    assert flagged["name"] == person["name"]
+    with pytest.raises(DomainError, match="不符合容缺受理条件"):
+        accept(ws, clerk, Intake(["T-SP"], x_person, ["M01", "M02", "M04"],
+                                 promises={"M03": date(2026, 10, 12)}))

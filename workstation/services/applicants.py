@@ -129,9 +129,21 @@ def lookup(ws: Workstation, number: str) -> ApplicantJson | None:
         return applicant_json(row) if row else None
 
 
+def _valid_id_card(value: str) -> bool:
+    try:
+        parse_id_card(value)
+    except DomainError:
+        return False
+    return True
+
+
 def _by_number(session: Session, number: str) -> Applicant:
     value = (number or "").strip().upper()
-    if looks_like_credit_code(value):
+    # An ID number ending in the check letter X also has a credit code's shape: a valid
+    # ID number is taken as one first (about one in eleven people's ends in X).
+    if value[:17].isdigit() and _valid_id_card(value):
+        value = parse_id_card(value).number
+    elif looks_like_credit_code(value):
         value = parse_credit_code(value)
     else:
         value = parse_id_card(value).number
