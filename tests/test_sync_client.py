@@ -42,10 +42,14 @@ def _free_port() -> int:
 
 
 class Centre:
-    def __init__(self, db_url: str, files: Path):
+    """The centre's server process; with ``log``, its output kept in that file as an
+    operator runs it (else discarded)."""
+
+    def __init__(self, db_url: str, files: Path, log: Path | None = None):
         self.db_url, self.files, self.port = db_url, files, _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = None
+        self.log = log
 
     def cli(self, *argv) -> dict:
         out = subprocess.run([sys.executable, "-m", "sync.central.cli", *argv, "--db", self.db_url, "--json"],
@@ -54,9 +58,16 @@ class Centre:
         return json.loads(out.stdout)
 
     def start(self) -> None:
+        if self.log is None:
+            out = err = subprocess.DEVNULL
+        else:
+            self.log.parent.mkdir(parents=True, exist_ok=True)
+            out, err = self.log.open("ab"), subprocess.STDOUT
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "sync.central.cli", "serve", "--db", self.db_url, "--port", str(self.port),
-             "--files", str(self.files)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             "--files", str(self.files)], cwd=ROOT, stdout=out, stderr=err)
+        if self.log is not None:
+            out.close()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

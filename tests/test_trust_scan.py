@@ -24,14 +24,10 @@ import contextlib
 import io
 import logging
 import os
-import subprocess
-import sys
-import time
 import zipfile
 from datetime import date
 from pathlib import Path
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -52,7 +48,7 @@ from .conftest import ENTERPRISE, KEYRING, PASSWORD, PERSON, TODAY, _initialise
 from .material_samples import colour_page
 from .pg import central_db_url, pg_server  # noqa: F401  (fixtures)
 from .test_central_support import cli_json
-from .test_sync_client import ROOT, Centre
+from .test_sync_client import Centre
 
 ORGAN = "西安市新城区行政审批服务局"
 AUTHORITY_PASSPHRASE = "district-root-passphrase-for-the-scan"
@@ -60,30 +56,6 @@ REP_ID = make_id_number("610103", date(1975, 1, 2), 45)
 OTHER_ID = make_id_number("610102", date(1980, 1, 1), 5)
 ADDRESS = {"name": "李娜", "phone": "13912345678", "address": "陕西省西安市新城区东五路8号",
            "postcode": "710004"}
-
-
-class LoggedCentre(Centre):
-    """The centre's server process with its output kept in a log file, as an operator runs it."""
-
-    def __init__(self, db_url: str, files: Path, log: Path):
-        super().__init__(db_url, files)
-        self.log = log
-
-    def start(self) -> None:
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        out = self.log.open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sync.central.cli", "serve", "--db", self.db_url, "--port", str(self.port),
-             "--files", str(self.files)], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-        out.close()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.url + "/api/v1/time", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise AssertionError("the central server did not start")
 
 
 # ---- how a secret may appear -------------------------------------------------------------------
@@ -194,7 +166,7 @@ def day(request, tmp_path, central_db_url, monkeypatch):
     # The centre: its authority made in this process (so its key is recorded), then served.
     made_authority = cli_json(central_db_url, "authority", "init", "--organ", ORGAN)
     assert made_authority["algorithm"]
-    centre = LoggedCentre(central_db_url, tmp_path / "central-files", log_dir / "centre.log")
+    centre = Centre(central_db_url, tmp_path / "central-files", log=log_dir / "centre.log")
     centre.start()
 
     folder = tmp_path / "data"
